@@ -1,0 +1,131 @@
+# Strowger: `make run` builds and starts the PBX, `make test` builds and tests it.
+# Build outputs go to build/ (build-asan/ with SANITIZE=1); nothing lands in the tree.
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SAN_FLAGS =
+endif
+
+# configure writes config.mk; run it (installing Debian packages when root) if absent.
+ifeq ($(filter help clean distclean,$(MAKECMDGOALS)),)
+-include config.mk
+endif
+
+CC ?= cc
+WERROR ?= -Werror
+WARN = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
+BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(OPTFLAGS) $(WARN) $(SAN_FLAGS) -fvisibility=hidden
+DEPFLAGS = -MMD -MP
+CORE_CFLAGS = $(BASE_CFLAGS) $(DEPFLAGS) $(LUA_CFLAGS) $(EVENT_CFLAGS) $(EDIT_CFLAGS)
+MOD_CFLAGS = $(BASE_CFLAGS) $(LUA_CFLAGS) -fPIC
+CORE_LIBS = $(LUA_LIBS) $(EVENT_LIBS) $(EDIT_LIBS) -ldl -lpthread -lm
+
+CORE_SRC = $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+MODULES = $(notdir $(wildcard modules/*))
+MODULE_SO = $(MODULES:%=$(BUILD)/modules/%.so)
+TEST_MODULES = $(basename $(notdir $(wildcard tests/modules/*.c)))
+TEST_MODULE_SO = $(TEST_MODULES:%=$(BUILD)/tests/modules/%.so)
+UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/test_*.c)))
+UNIT_BIN = $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
+LUA_RUNNER = $(BUILD)/tests/lua/run_lua_tests
+
+.PHONY: all run console test bench install uninstall clean distclean help check-config
+
+all: $(BUILD)/strowger $(MODULE_SO)
+
+config.mk config.h:
+	@if [ "$$(id -u)" = 0 ]; then ./configure --install-deps; else ./configure; fi
+
+$(BUILD)/libstrowger.a: $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/core/%.o: core/%.c config.h
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+# -rdynamic exports the core's SG_API symbols so modules resolve them at dlopen.
+$(BUILD)/strowger: $(BUILD)/core/main.o $(BUILD)/libstrowger.a
+	$(CC) $(SAN_FLAGS) -rdynamic -o $@ $(BUILD)/core/main.o -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CORE_LIBS)
+
+# One module per folder: modules/NAME/*.c -> $(BUILD)/modules/NAME.so
+.SECONDEXPANSION:
+$(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) config.h
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^)
+
+$(BUILD)/tests/modules/%.so: tests/modules/%.c config.h
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -shared -o $@ $<
+
+TEST_SUPPORT_OBJ = $(BUILD)/tests/support/chan_test.o
+
+$(BUILD)/tests/support/%.o: tests/support/%.c config.h
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Icore -c $< -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Icore $(CMOCKA_CFLAGS) -rdynamic -o $@ $< $(TEST_SUPPORT_OBJ) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CMOCKA_LIBS) $(CORE_LIBS)
+
+$(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Icore -rdynamic -o $@ $< $(TEST_SUPPORT_OBJ) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CORE_LIBS)
+
+# Everything the test suite runs.
+test-build: all $(TEST_MODULE_SO) $(UNIT_BIN) $(LUA_RUNNER)
+
+run: all
+	@mkdir -p var
+	$(BUILD)/strowger -c dialplan/strowger.lua -M $(BUILD)/modules -D var
+
+console: all
+	$(BUILD)/strowger -r -D var
+
+check-config: all
+	$(BUILD)/strowger -n -c dialplan/strowger.lua -M $(BUILD)/modules -D var
+
+test: test-build
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
+
+bench:
+	@if [ -d bench ] && [ -x bench/run ]; then bench/run; else echo "no benchmarks yet (bench/ arrives with the SIP issue)"; fi
+
+DESTDIR ?=
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/strowger/modules \
+		$(DESTDIR)$(PREFIX)/include/strowger $(DESTDIR)$(SYSCONFDIR)/strowger \
+		$(DESTDIR)$(DATADIR)/strowger/lua $(DESTDIR)$(LOCALSTATEDIR)/lib/strowger
+	install -m 755 $(BUILD)/strowger $(DESTDIR)$(PREFIX)/bin/strowger
+	install -m 644 $(MODULE_SO) $(DESTDIR)$(LIBDIR)/strowger/modules/
+	install -m 644 include/strowger/*.h $(DESTDIR)$(PREFIX)/include/strowger/
+	@# An admin's edited config is never overwritten.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/strowger/strowger.lua ] || \
+		install -m 640 dialplan/strowger.lua $(DESTDIR)$(SYSCONFDIR)/strowger/strowger.lua
+	if [ -d dialplan/lib ]; then cp -R dialplan/lib/. $(DESTDIR)$(DATADIR)/strowger/lua/; fi
+	if [ -n "$$(ls sounds 2>/dev/null | grep -v README)" ]; then cp -R sounds $(DESTDIR)$(DATADIR)/strowger/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/strowger
+	rm -rf $(DESTDIR)$(LIBDIR)/strowger $(DESTDIR)$(PREFIX)/include/strowger $(DESTDIR)$(DATADIR)/strowger
+
+clean:
+	rm -rf build build-asan
+
+distclean: clean
+	rm -f config.mk config.h
+	rm -rf var
+
+help:
+	@echo "make run        build, then start the PBX on dialplan/strowger.lua (Ctrl-C stops it)"
+	@echo "make console    attach a console to the PBX that 'make run' started"
+	@echo "make test       build and run every test (SANITIZE=1 for ASan+UBSan)"
+	@echo "make check-config  check dialplan/strowger.lua without starting"
+	@echo "make install    install under PREFIX (see ./configure --help), honours DESTDIR"
+	@echo "make bench      run the benchmarks"
+
+-include $(wildcard $(BUILD)/core/*.d $(BUILD)/tests/*/*.d)

@@ -1,0 +1,47 @@
+/* call_priv.h: the call object as the core sees it (core only). */
+#ifndef SG_CALL_PRIV_H
+#define SG_CALL_PRIV_H
+
+#include <lua.h>
+
+#include <strowger/call.h>
+
+#include "list.h"
+
+struct dp_gen;
+struct sg_dp_wait;
+struct sg_timer;
+struct sg_cli;
+
+struct sg_call {
+	struct sg_list_node node;
+	char id[24];
+	struct sg_channel *chan;
+	char *from, *from_name, *to, *context;
+	uint64_t started_ms;
+	enum sg_cause end_cause;
+
+	/* The dialplan side (dp_call.c). */
+	struct dp_gen *gen;
+	lua_State *co;
+	int co_ref, ud_ref, vars_ref, defers_ref;
+	struct sg_dp_wait *wait;
+	struct sg_timer *resume_timer;
+	char where[300];       /* the extension's file:line */
+	long long instructions;
+	bool started;	       /* the coroutine has run at least once */
+	bool running;	       /* inside lua_resume now */
+	bool hungup;	       /* the caller's leg is gone */
+	bool stop;	       /* the next yield ends the coroutine */
+	const char *stop_reason;
+	bool ended;	       /* the coroutine is finished */
+};
+
+/* Frees a call whose coroutine ended (dp_call.c calls it). */
+void sg_call_free(struct sg_call *call);
+void sg_calls_show(struct sg_cli *cli);
+struct sg_call *sg_calls_first(void);
+/* Stop accepting new calls (graceful shutdown). */
+void sg_calls_refuse_new(bool refuse);
+
+#endif

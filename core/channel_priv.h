@@ -1,0 +1,36 @@
+/* channel_priv.h: what the core adds to channels: observers, listing, bridges. */
+#ifndef SG_CHANNEL_PRIV_H
+#define SG_CHANNEL_PRIV_H
+
+#include <strowger/channel.h>
+
+struct sg_bridge;
+struct sg_call;
+struct sg_cli;
+
+enum sg_chan_event { SG_CHEV_RINGING, SG_CHEV_PROGRESS, SG_CHEV_ANSWERED, SG_CHEV_DIGIT, SG_CHEV_HANGUP };
+
+/* One observer per channel: the call or dial operation that owns the leg. */
+typedef void (sg_chan_observer_fn)(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data);
+void sg_chan_set_observer(struct sg_channel *ch, sg_chan_observer_fn *fn, void *data);
+/* An incoming leg handed to the dialplan is ringing here. */
+void sg_chan_set_ring(struct sg_channel *ch);
+void sg_chan_set_call(struct sg_channel *ch, struct sg_call *call);
+void sg_chan_set_bridge(struct sg_channel *ch, struct sg_bridge *br);
+enum sg_cause sg_chan_cause(const struct sg_channel *ch);
+uint64_t sg_chan_age_ms(const struct sg_channel *ch);
+unsigned sg_chans_active(void);
+void sg_chans_show(struct sg_cli *cli);
+int sg_chan_show_one(struct sg_cli *cli, const char *name);
+/* Hangs up every live channel (core stop now). */
+void sg_chans_hangup_all(enum sg_cause cause);
+unsigned sg_chan_tech_purge_owner(struct sg_module *owner);
+void sg_chan_techs_show(struct sg_cli *cli);
+
+/* Bridges (bridge.c). */
+unsigned sg_bridge_tech_purge_owner(struct sg_module *owner);
+void sg_bridges_show(struct sg_cli *cli);
+/* A channel of the bridge went away: the bridge ends. */
+void sg_bridge_chan_gone(struct sg_bridge *br, struct sg_channel *ch);
+
+#endif

@@ -1,0 +1,620 @@
+/* dp_call.c: a call's coroutine: start, wait, resume, hang-up enforcement, budgets. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include <strowger/dialplan.h>
+#include <strowger/log.h>
+#include <strowger/loop.h>
+#include <strowger/module.h>
+#include <strowger/users.h>
+
+#include "call_priv.h"
+#include "channel_priv.h"
+#include "dp_priv.h"
+
+#define HOOK_EVERY 1000
+#define CALL_MT "sg.call"
+#define METHODS_KEY "sg.call_methods"
+
+struct sg_dp_wait {
+	struct sg_call *call;
+	struct sg_module *owner;
+	sg_dp_cancel_fn *cancel;
+	void *arg;
+	sg_dp_push_fn *push;
+	void *push_arg;
+	bool woken;
+};
+
+struct call_ud {
+	struct sg_call *call; /* NULL once the call has ended */
+};
+
+/* What a module added to the Lua API, so unloading it can take it away. */
+struct added {
+	struct sg_module *owner;
+	bool is_method;
+	char name[64];
+};
+
+static lua_State *L;
+static long long budget = 5000000;
+static struct sg_call *running_call; /* one coroutine runs at a time, on the main thread */
+static struct added *added;
+static size_t nadded;
+
+void sg_dp_set_budget(long long instructions) { budget = instructions; }
+
+/* The first Lua frame of thread `co` with a line: "file:line". */
+static void lua_where(lua_State *co, char *out, size_t len)
+{
+	lua_Debug ar;
+	for (int level = 0; lua_getstack(co, level, &ar); level++) {
+		if (lua_getinfo(co, "Sl", &ar) && ar.currentline > 0) {
+			snprintf(out, len, "%s:%d", ar.short_src, ar.currentline);
+			return;
+		}
+	}
+	snprintf(out, len, "?");
+}
+
+static void count_hook(lua_State *S, lua_Debug *ar)
+{
+	(void)ar;
+	struct sg_call *call = running_call;
+	if (!call)
+		return;
+	call->instructions += HOOK_EVERY;
+	if (call->instructions <= budget)
+		return;
+	if (!call->stop) {
+		call->stop = true;
+		call->stop_reason = "budget";
+	}
+	/* Yielding cannot be caught by pcall, so a runaway loop wrapped in pcall still
+	 * ends; where a yield is impossible (inside a C call), raise an error and yield
+	 * at the next hook. */
+	if (lua_isyieldable(S)) {
+		lua_yield(S, 0);
+		return;
+	}
+	luaL_error(S, "the dialplan ran over its budget of %lld instructions", budget);
+}
+
+static void schedule(struct sg_call *call) { sg_timer_restart(call->resume_timer, 0); }
+
+static void push_call(lua_State *S, struct sg_call *call)
+{
+	lua_rawgeti(S, LUA_REGISTRYINDEX, call->ud_ref);
+}
+
+static void run_defers(struct sg_call *call)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, call->defers_ref);
+	int n = (int)lua_rawlen(L, -1);
+	running_call = call;
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	for (int i = n; i >= 1; i--) {
+		call->instructions = 0;
+		lua_rawgeti(L, -1, i);
+		push_call(L, call);
+		if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+			SG_ERROR("dialplan", "call %s: deferred function failed: %s", call->id,
+				 luaL_tolstring(L, -1, NULL));
+			lua_pop(L, 2);
+		}
+	}
+	lua_sethook(L, NULL, 0, 0);
+	running_call = NULL;
+	lua_pop(L, 1);
+}
+
+static void release(struct sg_call *call)
+{
+	call->resume_timer = sg_timer_free(call->resume_timer);
+	if (call->ud_ref != LUA_NOREF) {
+		push_call(L, call);
+		struct call_ud *ud = lua_touserdata(L, -1);
+		ud->call = NULL;
+		lua_pop(L, 1);
+	}
+	luaL_unref(L, LUA_REGISTRYINDEX, call->ud_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, call->co_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, call->vars_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, call->defers_ref);
+	sg_dp_gen_unref(call->gen);
+	sg_call_free(call);
+}
+
+/* Ends the coroutine (closing its <close> variables), runs call:defer functions,
+ * releases the caller's leg if it is still up, and frees the call. */
+static void end_call(struct sg_call *call, enum sg_cause cause)
+{
+	if (call->ended)
+		return;
+	call->ended = true;
+	struct sg_dp_wait *w = call->wait;
+	if (w) {
+		if (!w->woken && w->cancel)
+			w->cancel(w->arg);
+		sg_module_unref(w->owner);
+		free(w);
+		call->wait = NULL;
+	}
+	if (lua_resetthread(call->co) != LUA_OK)
+		SG_ERROR("dialplan", "call %s: closing a <close> variable failed: %s", call->id,
+			 luaL_tolstring(call->co, -1, NULL));
+	run_defers(call);
+	if (call->chan && sg_chan_state(call->chan) != SG_CHAN_GONE)
+		sg_chan_hangup(call->chan, cause);
+	SG_INFO("dialplan", "call %s ended", call->id);
+	release(call);
+}
+
+static void run(struct sg_call *call, int nargs)
+{
+	int nres = 0;
+	char where[300];
+	call->running = true;
+	call->instructions = 0;
+	running_call = call;
+	int st = lua_resume(call->co, L, nargs, &nres);
+	running_call = NULL;
+	call->running = false;
+	if (st == LUA_YIELD) {
+		lua_pop(call->co, nres);
+		if (call->stop) {
+			lua_where(call->co, where, sizeof(where));
+			if (!strcmp(call->stop_reason, "budget")) {
+				SG_ERROR("dialplan", "call %s: %s: ran over its budget of %lld instructions "
+					 "without waiting (an endless loop?); call ended", call->id, where, budget);
+				end_call(call, SG_CAUSE_FAILURE);
+			} else {
+				SG_INFO("dialplan", "call %s: %s: the caller had hung up; dialplan stopped at "
+					"its next wait", call->id, where);
+				end_call(call, SG_CAUSE_NORMAL);
+			}
+		} else if (!call->wait) {
+			lua_where(call->co, where, sizeof(where));
+			SG_ERROR("dialplan", "call %s: %s: coroutine.yield() outside a coroutine of your "
+				 "own; call ended", call->id, where);
+			end_call(call, SG_CAUSE_FAILURE);
+		}
+		return;
+	}
+	if (st == LUA_OK) {
+		lua_settop(call->co, 0);
+		end_call(call, SG_CAUSE_NORMAL);
+		return;
+	}
+	const char *msg = luaL_tolstring(call->co, -1, NULL);
+	luaL_traceback(L, call->co, msg, 0);
+	SG_ERROR("dialplan", "call %s failed: %s", call->id, lua_tostring(L, -1));
+	lua_pop(L, 1);
+	end_call(call, SG_CAUSE_FAILURE);
+}
+
+static int push_hangup(lua_State *S, void *arg)
+{
+	(void)arg;
+	sg_dp_push_result(S, "hangup");
+	return 1;
+}
+
+static void resume_cb(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	struct sg_call *call = arg;
+	int nargs;
+	if (call->ended || call->running)
+		return;
+	if (!call->started) {
+		call->started = true;
+		if (call->hungup) {
+			SG_INFO("dialplan", "call %s: the caller hung up before the dialplan ran", call->id);
+			end_call(call, SG_CAUSE_NORMAL);
+			return;
+		}
+		nargs = 1; /* the function and the call object are on the coroutine's stack */
+	} else if (call->wait && call->wait->woken) {
+		struct sg_dp_wait *w = call->wait;
+		call->wait = NULL;
+		nargs = w->push ? w->push(call->co, w->push_arg) : 0;
+		sg_module_unref(w->owner);
+		free(w);
+	} else {
+		return;
+	}
+	run(call, nargs);
+}
+
+int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_exten *x)
+{
+	call->co_ref = call->ud_ref = call->vars_ref = call->defers_ref = LUA_NOREF;
+	call->resume_timer = sg_timer_start(sg_loop_main(), NULL, 0, 0, resume_cb, call);
+	if (!call->resume_timer)
+		return -ENOMEM;
+	sg_timer_stop(call->resume_timer);
+	call->co = lua_newthread(L);
+	call->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_sethook(call->co, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+
+	struct call_ud *ud = lua_newuserdatauv(L, sizeof(*ud), 0);
+	ud->call = call;
+	luaL_setmetatable(L, CALL_MT);
+	call->ud_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_newtable(L);
+	call->vars_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_newtable(L);
+	call->defers_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, gen->funcs_ref);
+	lua_rawgeti(L, -1, x->func);
+	lua_xmove(L, call->co, 1);
+	lua_pop(L, 1);
+	push_call(L, call);
+	lua_xmove(L, call->co, 1);
+	call->gen = sg_dp_gen_ref(gen);
+	snprintf(call->where, sizeof(call->where), "%s:%d", gen->file, x->line);
+	/* First run on the next loop turn, after the technology finished its own work. */
+	schedule(call);
+	return 0;
+}
+
+void sg_dp_call_hungup(struct sg_call *call)
+{
+	call->hungup = true;
+	if (call->ended)
+		return;
+	struct sg_dp_wait *w = call->wait;
+	if (w && !w->woken) {
+		if (w->cancel)
+			w->cancel(w->arg);
+		w->cancel = NULL;
+		w->push = push_hangup;
+		w->woken = true;
+		schedule(call);
+	}
+}
+
+int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_dp_cancel_fn *cancel,
+	       void *arg, struct sg_dp_wait **out)
+{
+	if (call->ended)
+		return luaL_error(S, "call %s has ended: nothing can wait on it", call->id);
+	if (S != call->co)
+		return luaL_error(S, "waiting functions must run in the call's own coroutine "
+				  "(not inside coroutine.wrap/resume or another call)");
+	if (call->wait)
+		return luaL_error(S, "call %s is already waiting", call->id);
+	if (call->hungup) {
+		/* Hang-up is enforced: the coroutine ends here, whatever the script does. */
+		if (cancel)
+			cancel(arg);
+		call->stop = true;
+		call->stop_reason = "hangup";
+		return lua_yield(S, 0);
+	}
+	struct sg_dp_wait *w = calloc(1, sizeof(*w));
+	if (!w) {
+		if (cancel)
+			cancel(arg);
+		return luaL_error(S, "out of memory");
+	}
+	*w = (struct sg_dp_wait){.call = call, .owner = owner, .cancel = cancel, .arg = arg};
+	sg_module_ref(owner);
+	call->wait = w;
+	if (out)
+		*out = w;
+	return lua_yield(S, 0);
+}
+
+void sg_dp_wake(struct sg_dp_wait *w, sg_dp_push_fn *push, void *arg)
+{
+	if (!w || w->woken)
+		return;
+	w->woken = true;
+	w->cancel = NULL;
+	w->push = push;
+	w->push_arg = arg;
+	schedule(w->call);
+}
+
+void sg_dp_push_result(lua_State *S, const char *status)
+{
+	lua_createtable(S, 0, 4);
+	lua_pushstring(S, status);
+	lua_setfield(S, -2, "status");
+}
+
+/* --- the call object --- */
+
+struct sg_call *sg_dp_check_call(lua_State *S, int idx)
+{
+	struct call_ud *ud = luaL_checkudata(S, idx, CALL_MT);
+	if (!ud->call)
+		luaL_error(S, "this call has ended");
+	return ud->call;
+}
+
+static int call_index(lua_State *S)
+{
+	struct call_ud *ud = luaL_checkudata(S, 1, CALL_MT);
+	const char *k = luaL_checkstring(S, 2);
+	lua_getfield(S, LUA_REGISTRYINDEX, METHODS_KEY);
+	if (lua_getfield(S, -1, k) != LUA_TNIL)
+		return 1;
+	struct sg_call *c = ud->call;
+	if (!c)
+		return 0;
+	if (!strcmp(k, "id")) lua_pushstring(S, c->id);
+	else if (!strcmp(k, "from")) lua_pushstring(S, c->from);
+	else if (!strcmp(k, "from_name")) lua_pushstring(S, c->from_name);
+	else if (!strcmp(k, "to")) lua_pushstring(S, c->to);
+	else if (!strcmp(k, "context")) lua_pushstring(S, c->context);
+	else if (!strcmp(k, "channel")) lua_pushstring(S, sg_chan_name(c->chan));
+	else if (!strcmp(k, "state")) lua_pushstring(S, sg_chan_state_name(sg_chan_state(c->chan)));
+	else if (!strcmp(k, "hungup")) lua_pushboolean(S, c->hungup);
+	else if (!strcmp(k, "vars")) lua_rawgeti(S, LUA_REGISTRYINDEX, c->vars_ref);
+	else return 0;
+	return 1;
+}
+
+static int call_newindex(lua_State *S)
+{
+	const char *k = luaL_checkstring(S, 2);
+	return luaL_error(S, "call.%s cannot be set: keep your own values in call.vars.%s", k, k);
+}
+
+static int call_tostring(lua_State *S)
+{
+	struct call_ud *ud = luaL_checkudata(S, 1, CALL_MT);
+	if (ud->call)
+		lua_pushfstring(S, "call %s (%s)", ud->call->id, sg_chan_name(ud->call->chan));
+	else
+		lua_pushliteral(S, "call (ended)");
+	return 1;
+}
+
+/* For methods that do not wait: false plus a reason instead of an error, so a
+ * dialplan can go on after, say, answering a call that just hung up. */
+static int result(lua_State *S, int rc)
+{
+	if (rc == 0) {
+		lua_pushboolean(S, 1);
+		return 1;
+	}
+	lua_pushboolean(S, 0);
+	lua_pushstring(S, rc == -ENOTCONN ? "hangup" : strerror(-rc));
+	return 2;
+}
+
+static int m_answer(lua_State *S) { return result(S, sg_chan_answer(sg_dp_check_call(S, 1)->chan)); }
+
+static int m_ringing(lua_State *S)
+{
+	return result(S, sg_chan_indicate(sg_dp_check_call(S, 1)->chan, SG_IND_RINGING));
+}
+
+static int m_progress(lua_State *S)
+{
+	return result(S, sg_chan_indicate(sg_dp_check_call(S, 1)->chan, SG_IND_PROGRESS));
+}
+
+static int m_hangup(lua_State *S)
+{
+	struct sg_call *c = sg_dp_check_call(S, 1);
+	const char *name = luaL_optstring(S, 2, "normal");
+	int cause = sg_cause_parse(name);
+	if (cause < 0)
+		return luaL_argerror(S, 2, "a cause: normal, busy, noanswer, unavailable, rejected, "
+				     "notfound, cancelled, congestion or failure");
+	if (sg_chan_state(c->chan) != SG_CHAN_GONE)
+		sg_chan_hangup(c->chan, (enum sg_cause)cause);
+	return 0;
+}
+
+struct sleep_op {
+	struct sg_timer *timer;
+	struct sg_dp_wait *wait;
+};
+
+static int push_ok(lua_State *S, void *arg)
+{
+	(void)arg;
+	sg_dp_push_result(S, "ok");
+	return 1;
+}
+
+static void sleep_done(struct sg_timer *t, void *arg)
+{
+	struct sleep_op *op = arg;
+	sg_dp_wake(op->wait, push_ok, NULL);
+	sg_timer_free(t);
+	free(op);
+}
+
+static void sleep_cancel(void *arg)
+{
+	struct sleep_op *op = arg;
+	sg_timer_free(op->timer);
+	free(op);
+}
+
+static int m_sleep(lua_State *S)
+{
+	struct sg_call *c = sg_dp_check_call(S, 1);
+	lua_Number secs = luaL_checknumber(S, 2);
+	luaL_argcheck(S, secs >= 0 && secs <= 86400 && !isnan(secs), 2, "seconds from 0 to 86400");
+	struct sleep_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return luaL_error(S, "out of memory");
+	op->timer = sg_timer_start(sg_loop_main(), NULL, (uint64_t)(secs * 1000.0 + 0.5), 0, sleep_done, op);
+	if (!op->timer) {
+		free(op);
+		return luaL_error(S, "out of memory");
+	}
+	return sg_dp_wait(S, c, NULL, sleep_cancel, op, &op->wait);
+}
+
+static int m_defer(lua_State *S)
+{
+	struct sg_call *c = sg_dp_check_call(S, 1);
+	luaL_checktype(S, 2, LUA_TFUNCTION);
+	lua_rawgeti(S, LUA_REGISTRYINDEX, c->defers_ref);
+	lua_pushvalue(S, 2);
+	lua_rawseti(S, -2, (lua_Integer)lua_rawlen(S, -2) + 1);
+	return 0;
+}
+
+static const luaL_Reg call_methods[] = {
+	{"answer", m_answer}, {"ringing", m_ringing}, {"progress", m_progress}, {"hangup", m_hangup},
+	{"sleep", m_sleep},   {"defer", m_defer},     {NULL, NULL},
+};
+
+/* pbx.exists(context, exten): the C matcher, so scripts ask without running Lua. */
+static int l_exists(lua_State *S)
+{
+	const char *ctx = luaL_checkstring(S, 1), *exten = luaL_checkstring(S, 2);
+	lua_pushboolean(S, sg_dp_match(sg_dp_current(), ctx, exten) != NULL);
+	return 1;
+}
+
+/* pbx.user(id): {id=, name=, context=, vars=} or nil. */
+static int l_user(lua_State *S)
+{
+	const struct sg_user *u = sg_user_find(luaL_checkstring(S, 1));
+	if (!u)
+		return 0;
+	lua_createtable(S, 0, 4);
+	lua_pushstring(S, u->id);
+	lua_setfield(S, -2, "id");
+	lua_pushstring(S, u->name);
+	lua_setfield(S, -2, "name");
+	lua_pushstring(S, u->context);
+	lua_setfield(S, -2, "context");
+	struct dp_gen *g = sg_dp_current();
+	lua_rawgeti(S, LUA_REGISTRYINDEX, g->env_ref);
+	lua_getfield(S, -1, "__users");
+	lua_getfield(S, -1, u->id);
+	lua_getfield(S, -1, "vars");
+	lua_setfield(S, -5, "vars");
+	lua_pop(S, 3);
+	return 1;
+}
+
+void sg_dp_calls_init(lua_State *S)
+{
+	L = S;
+	luaL_newmetatable(L, CALL_MT);
+	lua_pushcfunction(L, call_index);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, call_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, call_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushliteral(L, "call");
+	lua_setfield(L, -2, "__name");
+	lua_pop(L, 1);
+	luaL_newlib(L, call_methods);
+	lua_setfield(L, LUA_REGISTRYINDEX, METHODS_KEY);
+	lua_getglobal(L, "pbx");
+	lua_pushcfunction(L, l_exists);
+	lua_setfield(L, -2, "exists");
+	lua_pushcfunction(L, l_user);
+	lua_setfield(L, -2, "user");
+	lua_pop(L, 1);
+}
+
+/* --- the API modules extend --- */
+
+static int remember(struct sg_module *owner, bool is_method, const char *name)
+{
+	struct added *a = realloc(added, (nadded + 1) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	added = a;
+	added[nadded] = (struct added){.owner = owner, .is_method = is_method};
+	snprintf(added[nadded].name, sizeof(added[nadded].name), "%s", name);
+	nadded++;
+	return 0;
+}
+
+int sg_dp_add_call_methods(struct sg_module *owner, const luaL_Reg *methods)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, METHODS_KEY);
+	for (const luaL_Reg *r = methods; r->name; r++) {
+		if (lua_getfield(L, -1, r->name) != LUA_TNIL || strlen(r->name) >= 64) {
+			lua_pop(L, 2);
+			return -EEXIST;
+		}
+		lua_pop(L, 1);
+	}
+	for (const luaL_Reg *r = methods; r->name; r++) {
+		if (remember(owner, true, r->name)) {
+			lua_pop(L, 1);
+			return -ENOMEM;
+		}
+		lua_pushcfunction(L, r->func);
+		lua_setfield(L, -2, r->name);
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+int sg_dp_add_library(struct sg_module *owner, const char *name, const luaL_Reg *funcs)
+{
+	if (strlen(name) >= 64)
+		return -EINVAL;
+	if (lua_getglobal(L, name) != LUA_TNIL) {
+		lua_pop(L, 1);
+		return -EEXIST;
+	}
+	lua_pop(L, 1);
+	if (remember(owner, false, name))
+		return -ENOMEM;
+	lua_newtable(L);
+	luaL_setfuncs(L, funcs, 0);
+	lua_setglobal(L, name);
+	return 0;
+}
+
+unsigned sg_dp_purge_owner(struct sg_module *owner)
+{
+	unsigned n = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < nadded; i++) {
+		if (added[i].owner != owner) {
+			added[o++] = added[i];
+			continue;
+		}
+		if (L && added[i].is_method) {
+			lua_getfield(L, LUA_REGISTRYINDEX, METHODS_KEY);
+			lua_pushnil(L);
+			lua_setfield(L, -2, added[i].name);
+			lua_pop(L, 1);
+		} else if (L) {
+			lua_pushnil(L);
+			lua_setglobal(L, added[i].name);
+		}
+		n++;
+	}
+	nadded = o;
+	if (!nadded) {
+		free(added);
+		added = NULL;
+	}
+	return n;
+}
+
+void sg_dp_calls_end_all(enum sg_cause cause)
+{
+	struct sg_call *c;
+	while ((c = sg_calls_first()) != NULL)
+		end_call(c, cause);
+}

@@ -1,0 +1,122 @@
+/* dp_priv.h: the Lua dialplan host: state, generations, extensions, calls (core only). */
+#ifndef SG_DP_PRIV_H
+#define SG_DP_PRIV_H
+
+#include <lua.h>
+
+#include <strowger/call.h>
+#include <strowger/users.h>
+
+#include "buf.h"
+
+struct sg_cli;
+
+/* One extension of a context: an exact number or an Asterisk-style pattern. */
+struct dp_exten {
+	char *pattern;	/* as written: "1000", "_1XX" */
+	int func;	/* index into the generation's function table */
+	int line;	/* where the function was defined */
+	unsigned rank;	/* lower matches first */
+};
+
+struct dp_context {
+	char *name;
+	struct dp_exten *extens;
+	size_t count;
+};
+
+/*
+ * A generation is one successful load of the entry file: its environment table,
+ * settings, users and extensions. Reload makes a new generation and swaps it in;
+ * calls in progress hold a reference to the one they started with.
+ */
+struct dp_gen {
+	unsigned refs;
+	unsigned serial;
+	char *file;
+	char where[300];    /* file:line of settings{} */
+	int env_ref;	    /* the globals the file saw */
+	int settings_ref;   /* the table given to settings{} (an empty one if none) */
+	int funcs_ref;	    /* array of extension functions */
+	struct dp_context *contexts;
+	size_t ncontexts;
+	struct sg_user *users;
+	size_t nusers;
+	char **strings;	    /* strings the users point at */
+	size_t nstrings;
+};
+
+/* The Lua state, created once. max_memory is in bytes (0: no cap). */
+int sg_dp_init(size_t max_memory);
+void sg_dp_shutdown(void);
+lua_State *sg_dp_state(void);
+/* Caps the Lua state's memory (0: no cap); set once the config is read. */
+void sg_dp_set_memory_cap(size_t bytes);
+/* Bytes the Lua state holds. */
+size_t sg_dp_memory(void);
+
+/* Loads and validates the entry file into a new generation. Module sections are
+ * checked against loaded modules only when check_sections is true (reload; at start
+ * the modules named in the file are loaded after). On error writes "file:line:
+ * message" into err and returns NULL. */
+struct sg_core_settings;
+struct dp_gen *sg_dp_load(const char *file, bool check_sections, struct sg_core_settings *s,
+			  char *err, size_t errlen);
+/* Makes gen the current one (taking over the caller's reference). */
+void sg_dp_activate(struct dp_gen *gen);
+struct dp_gen *sg_dp_current(void);
+/* The generation being validated or, outside a load, the current one. */
+struct dp_gen *sg_dp_config_gen(void);
+struct dp_gen *sg_dp_gen_ref(struct dp_gen *gen);
+void sg_dp_gen_unref(struct dp_gen *gen);
+/* Reloads the current file; on error keeps the running generation. 0 or -errno. */
+int sg_dp_reload(char *err, size_t errlen);
+
+/* Extensions (extensions.c). */
+int sg_dp_build_extensions(lua_State *L, struct dp_gen *gen, int extensions_idx, char *err, size_t errlen);
+const struct dp_exten *sg_dp_match(const struct dp_gen *gen, const char *context, const char *exten);
+void sg_dp_free_extensions(struct dp_gen *gen);
+/* Checks a pattern; NULL when valid, else why not. */
+const char *sg_dp_pattern_error(const char *pattern);
+bool sg_dp_pattern_matches(const char *pattern, const char *exten);
+void sg_dp_show(struct sg_cli *cli, const char *context);
+
+/* Users (users.c): reads the users{} tables collected in the generation. */
+int sg_dp_build_users(lua_State *L, struct dp_gen *gen, int users_idx, char *err, size_t errlen);
+void sg_dp_free_users(struct dp_gen *gen);
+
+/* Settings values applied by the core (config.c). */
+struct sg_core_settings {
+	char console_socket[256];
+	unsigned console_mode;
+	char data_dir[1024];
+	char module_path[1024];
+	int log_level;
+	bool log_stderr;
+	char log_file[1024];
+	unsigned media_workers;
+	unsigned media_queue;
+	char default_context[64];
+	long long max_instructions;
+	long long max_memory_mb;
+};
+/* Validates the core keys of gen's settings and fills s. 0 or -EINVAL with err. */
+int sg_config_read_core(lua_State *L, struct dp_gen *gen, struct sg_core_settings *s, char *err, size_t errlen);
+/* Applies what can change at run time (log levels, budgets) from s. */
+void sg_config_apply_runtime(const struct sg_core_settings *s);
+const struct sg_core_settings *sg_core_settings(void);
+void sg_core_settings_set(const struct sg_core_settings *s);
+/* Errors for each top-level section no core key or loaded module claims. */
+int sg_config_check_sections(lua_State *L, struct dp_gen *gen, char *err, size_t errlen);
+
+/* Calls (dp_call.c): the Lua side of a call and its coroutine. */
+void sg_dp_calls_init(lua_State *L);
+int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_exten *x);
+void sg_dp_call_hungup(struct sg_call *call);
+/* Budget for each resume of a call's coroutine. */
+void sg_dp_set_budget(long long instructions);
+unsigned sg_dp_purge_owner(struct sg_module *owner);
+/* Ends every call (shutdown): coroutines closed, legs hung up with `cause`. */
+void sg_dp_calls_end_all(enum sg_cause cause);
+
+#endif

@@ -1,0 +1,49 @@
+-- strowger.lua: the default configuration and dialplan, started by `make run`.
+-- One Lua file holds both: settings{} and users{} declare the PBX, the
+-- `extensions` table routes calls. Each call runs its extension's function as a
+-- coroutine, so waiting (call:sleep, call:dial, ...) reads top to bottom.
+-- Reload after editing with `strowger -x "dialplan reload"` (or SIGHUP); a broken
+-- file is refused and the running dialplan stays.
+
+settings {
+  modules = { "res_example" },      -- loaded at start, in dependency order
+  log = { level = "notice" },       -- error, warning, notice, info or debug
+  console = { mode = "0660" },      -- socket: DATA_DIR/strowger.ctl unless set here
+  media = { workers = 0 },          -- 0: one media thread per core beyond the first
+  dialplan = { default_context = "default" },
+  example = { greeting = "Hello" }, -- read by res_example
+}
+
+-- Demo users: change these passwords before the PBX faces a network.
+users {
+  ["1000"] = { name = "Alice", password = "alice-demo-1000", context = "office" },
+  ["1001"] = { name = "Bob",   password = "bob-demo-1001",   context = "office" },
+  ["1002"] = { name = "Carol", password = "carol-demo-1002", context = "office" },
+}
+
+extensions = {
+  office = {
+    -- *43: an echo-free "is the PBX there?" test: answer, wait, hang up.
+    ["*43"] = function(call)
+      call:answer()
+      log.notice("%s is testing the line", call.from)
+      call:sleep(2)
+      call:hangup()
+    end,
+
+    -- Internal extensions 1000-1099.
+    ["_10XX"] = function(call)
+      log.info("%s calls %s", call.from, call.to)
+      call:ringing()
+      -- call:dial() arrives with the SIP channel; until then say "not here".
+      call:hangup("unavailable")
+    end,
+  },
+
+  default = {
+    ["_X."] = function(call)
+      log.notice("call from %s to %s: no route in context 'default'", call.from, call.to)
+      call:hangup("notfound")
+    end,
+  },
+}

@@ -1,0 +1,41 @@
+/*
+ * call.h: a call is what the dialplan sees: the incoming leg (a channel), who calls
+ * whom, its variables, and the Lua coroutine that runs the extension matched in the
+ * dialplan. A technology hands an incoming channel to the core with
+ * sg_call_start(); the core matches the extension in C (so "does it exist?" never
+ * runs Lua), creates the coroutine and runs it until it waits. When the caller hangs
+ * up, the core ends the call's pending wait with a hang-up result and ends the
+ * coroutine at its next wait; when the function returns, the core hangs up the leg.
+ * Main thread only.
+ */
+#ifndef STROWGER_CALL_H
+#define STROWGER_CALL_H
+
+#include "channel.h"
+
+struct sg_call;
+
+struct sg_call_params {
+	const char *from;      /* caller's user or number: "1000" */
+	const char *from_name; /* display name, or NULL */
+	const char *to;	       /* dialled extension: "1001" */
+	const char *context;   /* NULL: the caller's user context, else dialplan.default_context */
+};
+
+/*
+ * Starts the dialplan for an incoming channel; the call takes its own reference on
+ * the channel. 0, -ENOENT when no extension matches (the caller should answer
+ * "not found"; nothing was started), -ESHUTDOWN when the PBX is stopping, -ENOMEM.
+ */
+SG_API int sg_call_start(struct sg_channel *ch, const struct sg_call_params *p);
+/* The call an incoming channel belongs to, or NULL. */
+SG_API struct sg_call *sg_chan_call(const struct sg_channel *ch);
+SG_API struct sg_channel *sg_call_channel(const struct sg_call *call);
+SG_API const char *sg_call_id(const struct sg_call *call);
+SG_API bool sg_call_hungup(const struct sg_call *call);
+/* Per-call variables (strings), also visible to Lua as call.vars. */
+SG_API int sg_call_set_var(struct sg_call *call, const char *name, const char *value);
+SG_API const char *sg_call_get_var(const struct sg_call *call, const char *name);
+SG_API unsigned sg_calls_active(void);
+
+#endif
