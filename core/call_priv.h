@@ -35,6 +35,7 @@ struct sg_call {
 	bool stop;	       /* the next yield ends the coroutine */
 	const char *stop_reason;
 	bool ended;	       /* the coroutine is finished */
+	bool errored;	       /* it ended with a Lua error */
 };
 
 /* Frees a call whose coroutine ended (dp_call.c calls it). */

@@ -146,7 +146,8 @@ static void end_call(struct sg_call *call, enum sg_cause cause)
 		free(w);
 		call->wait = NULL;
 	}
-	if (lua_resetthread(call->co) != LUA_OK)
+	/* A coroutine that died of an error reports that error again here. */
+	if (lua_resetthread(call->co) != LUA_OK && !call->errored)
 		SG_ERROR("dialplan", "call %s: closing a <close> variable failed: %s", call->id,
 			 luaL_tolstring(call->co, -1, NULL));
 	run_defers(call);
@@ -192,6 +193,7 @@ static void run(struct sg_call *call, int nargs)
 		end_call(call, SG_CAUSE_NORMAL);
 		return;
 	}
+	call->errored = true;
 	const char *msg = luaL_tolstring(call->co, -1, NULL);
 	luaL_traceback(L, call->co, msg, 0);
 	SG_ERROR("dialplan", "call %s failed: %s", call->id, lua_tostring(L, -1));
@@ -285,13 +287,17 @@ void sg_dp_call_hungup(struct sg_call *call)
 int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_dp_cancel_fn *cancel,
 	       void *arg, struct sg_dp_wait **out)
 {
-	if (call->ended)
-		return luaL_error(S, "call %s has ended: nothing can wait on it", call->id);
-	if (S != call->co)
-		return luaL_error(S, "waiting functions must run in the call's own coroutine "
-				  "(not inside coroutine.wrap/resume or another call)");
-	if (call->wait)
-		return luaL_error(S, "call %s is already waiting", call->id);
+	const char *refusal = call->ended ? "the call has ended: nothing can wait on it"
+			      : S != call->co ? "waiting functions must run in the call's own coroutine "
+						"(not inside coroutine.wrap/resume or another call)"
+			      : call->wait ? "the call is already waiting"
+					   : NULL;
+	if (refusal) {
+		/* The operation was set up for this wait: undo it before raising. */
+		if (cancel)
+			cancel(arg);
+		return luaL_error(S, "call %s: %s", call->id, refusal);
+	}
 	if (call->hungup) {
 		/* Hang-up is enforced: the coroutine ends here, whatever the script does. */
 		if (cancel)

@@ -36,12 +36,6 @@ struct options {
 	bool remote;
 };
 
-static uint64_t started_ms, reloaded_ms;
-static bool stop_graceful;
-static struct sg_timer *drain_timer;
-
-uint64_t sg_pbx_started_ms(void) { return started_ms; }
-uint64_t sg_pbx_reloaded_ms(void) { return reloaded_ms; }
 
 static void usage(FILE *f)
 {
@@ -137,46 +131,6 @@ static void on_stop_signal(int signo, void *arg)
 	sg_pbx_request_stop(signo == SIGTERM);
 }
 
-int sg_pbx_reload(char *err, size_t errlen)
-{
-	int rc = sg_dp_reload(err, errlen);
-	if (rc)
-		return rc;
-	sg_loader_reload_all();
-	reloaded_ms = sg_loop_now_ms(sg_loop_main());
-	return 0;
-}
-
-static void on_hup(int signo, void *arg)
-{
-	(void)signo;
-	(void)arg;
-	char err[1024];
-	SG_NOTICE("core", "SIGHUP received: reloading the dialplan");
-	sg_pbx_reload(err, sizeof(err));
-}
-
-static void drain_check(struct sg_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	if (!sg_calls_active() && !sg_chans_active())
-		sg_loop_break(sg_loop_main());
-}
-
-void sg_pbx_request_stop(bool graceful)
-{
-	if (!graceful) {
-		stop_graceful = false;
-		sg_loop_break(sg_loop_main());
-		return;
-	}
-	stop_graceful = true;
-	sg_calls_refuse_new(true);
-	if (!drain_timer)
-		drain_timer = sg_timer_start(sg_loop_main(), NULL, 0, 200, drain_check, NULL);
-}
-
 /* Loads (or, for -n, only checks) the modules the config lists. */
 static int load_modules(bool check_only, char *err, size_t errlen)
 {
@@ -192,7 +146,7 @@ static int load_modules(bool check_only, char *err, size_t errlen)
 
 static void shutdown_all(void)
 {
-	drain_timer = sg_timer_free(drain_timer);
+	sg_pbx_shutdown();
 	sg_console_stop();
 	sg_calls_refuse_new(true);
 	sg_dp_calls_end_all(SG_CAUSE_SHUTDOWN);
@@ -270,8 +224,8 @@ static int run_pbx(const struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 	sg_loop_on_signal(sg_loop_main(), SIGINT, on_stop_signal, NULL);
 	sg_loop_on_signal(sg_loop_main(), SIGTERM, on_stop_signal, NULL);
-	sg_loop_on_signal(sg_loop_main(), SIGHUP, on_hup, NULL);
-	started_ms = reloaded_ms = sg_loop_now_ms(sg_loop_main());
+	sg_loop_on_signal(sg_loop_main(), SIGHUP, sg_pbx_on_sighup, NULL);
+	sg_pbx_mark_started();
 	SG_NOTICE("core", "Strowger %s ready: dialplan %s, %zu users, %zu modules; console %s", SG_VERSION,
 		  file, g->nusers, sg_loader_count(), s.console_socket);
 	sg_loop_run(sg_loop_main());

@@ -36,6 +36,8 @@ SG_API struct sg_call *sg_dp_check_call(lua_State *L, int idx);
  * lua_CFunction. `cancel(arg)` runs if the call ends before sg_dp_wake(); the wait
  * holds a use reference on `owner`. *out (may be NULL) receives the handle. On a
  * call that has already hung up, ends the coroutine instead (hang-up is enforced).
+ * When it cannot wait at all (called from a coroutine of the script's own, or on a
+ * call already waiting), it calls cancel(arg) and raises a Lua error.
  */
 SG_API int sg_dp_wait(lua_State *L, struct sg_call *call, struct sg_module *owner,
 		      sg_dp_cancel_fn *cancel, void *arg, struct sg_dp_wait **out);

@@ -1,0 +1,263 @@
+/*
+ * chan_test.c: the "Test" channel technology, for tests only. It plays the phone:
+ * a test creates an incoming call with `test call EXTEN [FROM [CONTEXT]]`, hangs it
+ * up from the far side with `test hangup CHANNEL [CAUSE]`, sends digits with
+ * `test digit CHANNEL D`, and reads what the PBX did to each leg (answer, ringing,
+ * progress, hangup:CAUSE, digit:D) with `test show` (live) or `test history`
+ * (legs already gone). The same code is linked into in-process test runners, which
+ * use chan_test_call() and chan_test_on_done() directly.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strowger/call.h>
+#include <strowger/channel.h>
+#include <strowger/cli.h>
+#include <strowger/module.h>
+
+#define HISTORY 64
+
+struct test_leg {
+	char events[512];
+};
+
+struct history_entry {
+	char name[96];
+	char events[512];
+};
+
+static struct history_entry history[HISTORY];
+static unsigned history_next;
+static void (*on_done)(const char *name, const char *events);
+
+static void add_event(struct test_leg *leg, const char *fmt, const char *arg)
+{
+	size_t len = strlen(leg->events);
+	snprintf(leg->events + len, sizeof(leg->events) - len, "%s", len ? " " : "");
+	len = strlen(leg->events);
+	snprintf(leg->events + len, sizeof(leg->events) - len, fmt, arg);
+}
+
+static int t_answer(struct sg_channel *ch)
+{
+	add_event(sg_chan_pvt(ch), "%s", "answer");
+	return 0;
+}
+
+static int t_indicate(struct sg_channel *ch, enum sg_indication ind)
+{
+	static const char *const names[] = {"ringing", "progress", "hold", "unhold"};
+	add_event(sg_chan_pvt(ch), "%s", names[ind]);
+	return 0;
+}
+
+static int t_send_digit(struct sg_channel *ch, char digit, unsigned ms)
+{
+	char d[2] = {digit, 0};
+	(void)ms;
+	add_event(sg_chan_pvt(ch), "digit:%s", d);
+	return 0;
+}
+
+static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
+{
+	add_event(sg_chan_pvt(ch), "hangup:%s", sg_cause_name(cause));
+}
+
+/* The leg's record outlives it in the history, where tests look after the call. */
+static void t_destroy(void *pvt)
+{
+	struct test_leg *leg = pvt;
+	free(leg);
+}
+
+static void t_show(struct sg_channel *ch, struct sg_cli *cli)
+{
+	struct test_leg *leg = sg_chan_pvt(ch);
+	sg_cli_printf(cli, "Test events: %s\n", leg->events);
+}
+
+static const struct sg_chan_tech test_tech = {
+	.name = "Test",
+	.description = "Test phones driven from the console (tests only)",
+	.answer = t_answer,
+	.indicate = t_indicate,
+	.send_digit = t_send_digit,
+	.hangup = t_hangup,
+	.destroy = t_destroy,
+	.show = t_show,
+};
+
+/* Records the leg in the history when the PBX or the test ends it. */
+static void remember(struct sg_channel *ch)
+{
+	struct test_leg *leg = sg_chan_pvt(ch);
+	struct history_entry *h = &history[history_next++ % HISTORY];
+	snprintf(h->name, sizeof(h->name), "%s", sg_chan_name(ch));
+	snprintf(h->events, sizeof(h->events), "%s", leg->events);
+	if (on_done)
+		on_done(h->name, h->events);
+}
+
+void chan_test_on_done(void (*fn)(const char *name, const char *events));
+const struct sg_chan_tech *chan_test_tech(void);
+int chan_test_call(const char *exten, const char *from, const char *context, struct sg_channel **out);
+void chan_test_finish(struct sg_channel *ch);
+
+void chan_test_on_done(void (*fn)(const char *name, const char *events)) { on_done = fn; }
+const struct sg_chan_tech *chan_test_tech(void) { return &test_tech; }
+
+/* Starts an incoming call; on success *out holds a reference for the caller. */
+int chan_test_call(const char *exten, const char *from, const char *context, struct sg_channel **out)
+{
+	struct test_leg *leg = calloc(1, sizeof(*leg));
+	if (!leg)
+		return -ENOMEM;
+	struct sg_channel *ch = sg_chan_new(&test_tech, from ? from : "anon", leg);
+	if (!ch) {
+		free(leg);
+		return -ENOMEM;
+	}
+	struct sg_call_params p = {.from = from, .to = exten, .context = context};
+	int rc = sg_call_start(ch, &p);
+	if (rc) {
+		add_event(leg, "start:%s", rc == -ENOENT ? "notfound" : "refused");
+		sg_chan_remote_hangup(ch, SG_CAUSE_NOT_FOUND);
+		remember(ch);
+		sg_chan_unref(ch);
+		return rc;
+	}
+	*out = ch;
+	return 0;
+}
+
+/* Called by the holder of a test leg once it is gone, to record it. */
+void chan_test_finish(struct sg_channel *ch)
+{
+	remember(ch);
+	sg_chan_unref(ch);
+}
+
+/* --- the console face, when built as a module --- */
+
+#ifndef CHAN_TEST_IN_PROCESS
+static struct sg_channel *legs[256];
+
+static void reap(void)
+{
+	for (size_t i = 0; i < 256; i++)
+		if (legs[i] && sg_chan_state(legs[i]) == SG_CHAN_GONE) {
+			chan_test_finish(legs[i]);
+			legs[i] = NULL;
+		}
+}
+
+static enum sg_cli_result cli_call(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	struct sg_channel *ch;
+	if (argc < 1 || argc > 3)
+		return SG_CLI_USAGE;
+	reap();
+	size_t slot;
+	for (slot = 0; slot < 256 && legs[slot]; slot++)
+		;
+	if (slot == 256) {
+		sg_cli_printf(cli, "too many test legs\n");
+		return SG_CLI_FAIL;
+	}
+	int rc = chan_test_call(argv[0], argc > 1 ? argv[1] : "test", argc > 2 ? argv[2] : NULL, &ch);
+	if (rc) {
+		sg_cli_printf(cli, "call not started: %s\n", rc == -ENOENT ? "no such extension" : strerror(-rc));
+		return SG_CLI_FAIL;
+	}
+	legs[slot] = ch;
+	sg_cli_printf(cli, "%s\n", sg_chan_name(ch));
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result cli_hangup(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	if (argc < 1 || argc > 2)
+		return SG_CLI_USAGE;
+	struct sg_channel *ch = sg_chan_find(argv[0]);
+	int cause = argc > 1 ? sg_cause_parse(argv[1]) : SG_CAUSE_NORMAL;
+	if (!ch || sg_chan_tech(ch) != &test_tech || cause < 0) {
+		sg_cli_printf(cli, "%s\n", !ch ? "no such live channel" : "not a Test channel or bad cause");
+		return SG_CLI_FAIL;
+	}
+	sg_chan_remote_hangup(ch, (enum sg_cause)cause);
+	reap();
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result cli_digit(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	if (argc != 2)
+		return SG_CLI_USAGE;
+	struct sg_channel *ch = sg_chan_find(argv[0]);
+	if (!ch || sg_chan_tech(ch) != &test_tech) {
+		sg_cli_printf(cli, "no such live Test channel\n");
+		return SG_CLI_FAIL;
+	}
+	for (const char *d = argv[1]; *d; d++)
+		sg_chan_digit(ch, *d);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result cli_show(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	reap();
+	for (size_t i = 0; i < 256; i++)
+		if (legs[i])
+			sg_cli_printf(cli, "%s %s: %s\n", sg_chan_name(legs[i]),
+				      sg_chan_state_name(sg_chan_state(legs[i])),
+				      ((struct test_leg *)sg_chan_pvt(legs[i]))->events);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result cli_history(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	reap();
+	for (unsigned i = history_next > HISTORY ? history_next - HISTORY : 0; i < history_next; i++)
+		sg_cli_printf(cli, "%s: %s\n", history[i % HISTORY].name, history[i % HISTORY].events);
+	return SG_CLI_OK;
+}
+
+static const struct sg_cli_command commands[] = {
+	{"test call", "test call EXTEN [FROM [CONTEXT]]", "Start a call from a test phone", cli_call},
+	{"test hangup", "test hangup CHANNEL [CAUSE]", "Hang up a test phone", cli_hangup},
+	{"test digit", "test digit CHANNEL DIGITS", "Press keys on a test phone", cli_digit},
+	{"test show", "test show", "Live test legs and what the PBX did to them", cli_show},
+	{"test history", "test history", "Finished test legs", cli_history},
+};
+
+static int load(struct sg_module *self)
+{
+	int rc = sg_chan_tech_register(self, &test_tech);
+	return rc ? rc : sg_cli_register(self, commands, sizeof(commands) / sizeof(commands[0]));
+}
+
+static void unload(struct sg_module *self)
+{
+	(void)self;
+	for (size_t i = 0; i < 256; i++)
+		if (legs[i]) {
+			if (sg_chan_state(legs[i]) != SG_CHAN_GONE)
+				sg_chan_remote_hangup(legs[i], SG_CAUSE_SHUTDOWN);
+			chan_test_finish(legs[i]);
+			legs[i] = NULL;
+		}
+	sg_chan_tech_unregister(&test_tech);
+}
+
+SG_MODULE_DEFINE(.name = "chan_test", .description = "Test channel technology (tests only)",
+		 .load = load, .unload = unload);
+#endif
