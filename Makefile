@@ -76,8 +76,14 @@ $(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_O
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Icore -rdynamic -o $@ $< $(TEST_SUPPORT_OBJ) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CORE_LIBS)
 
+# Every public header must compile on its own (a module may include just one).
+HEADER_STAMPS = $(patsubst include/strowger/%.h,$(BUILD)/headers/%.ok,$(wildcard include/strowger/*.h))
+$(BUILD)/headers/%.ok: include/strowger/%.h
+	@mkdir -p $(@D)
+	@echo '#include <strowger/$*.h>' | $(CC) $(MOD_CFLAGS) -fsyntax-only -x c - && touch $@
+
 # Everything the test suite runs.
-test-build: all $(TEST_MODULE_SO) $(UNIT_BIN) $(LUA_RUNNER)
+test-build: all $(HEADER_STAMPS) $(TEST_MODULE_SO) $(UNIT_BIN) $(LUA_RUNNER)
 
 run: all
 	@mkdir -p var

@@ -268,6 +268,10 @@ static void unload_module(struct sg_module *m)
 	sg_list_remove_from(&modules, &m->node);
 	if (m->info->unload)
 		m->info->unload(m);
+	/* Only at shutdown can a module go while still referenced. */
+	if (m->use_count)
+		SG_WARNING("loader", "%s unloaded with %u reference%s left", m->name, m->use_count,
+			   m->use_count == 1 ? "" : "s");
 	purge_owner(m, true);
 	SG_NOTICE("loader", "unloaded %s", m->name);
 	free_module(m);
@@ -328,11 +332,7 @@ void sg_loader_reload_all(void)
 void sg_loader_unload_all(void)
 {
 	while (modules.count) {
-		struct sg_module *m = sg_container_of(modules.head.prev, struct sg_module, node);
-		if (m->use_count)
-			SG_WARNING("loader", "unloading %s with %u reference%s left", m->name,
-				   m->use_count, m->use_count == 1 ? "" : "s");
-		unload_module(m);
+		unload_module(sg_container_of(modules.head.prev, struct sg_module, node));
 	}
 }
 

@@ -255,6 +255,7 @@ static void unload(struct sg_module *self)
 			chan_test_finish(legs[i]);
 			legs[i] = NULL;
 		}
+	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	sg_chan_tech_unregister(&test_tech);
 }
 
