@@ -72,6 +72,12 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Icore $(CMOCKA_CFLAGS) -rdynamic -o $@ $< $(TEST_SUPPORT_OBJ) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CMOCKA_LIBS) $(CORE_LIBS)
 
+# SIP unit tests also compile chan_sip's pure parts (sip_*.c: no core calls).
+SIP_PURE_SRC = $(wildcard modules/chan_sip/sip_*.c)
+$(BUILD)/tests/unit/test_sip_%: tests/unit/test_sip_%.c $(SIP_PURE_SRC) $(wildcard modules/chan_sip/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(CMOCKA_CFLAGS) -o $@ $< $(SIP_PURE_SRC) $(CMOCKA_LIBS) $(CORE_LIBS) $(SSL_LIBS)
+
 $(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Icore -rdynamic -o $@ $< $(TEST_SUPPORT_OBJ) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CORE_LIBS)
