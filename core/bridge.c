@@ -10,6 +10,7 @@
 
 #include "channel_priv.h"
 #include "list.h"
+#include "registry.h"
 
 struct sg_bridge {
 	struct sg_list_node node;
@@ -20,49 +21,18 @@ struct sg_bridge {
 	uint64_t started_ms;
 };
 
-struct tech_entry {
-	const struct sg_bridge_tech *tech;
-	struct sg_module *owner;
-};
-
-static struct tech_entry techs[8];
-static size_t ntechs;
+static struct sg_owned_set techs;
 static struct sg_list bridges = {{&bridges.head, &bridges.head}, 0};
 
 int sg_bridge_tech_register(struct sg_module *owner, const struct sg_bridge_tech *tech)
 {
 	if (!tech || !tech->name || !tech->join)
 		return -EINVAL;
-	if (ntechs == sizeof(techs) / sizeof(*techs))
-		return -ENOSPC;
-	for (size_t i = 0; i < ntechs; i++)
-		if (techs[i].tech == tech)
-			return -EEXIST;
-	techs[ntechs++] = (struct tech_entry){tech, owner};
-	return 0;
+	return sg_owned_add(&techs, tech, owner);
 }
 
-void sg_bridge_tech_unregister(const struct sg_bridge_tech *tech)
-{
-	for (size_t i = 0; i < ntechs; i++)
-		if (techs[i].tech == tech) {
-			techs[i] = techs[--ntechs];
-			return;
-		}
-}
-
-unsigned sg_bridge_tech_purge_owner(struct sg_module *owner)
-{
-	unsigned n = 0;
-	for (size_t i = 0; i < ntechs;)
-		if (techs[i].owner == owner) {
-			techs[i] = techs[--ntechs];
-			n++;
-		} else {
-			i++;
-		}
-	return n;
-}
+void sg_bridge_tech_unregister(const struct sg_bridge_tech *tech) { sg_owned_remove(&techs, tech); }
+unsigned sg_bridge_tech_purge_owner(struct sg_module *owner) { return sg_owned_purge(&techs, owner); }
 
 int sg_bridge_join(struct sg_channel *a, struct sg_channel *b, struct sg_bridge **out)
 {
@@ -78,9 +48,9 @@ int sg_bridge_join(struct sg_channel *a, struct sg_channel *b, struct sg_bridge 
 	br->chans[0] = sg_chan_ref(a);
 	br->chans[1] = sg_chan_ref(b);
 	br->started_ms = sg_loop_now_ms(sg_loop_main());
-	if (ntechs) {
-		br->tech = techs[0].tech;
-		br->tech_owner = techs[0].owner;
+	if (techs.n) {
+		br->tech = techs.v[0].item;
+		br->tech_owner = techs.v[0].owner;
 		int rc = br->tech->join(br, a, b);
 		if (rc) {
 			sg_chan_unref(a);

@@ -15,6 +15,7 @@
 
 #include "channel_priv.h"
 #include "list.h"
+#include "registry.h"
 
 struct sg_channel {
 	struct sg_list_node node;
@@ -32,15 +33,9 @@ struct sg_channel {
 	uint64_t created_ms;
 };
 
-struct tech_entry {
-	const struct sg_chan_tech *tech;
-	struct sg_module *owner;
-};
-
 static struct sg_list channels;
 static bool channels_ready;
-static struct tech_entry techs[32];
-static size_t ntechs;
+static struct sg_owned_set techs;
 static unsigned serial;
 
 static const char *const state_names[] = {"down", "ring", "ringing", "progress", "up", "gone"};
@@ -71,57 +66,33 @@ int sg_chan_tech_register(struct sg_module *owner, const struct sg_chan_tech *te
 		return -EINVAL;
 	if (sg_chan_tech_find(tech->name))
 		return -EEXIST;
-	if (ntechs == sizeof(techs) / sizeof(*techs))
-		return -ENOSPC;
-	techs[ntechs++] = (struct tech_entry){tech, owner};
-	SG_INFO("core", "channel technology %s registered by %s", tech->name, sg_module_name(owner));
-	return 0;
+	int rc = sg_owned_add(&techs, tech, owner);
+	if (!rc)
+		SG_INFO("core", "channel technology %s registered by %s", tech->name, sg_module_name(owner));
+	return rc;
 }
 
-void sg_chan_tech_unregister(const struct sg_chan_tech *tech)
-{
-	for (size_t i = 0; i < ntechs; i++)
-		if (techs[i].tech == tech) {
-			techs[i] = techs[--ntechs];
-			return;
-		}
-}
-
-unsigned sg_chan_tech_purge_owner(struct sg_module *owner)
-{
-	unsigned n = 0;
-	for (size_t i = 0; i < ntechs;)
-		if (techs[i].owner == owner) {
-			techs[i] = techs[--ntechs];
-			n++;
-		} else {
-			i++;
-		}
-	return n;
-}
+void sg_chan_tech_unregister(const struct sg_chan_tech *tech) { sg_owned_remove(&techs, tech); }
+unsigned sg_chan_tech_purge_owner(struct sg_module *owner) { return sg_owned_purge(&techs, owner); }
 
 const struct sg_chan_tech *sg_chan_tech_find(const char *name)
 {
-	for (size_t i = 0; i < ntechs; i++)
-		if (!strcasecmp(techs[i].tech->name, name))
-			return techs[i].tech;
+	for (size_t i = 0; i < techs.n; i++) {
+		const struct sg_chan_tech *t = techs.v[i].item;
+		if (!strcasecmp(t->name, name))
+			return t;
+	}
 	return NULL;
 }
 
 void sg_chan_techs_show(struct sg_cli *cli)
 {
 	sg_cli_printf(cli, "%-10s %-16s %s\n", "Tech", "Module", "Description");
-	for (size_t i = 0; i < ntechs; i++)
-		sg_cli_printf(cli, "%-10s %-16s %s\n", techs[i].tech->name, sg_module_name(techs[i].owner),
-			      techs[i].tech->description ? techs[i].tech->description : "");
-}
-
-static struct sg_module *owner_of(const struct sg_chan_tech *tech)
-{
-	for (size_t i = 0; i < ntechs; i++)
-		if (techs[i].tech == tech)
-			return techs[i].owner;
-	return NULL;
+	for (size_t i = 0; i < techs.n; i++) {
+		const struct sg_chan_tech *t = techs.v[i].item;
+		sg_cli_printf(cli, "%-10s %-16s %s\n", t->name, sg_module_name(techs.v[i].owner),
+			      t->description ? t->description : "");
+	}
 }
 
 struct sg_channel *sg_chan_new(const struct sg_chan_tech *tech, const char *label, void *pvt)
@@ -136,7 +107,7 @@ struct sg_channel *sg_chan_new(const struct sg_chan_tech *tech, const char *labe
 	atomic_init(&ch->refs, 1);
 	ch->tech = tech;
 	ch->pvt = pvt;
-	ch->owner = owner_of(tech);
+	ch->owner = sg_owned_owner(&techs, tech);
 	ch->created_ms = sg_loop_now_ms(sg_loop_main());
 	snprintf(ch->name, sizeof(ch->name), "%s/%.40s-%06u", tech->name, label ? label : "", ++serial);
 	sg_module_ref(ch->owner);
