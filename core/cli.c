@@ -80,10 +80,18 @@ static int entry_cmp(const void *a, const void *b)
 
 int sg_cli_register(struct sg_module *owner, const struct sg_cli_command *cmds, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	/* Check the whole table first, so a refused table leaves nothing behind. */
+	for (size_t i = 0; i < n; i++) {
+		struct entry probe = {.cmd = &cmds[i]};
+		if (!cmds[i].words || !cmds[i].handler || !split_entry(&probe))
+			return -EINVAL;
 		for (size_t j = 0; j < entry_count; j++)
 			if (!strcmp(entries[j].cmd->words, cmds[i].words))
 				return -EEXIST;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cmds[j].words, cmds[i].words))
+				return -EEXIST;
+	}
 	if (entry_count + n > entry_cap) {
 		size_t cap = entry_cap ? entry_cap * 2 : 64;
 		while (cap < entry_count + n)
@@ -97,8 +105,6 @@ int sg_cli_register(struct sg_module *owner, const struct sg_cli_command *cmds, 
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = &entries[entry_count];
 		*e = (struct entry){.cmd = &cmds[i], .owner = owner};
-		if (!cmds[i].handler || !split_entry(e))
-			return -EINVAL;
 		entry_count++;
 	}
 	qsort(entries, entry_count, sizeof(*entries), entry_cmp);

@@ -175,8 +175,9 @@ static enum sg_cli_result core_stop(struct sg_cli *cli, int argc, const char *co
 		sg_cli_printf(cli, "stopping now\n");
 		sg_pbx_request_stop(false);
 	} else if (!strcmp(argv[0], "gracefully")) {
-		sg_cli_printf(cli, "stopping once the %u active call%s end (no new calls accepted)\n",
-			      sg_calls_active(), sg_calls_active() == 1 ? "" : "s");
+		unsigned n = sg_calls_active();
+		sg_cli_printf(cli, "stopping once %u active call%s (no new calls accepted)\n", n,
+			      n == 1 ? " ends" : "s end");
 		sg_pbx_request_stop(true);
 	} else {
 		return SG_CLI_USAGE;
@@ -266,8 +267,10 @@ static enum sg_cli_result log_level(struct sg_cli *cli, int argc, const char *co
 		return SG_CLI_USAGE;
 	}
 	if (argc == 2) {
-		if (sg_log_set_tag_level(argv[1], lvl)) {
-			sg_cli_printf(cli, "too many tag levels set; reset one first\n");
+		int rc = sg_log_set_tag_level(argv[1], lvl);
+		if (rc) {
+			sg_cli_printf(cli, "%s\n", rc == -ENAMETOOLONG ? "tag names are at most 31 characters"
+								  : "too many tag levels set; reset one first");
 			return SG_CLI_FAIL;
 		}
 		sg_cli_printf(cli, "log level for %s: %s\n", argv[1], argv[0]);

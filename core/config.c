@@ -178,7 +178,8 @@ static int check_table(lua_State *L, int idx, const char *where, const char *pre
 static void push_setting(lua_State *L, struct dp_gen *gen, const char *name)
 {
 	lua_rawgeti(L, LUA_REGISTRYINDEX, gen->settings_ref);
-	lua_getfield(L, -1, name);
+	lua_pushstring(L, name);
+	lua_rawget(L, -2);
 	lua_remove(L, -2);
 }
 
@@ -266,7 +267,8 @@ static bool get_field(lua_State *L, struct dp_gen *gen, const char *section, con
 		lua_pop(L, 1);
 		return false;
 	}
-	lua_getfield(L, -1, key);
+	lua_pushstring(L, key);
+	lua_rawget(L, -2);
 	lua_remove(L, -2);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
@@ -308,7 +310,8 @@ int sg_config_read_core(lua_State *L, struct dp_gen *gen, struct sg_core_setting
 	lua_rawgeti(L, LUA_REGISTRYINDEX, gen->settings_ref);
 	for (size_t i = 0; i < NCORE; i++) {
 		const struct core_section *cs = &core_sections[i];
-		lua_getfield(L, -1, cs->name);
+		lua_pushstring(L, cs->name);
+		lua_rawget(L, -2);
 		if (!lua_isnil(L, -1)) {
 			if (!type_ok(L, -1, cs->type)) {
 				snprintf(err, errlen, "%s: settings.%s: expected %s, got %s", w, cs->name,
@@ -474,7 +477,7 @@ static bool push_path(const char *path)
 			return false;
 		}
 		lua_pushlstring(L, p, len);
-		lua_gettable(L, -2);
+		lua_rawget(L, -2);
 		lua_remove(L, -2);
 		if (!dot)
 			break;

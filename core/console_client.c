@@ -210,12 +210,42 @@ static void on_line(char *line)
 	free(line);
 }
 
+/* Commands piped in (`strowger -r < script`): one per line, no line editing. */
+static int run_piped(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int status = 0;
+	while (!quit && getline(&line, &cap, stdin) > 0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *p = line + strspn(line, " \t");
+		if (!strcmp(p, "quit") || !strcmp(p, "exit"))
+			break;
+		if (!*p)
+			continue;
+		if (send_line(console_fd, p) ||
+		    (status = read_reply(console_fd, &console_in, &console_consumed, stdout, false)) < 0) {
+			fprintf(stderr, "strowger: the PBX went away\n");
+			status = 3;
+			break;
+		}
+		sg_buf_consume(&console_in, console_consumed);
+		console_consumed = 0;
+	}
+	free(line);
+	sg_buf_free(&console_in);
+	close(console_fd);
+	return status;
+}
+
 int sg_console_interactive(const char *path)
 {
 	console_fd = connect_console(path);
 	if (console_fd < 0)
 		return 3;
 	sg_buf_init(&console_in);
+	if (!isatty(0))
+		return run_piped();
 	char events[32];
 	snprintf(events, sizeof(events), "%cevents on", SG_CONSOLE_CTRL);
 	if (send_line(console_fd, events) ||

@@ -83,7 +83,10 @@ static void count_hook(lua_State *S, lua_Debug *ar)
 		lua_yield(S, 0);
 		return;
 	}
-	luaL_error(S, "the dialplan ran over its budget of %lld instructions", budget);
+	luaL_where(S, 0);
+	lua_pushfstring(S, "the dialplan ran over its budget of %I instructions", (lua_Integer)budget);
+	lua_concat(S, 2);
+	lua_error(S);
 }
 
 static void schedule(struct sg_call *call) { sg_timer_restart(call->resume_timer, 0); }

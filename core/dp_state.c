@@ -100,15 +100,22 @@ static void load_hook(lua_State *S, lua_Debug *ar)
 {
 	(void)ar;
 	load_count += HOOK_EVERY;
-	if (load_count > LOAD_BUDGET)
-		luaL_error(S, "the file ran over %lld instructions while loading (an endless loop?)",
-			   (long long)LOAD_BUDGET);
+	if (load_count > LOAD_BUDGET) {
+		/* Level 0: inside a hook, level 1 would name no file:line. */
+		luaL_where(S, 0);
+		lua_pushfstring(S, "the file ran over %I instructions while loading (an endless loop?)",
+				(lua_Integer)LOAD_BUDGET);
+		lua_concat(S, 2);
+		lua_error(S);
+	}
 }
 
 /* settings{...}: remembers the table and where it was given. */
 static int l_settings(lua_State *S)
 {
 	luaL_checktype(S, 1, LUA_TTABLE);
+	/* Settings are read raw, outside Lua: metamethods would never run. */
+	luaL_argcheck(S, !lua_getmetatable(S, 1), 1, "settings{} takes a plain table (no metatable)");
 	struct dp_gen *g = loading;
 	if (!g)
 		return luaL_error(S, "settings{} can only be given while the file loads");
@@ -125,6 +132,7 @@ static int l_users(lua_State *S)
 {
 	char where[300];
 	luaL_checktype(S, 1, LUA_TTABLE);
+	luaL_argcheck(S, !lua_getmetatable(S, 1), 1, "users{} takes a plain table (no metatable)");
 	if (!loading)
 		return luaL_error(S, "users{} can only be given while the file loads");
 	caller_where(S, where, sizeof(where));

@@ -192,7 +192,8 @@ static int add_context(lua_State *L, struct dp_gen *g, const char *name, int tbl
 			return (lua_pop(L, 1), -ENOMEM);
 		c->count++;
 	}
-	qsort(c->extens, c->count, sizeof(*c->extens), exten_cmp);
+	if (c->count)
+		qsort(c->extens, c->count, sizeof(*c->extens), exten_cmp);
 	return 0;
 }
 

@@ -83,6 +83,8 @@ enum sg_log_level sg_log_get_level(void)
 int sg_log_set_tag_level(const char *tag, int level)
 {
 	int rc = 0;
+	if (strlen(tag) >= TAG_LEN)
+		return -ENAMETOOLONG;
 	pthread_mutex_lock(&log_lock);
 	size_t i;
 	for (i = 0; i < tag_count; i++)

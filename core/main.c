@@ -137,9 +137,12 @@ static int load_modules(bool check_only, char *err, size_t errlen)
 	size_t n = sg_config_list_len("modules");
 	for (size_t i = 0; i < n; i++) {
 		const char *name = sg_config_list_get("modules", i);
-		int rc = check_only ? sg_loader_check(name, err, errlen) : sg_loader_load(name, err, errlen);
-		if (rc && rc != -EEXIST) /* already pulled in as a dependency */
+		char why[768];
+		int rc = check_only ? sg_loader_check(name, why, sizeof(why)) : sg_loader_load(name, why, sizeof(why));
+		if (rc && rc != -EEXIST) { /* EEXIST: already pulled in as a dependency */
+			snprintf(err, errlen, "%s: settings.modules: %s", sg_config_where(), why);
 			return rc;
+		}
 	}
 	return 0;
 }
@@ -208,17 +211,20 @@ static int run_pbx(const struct options *o)
 		fprintf(stderr, "strowger: cannot create data directory %s: %s\n", s.data_dir, strerror(-e));
 		goto out;
 	}
-	if (load_modules(false, err, sizeof(err)) ||
+	/* The socket first: a second instance must stop before any module runs. */
+	if (sg_console_start(s.console_socket, s.console_mode, err, sizeof(err))) {
+		fprintf(stderr, "strowger: %s\n", err);
+		goto out;
+	}
+	/* Check every listed module before loading any, so a bad one refuses the start
+	 * without the others' load() running for nothing. */
+	if (load_modules(true, err, sizeof(err)) || load_modules(false, err, sizeof(err)) ||
 	    sg_config_check_sections(sg_dp_state(), g, err, sizeof(err))) {
 		fprintf(stderr, "strowger: %s\n", err);
 		goto out;
 	}
 	if ((e = sg_workers_start(s.media_workers, s.media_queue))) {
 		fprintf(stderr, "strowger: cannot start media workers: %s\n", strerror(-e));
-		goto out;
-	}
-	if (sg_console_start(s.console_socket, s.console_mode, err, sizeof(err))) {
-		fprintf(stderr, "strowger: %s\n", err);
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);

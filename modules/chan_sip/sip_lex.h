@@ -1,0 +1,61 @@
+/*
+ * sip_lex.h: the small lexical pieces of RFC 3261 §25 that every header parser shares:
+ * character classes, linear white space, tokens, quoted strings and ";name=value"
+ * parameter lists. Positions are indexes into (p, n); nothing here reads p[n] or
+ * beyond. Inside a header value, CR and LF only appear in folded lines (the message
+ * parser has already cut the value at its real end), so they count as white space.
+ */
+#ifndef SIP_LEX_H
+#define SIP_LEX_H
+
+#include "sip_pl.h"
+
+bool sip_is_alnum(unsigned char c);
+bool sip_is_digit(unsigned char c);
+bool sip_is_hex(unsigned char c);
+/* SP, HTAB, CR, LF. */
+bool sip_is_ws(unsigned char c);
+/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+bool sip_is_token(unsigned char c);
+/* unreserved = alphanum / mark */
+bool sip_is_unreserved(unsigned char c);
+/* The characters of a Call-ID word. */
+bool sip_is_word(unsigned char c);
+
+/* First index >= i that is not white space (n if none). */
+size_t sip_lex_ws(const char *p, size_t i, size_t n);
+/* First index >= i that is not a token character. */
+size_t sip_lex_token(const char *p, size_t i, size_t n);
+/*
+ * A quoted-string starting at p[i] == '"'. On success *end is just past the closing
+ * DQUOTE. -EINVAL if it is unterminated or holds a character qdtext does not allow.
+ */
+int sip_lex_quoted(const char *p, size_t i, size_t n, size_t *end);
+
+/* One parameter: ";name", ";name=value" or ";name=\"quoted\"". For a quoted value,
+ * val is the inside of the quotes with its quoted-pairs still raw (see
+ * sip_pl_unquote). */
+struct sip_param {
+	struct sip_pl name;
+	struct sip_pl val;
+	bool has_val;
+	bool quoted;
+};
+
+/*
+ * Takes the next parameter off *iter. sep is the separator before each parameter
+ * (';' for header parameters, ',' for auth-params); with need_sep false the first
+ * parameter has none. White space is allowed around the separator and around '='.
+ * Returns 1 with *out filled, 0 when only white space is left, -EINVAL on bad syntax
+ * (an empty name, an empty value after '=', a stray character).
+ */
+int sip_lex_param(struct sip_pl *iter, char sep, bool need_sep, struct sip_param *out);
+
+/* Checks a whole ";"-separated header parameter list: 0 or -EINVAL. */
+int sip_params_check(const struct sip_pl *params);
+/* Iterates a header parameter list: 1 (got one), 0 (end), -EINVAL. */
+int sip_params_next(struct sip_pl *iter, struct sip_param *out);
+/* Finds a header parameter by name (case-insensitive); false if absent. */
+bool sip_params_find(const struct sip_pl *params, const char *name, struct sip_param *out);
+
+#endif

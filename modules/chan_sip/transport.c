@@ -1,0 +1,464 @@
+/* transport.c: SIP over UDP and TCP: listeners, stream framing, connections. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <strowger/cli.h>
+#include <strowger/log.h>
+#include <strowger/loop.h>
+
+#include "transport.h"
+
+#define TAG "sip"
+#define MAX_LISTENERS 16
+#define MAX_CONNS 1024
+#define MAX_HEADER_BYTES 65536 /* a stream message whose headers run past this is garbage */
+#define MAX_BODY_BYTES (1u << 20)
+#define CONN_IDLE_MS (180 * 1000)
+#define UDP_MAX 65535
+
+struct sip_listener {
+	enum sip_proto proto;
+	struct sip_sockaddr addr;
+	int fd;
+	struct sg_io *io;
+	char spec[96];
+};
+
+struct sip_conn {
+	enum sip_proto proto;
+	int fd;
+	struct sg_io *io;
+	struct sip_listener *listener;
+	struct sip_sockaddr peer;
+	char *in;
+	size_t in_len, in_cap;
+	char *out;
+	size_t out_len;
+	uint64_t last_ms;
+	bool closing;
+};
+
+static struct sg_module *self;
+static sip_rx_fn *rx_fn;
+static void *rx_arg;
+static struct sip_listener listeners[MAX_LISTENERS];
+static size_t nlisteners;
+static struct sip_conn *conns[MAX_CONNS];
+static size_t nconns;
+static struct sg_timer *idle_timer;
+static char udp_buf[UDP_MAX + 1];
+
+const char *sip_proto_name(enum sip_proto p)
+{
+	return p == SIP_PROTO_UDP ? "UDP" : p == SIP_PROTO_TCP ? "TCP" : "TLS";
+}
+
+char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&a->ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	} else if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&a->ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+int sip_sockaddr_parse(const char *text, unsigned def_port, struct sip_sockaddr *out)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_s = NULL;
+	memset(out, 0, sizeof(*out));
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close || (size_t)(close - text - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, text + 1, (size_t)(close - text - 1));
+		host[close - text - 1] = '\0';
+		if (close[1] == ':')
+			port_s = close + 2;
+		else if (close[1])
+			return -EINVAL;
+	} else {
+		const char *colon = strrchr(text, ':');
+		size_t hl = colon ? (size_t)(colon - text) : strlen(text);
+		if (hl >= sizeof(host) || (colon && strchr(text, ':') != colon))
+			return -EINVAL;
+		memcpy(host, text, hl);
+		host[hl] = '\0';
+		port_s = colon ? colon + 1 : NULL;
+	}
+	unsigned long port = def_port;
+	if (port_s) {
+		char *end;
+		port = strtoul(port_s, &end, 10);
+		if (!*port_s || *end || port == 0 || port > 65535)
+			return -EINVAL;
+	}
+	struct sockaddr_in *in = (void *)&out->ss;
+	struct sockaddr_in6 *in6 = (void *)&out->ss;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		out->len = sizeof(*in);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		out->len = sizeof(*in6);
+	} else {
+		/* Listening needs an address: names would need a resolver, and
+		 * resolving must not block the loop. */
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct sip_sockaddr *sip_listener_addr(const struct sip_listener *l) { return &l->addr; }
+enum sip_proto sip_listener_proto(const struct sip_listener *l) { return l->proto; }
+
+static void deliver(enum sip_proto proto, struct sip_listener *l, struct sip_conn *c,
+		    const struct sip_sockaddr *src, const char *data, size_t len)
+{
+	struct sip_rx rx = {.proto = proto, .src = *src, .listener = l, .conn = c, .data = data, .len = len};
+	rx_fn(&rx, rx_arg);
+}
+
+static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
+{
+	(void)io;
+	(void)events;
+	struct sip_listener *l = arg;
+	/* Drain a bounded batch per wake-up so one busy socket cannot starve the loop. */
+	for (int i = 0; i < 64; i++) {
+		struct sip_sockaddr src = {.len = sizeof(src.ss)};
+		ssize_t n = recvfrom(fd, udp_buf, UDP_MAX, MSG_DONTWAIT, (struct sockaddr *)&src.ss, &src.len);
+		if (n < 0)
+			return;
+		/* Keep-alive pings (RFC 5626 CRLF) carry no message. */
+		if (n <= 4 && strspn(udp_buf, "\r\n") >= (size_t)n)
+			continue;
+		udp_buf[n] = '\0';
+		deliver(SIP_PROTO_UDP, l, NULL, &src, udp_buf, (size_t)n);
+	}
+}
+
+static void conn_free(struct sip_conn *c)
+{
+	for (size_t i = 0; i < nconns; i++)
+		if (conns[i] == c) {
+			conns[i] = conns[--nconns];
+			break;
+		}
+	sg_io_free(c->io);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void conn_flush(struct sip_conn *c)
+{
+	while (c->out_len) {
+		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			c->closing = true;
+			c->out_len = 0;
+			break;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	sg_io_set_events(c->io, SG_IO_READ | (c->out_len ? SG_IO_WRITE : 0));
+}
+
+static int conn_queue(struct sip_conn *c, const char *buf, size_t len)
+{
+	if (c->out_len + len > 4 * MAX_BODY_BYTES)
+		return -ENOBUFS; /* a peer that reads nothing does not grow us forever */
+	char *o = realloc(c->out, c->out_len + len);
+	if (!o)
+		return -ENOMEM;
+	memcpy(o + c->out_len, buf, len);
+	c->out = o;
+	c->out_len += len;
+	conn_flush(c);
+	return 0;
+}
+
+/* Content-Length of a header block (case-insensitive, compact "l"), -1 if absent,
+ * -2 if unreadable. Only what stream framing needs; the parser checks the rest. */
+static long content_length(const char *h, size_t len)
+{
+	const char *p = h, *end = h + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon) {
+			size_t nl = (size_t)(colon - p);
+			while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
+				nl--;
+			if ((nl == 14 && !strncasecmp(p, "Content-Length", 14)) || (nl == 1 && (*p == 'l' || *p == 'L'))) {
+				const char *v = colon + 1;
+				while (v < eol && (*v == ' ' || *v == '\t'))
+					v++;
+				if (v == eol || !isdigit((unsigned char)*v))
+					return -2;
+				long n = 0;
+				for (; v < eol && isdigit((unsigned char)*v); v++) {
+					n = n * 10 + (*v - '0');
+					if (n > (long)MAX_BODY_BYTES)
+						return -2;
+				}
+				return n;
+			}
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+/* Splits the stream into messages; false when the connection must close. */
+static bool conn_frame(struct sip_conn *c)
+{
+	size_t off = 0;
+	for (;;) {
+		/* CRLF keep-alives between messages: a double CRLF ping gets a CRLF pong. */
+		size_t crlf = 0;
+		while (off + crlf < c->in_len && (c->in[off + crlf] == '\r' || c->in[off + crlf] == '\n'))
+			crlf++;
+		if (crlf >= 4)
+			conn_queue(c, "\r\n", 2);
+		off += crlf;
+		if (off >= c->in_len)
+			break;
+		const char *start = c->in + off;
+		size_t avail = c->in_len - off;
+		const char *hend = memmem(start, avail, "\r\n\r\n", 4);
+		if (!hend) {
+			if (avail > MAX_HEADER_BYTES) {
+				SG_WARNING(TAG, "TCP peer sent over %d header bytes; closing", MAX_HEADER_BYTES);
+				return false;
+			}
+			break;
+		}
+		size_t hlen = (size_t)(hend - start) + 4;
+		long blen = content_length(start, hlen);
+		if (blen < 0) {
+			char a[64];
+			SG_WARNING(TAG, "%s message from %s without a readable Content-Length; closing",
+				   sip_proto_name(c->proto), sip_sockaddr_str(&c->peer, a, sizeof(a)));
+			return false;
+		}
+		if (avail < hlen + (size_t)blen)
+			break;
+		/* NUL-terminate for the parser's convenience, restoring the byte after. */
+		char saved = start[hlen + blen] ;
+		((char *)start)[hlen + blen] = '\0';
+		deliver(c->proto, c->listener, c, &c->peer, start, hlen + (size_t)blen);
+		((char *)start)[hlen + blen] = saved;
+		if (c->closing)
+			return false;
+		off += hlen + (size_t)blen;
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	return true;
+}
+
+static void on_conn(struct sg_io *io, int fd, unsigned events, void *arg)
+{
+	(void)io;
+	struct sip_conn *c = arg;
+	if (events & SG_IO_READ) {
+		if (c->in_cap - c->in_len < 4096) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+			char *in = realloc(c->in, cap + 1);
+			if (!in) {
+				conn_free(c);
+				return;
+			}
+			c->in = in;
+			c->in_cap = cap;
+		}
+		ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_free(c);
+			return;
+		}
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			c->last_ms = sg_loop_now_ms(sg_loop_main());
+			if (!conn_frame(c)) {
+				conn_free(c);
+				return;
+			}
+		}
+	}
+	conn_flush(c);
+	if (c->closing && !c->out_len)
+		conn_free(c);
+}
+
+static void on_accept(struct sg_io *io, int fd, unsigned events, void *arg)
+{
+	(void)io;
+	(void)events;
+	struct sip_listener *l = arg;
+	struct sip_sockaddr peer = {.len = sizeof(peer.ss)};
+	int cfd = accept4(fd, (struct sockaddr *)&peer.ss, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;
+	if (nconns == MAX_CONNS) {
+		SG_WARNING(TAG, "%d TCP connections open; refusing another", MAX_CONNS);
+		close(cfd);
+		return;
+	}
+	struct sip_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(cfd);
+		return;
+	}
+	*c = (struct sip_conn){.proto = l->proto, .fd = cfd, .listener = l, .peer = peer,
+			       .last_ms = sg_loop_now_ms(sg_loop_main())};
+	c->io = sg_io_watch(sg_loop_main(), self, cfd, SG_IO_READ, on_conn, c);
+	if (!c->io) {
+		close(cfd);
+		free(c);
+		return;
+	}
+	conns[nconns++] = c;
+}
+
+static void idle_sweep(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	uint64_t now = sg_loop_now_ms(sg_loop_main());
+	for (size_t i = nconns; i-- > 0;)
+		if (now - conns[i]->last_ms > CONN_IDLE_MS && !conns[i]->out_len)
+			conn_free(conns[i]);
+}
+
+int sip_transport_init(struct sg_module *owner, sip_rx_fn *fn, void *arg)
+{
+	self = owner;
+	rx_fn = fn;
+	rx_arg = arg;
+	idle_timer = sg_timer_start(sg_loop_main(), owner, 30000, 30000, idle_sweep, NULL);
+	return idle_timer ? 0 : -ENOMEM;
+}
+
+int sip_transport_listen(const char *spec, char *err, size_t errlen)
+{
+	enum sip_proto proto;
+	const char *rest;
+	if (!strncasecmp(spec, "udp:", 4)) {
+		proto = SIP_PROTO_UDP;
+	} else if (!strncasecmp(spec, "tcp:", 4)) {
+		proto = SIP_PROTO_TCP;
+	} else {
+		snprintf(err, errlen, "listen \"%s\": write udp:HOST:PORT or tcp:HOST:PORT (TLS is not built yet)", spec);
+		return -EINVAL;
+	}
+	rest = spec + 4;
+	if (nlisteners == MAX_LISTENERS) {
+		snprintf(err, errlen, "listen \"%s\": at most %d listeners", spec, MAX_LISTENERS);
+		return -ENOSPC;
+	}
+	struct sip_listener *l = &listeners[nlisteners];
+	*l = (struct sip_listener){.proto = proto, .fd = -1};
+	snprintf(l->spec, sizeof(l->spec), "%s", spec);
+	if (sip_sockaddr_parse(rest, 5060, &l->addr)) {
+		snprintf(err, errlen, "listen \"%s\": not an IP address and port", spec);
+		return -EINVAL;
+	}
+	int fam = l->addr.ss.ss_family;
+	int fd = socket(fam, (proto == SIP_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0)
+		goto fail;
+	if (proto != SIP_PROTO_UDP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fam == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&l->addr.ss, l->addr.len) != 0)
+		goto fail;
+	if (proto != SIP_PROTO_UDP && listen(fd, 128) != 0)
+		goto fail;
+	/* Port 0 means "any": read back the one the kernel chose (tests use it). */
+	l->addr.len = sizeof(l->addr.ss);
+	getsockname(fd, (struct sockaddr *)&l->addr.ss, &l->addr.len);
+	l->fd = fd;
+	l->io = sg_io_watch(sg_loop_main(), self, fd, SG_IO_READ, proto == SIP_PROTO_UDP ? on_udp : on_accept, l);
+	if (!l->io) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	nlisteners++;
+	char a[64];
+	SG_NOTICE(TAG, "listening on %s %s", sip_proto_name(proto), sip_sockaddr_str(&l->addr, a, sizeof(a)));
+	return 0;
+fail:;
+	int e = errno;
+	snprintf(err, errlen, "listen \"%s\": %s", spec, strerror(e));
+	if (fd >= 0)
+		close(fd);
+	return -e;
+}
+
+int sip_transport_reply(const struct sip_rx *rx, const struct sip_sockaddr *dst, const char *buf, size_t len)
+{
+	if (rx->conn) {
+		for (size_t i = 0; i < nconns; i++)
+			if (conns[i] == rx->conn)
+				return conn_queue(rx->conn, buf, len);
+		return -ENOTCONN; /* the connection closed since: §18.2.2 would open a new one */
+	}
+	ssize_t n = sendto(rx->listener->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
+	return n == (ssize_t)len ? 0 : -errno;
+}
+
+void sip_transport_shutdown(void)
+{
+	while (nconns)
+		conn_free(conns[nconns - 1]);
+	for (size_t i = 0; i < nlisteners; i++) {
+		sg_io_free(listeners[i].io);
+		close(listeners[i].fd);
+	}
+	nlisteners = 0;
+	idle_timer = sg_timer_free(idle_timer);
+}
+
+void sip_transport_show(struct sg_cli *cli)
+{
+	char a[64];
+	sg_cli_printf(cli, "%-6s %-28s\n", "Proto", "Listening on");
+	for (size_t i = 0; i < nlisteners; i++)
+		sg_cli_printf(cli, "%-6s %-28s\n", sip_proto_name(listeners[i].proto),
+			      sip_sockaddr_str(&listeners[i].addr, a, sizeof(a)));
+	sg_cli_printf(cli, "%zu TCP connection%s\n", nconns, nconns == 1 ? "" : "s");
+	for (size_t i = 0; i < nconns; i++)
+		sg_cli_printf(cli, "  %s %s (%zu bytes queued)\n", sip_proto_name(conns[i]->proto),
+			      sip_sockaddr_str(&conns[i]->peer, a, sizeof(a)), conns[i]->out_len);
+}
