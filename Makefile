@@ -19,9 +19,9 @@ WERROR ?= -Werror
 WARN = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(OPTFLAGS) $(WARN) $(SAN_FLAGS) -fvisibility=hidden
 DEPFLAGS = -MMD -MP
-CORE_CFLAGS = $(BASE_CFLAGS) $(DEPFLAGS) $(LUA_CFLAGS) $(EVENT_CFLAGS) $(EDIT_CFLAGS)
+CORE_CFLAGS = $(BASE_CFLAGS) $(DEPFLAGS) $(LUA_CFLAGS) $(EVENT_CFLAGS) $(EDIT_CFLAGS) $(SQLITE_CFLAGS)
 MOD_CFLAGS = $(BASE_CFLAGS) $(LUA_CFLAGS) -fPIC
-CORE_LIBS = $(LUA_LIBS) $(EVENT_LIBS) $(EDIT_LIBS) -ldl -lpthread -lm
+CORE_LIBS = $(LUA_LIBS) $(EVENT_LIBS) $(EDIT_LIBS) $(SQLITE_LIBS) -ldl -lpthread -lm
 
 CORE_SRC = $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -56,7 +56,10 @@ $(BUILD)/strowger: $(BUILD)/core/main.o $(BUILD)/libstrowger.a
 .SECONDEXPANSION:
 $(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) config.h
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^) $(MOD_LIBS)
+
+# Libraries a module needs beyond what the strowger binary already links.
+$(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS)
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c config.h
 	@mkdir -p $(@D)

@@ -24,6 +24,7 @@
 #include "log_priv.h"
 #include "loop_priv.h"
 #include "pbx.h"
+#include "store_priv.h"
 #include "workers_priv.h"
 
 struct options {
@@ -155,6 +156,7 @@ static void shutdown_all(void)
 	sg_dp_calls_end_all(SG_CAUSE_SHUTDOWN);
 	sg_chans_hangup_all(SG_CAUSE_SHUTDOWN);
 	sg_loader_unload_all();
+	sg_store_shutdown(); /* after the modules: their last writes are flushed */
 	sg_workers_stop();
 	sg_cli_shutdown();
 	sg_dp_shutdown();
@@ -212,7 +214,8 @@ static int run_pbx(const struct options *o)
 		goto out;
 	}
 	/* The socket first: a second instance must stop before any module runs. */
-	if (sg_console_start(s.console_socket, s.console_mode, err, sizeof(err))) {
+	if (sg_console_start(s.console_socket, s.console_mode, err, sizeof(err)) ||
+	    sg_store_init(s.data_dir, err, sizeof(err))) {
 		fprintf(stderr, "strowger: %s\n", err);
 		goto out;
 	}

@@ -7,12 +7,13 @@
 #include "cli_priv.h"
 #include "dp_priv.h"
 #include "registry.h"
+#include "store_priv.h"
 
 unsigned sg_registry_purge_owner(struct sg_module *owner)
 {
 	/* Lua functions have no unregister call: removing them is the normal path. */
 	sg_dp_purge_owner(owner);
-	return sg_cli_purge_owner(owner) + sg_chan_tech_purge_owner(owner) +
+	return sg_store_purge_owner(owner) + sg_cli_purge_owner(owner) + sg_chan_tech_purge_owner(owner) +
 	       sg_bridge_tech_purge_owner(owner);
 }
 

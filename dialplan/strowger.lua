@@ -6,7 +6,12 @@
 -- file is refused and the running dialplan stays.
 
 settings {
-  modules = { "res_example" },      -- loaded at start, in dependency order
+  modules = { "chan_sip", "res_example" }, -- loaded at start, in dependency order
+  sip = {
+    -- Phones register here with the users below (digest MD5 or SHA-256).
+    listen = { "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060" },
+    realm = "strowger",
+  },
   log = { level = "notice" },       -- error, warning, notice, info or debug
   console = { mode = "0660" },      -- socket: DATA_DIR/strowger.ctl unless set here
   media = { workers = 0 },          -- 0: one media thread per core beyond the first

@@ -28,12 +28,18 @@ static size_t find_laquot(const char *p, size_t n)
 	return n;
 }
 
-/* display-name = *(token LWS) / quoted-string, here the unquoted form. */
+/*
+ * display-name = *(token LWS) / quoted-string, here the unquoted form. Phones often
+ * send UTF-8 names unquoted; octets >= 0x80 cannot be confused with SIP syntax, so we
+ * let them pass. Separators (',', '"', ';', ...) are refused (RFC 4475 baddn).
+ */
 static bool token_dname_ok(const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!sip_is_token((unsigned char)p[i]) && !sip_is_ws((unsigned char)p[i]))
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!sip_is_token(c) && !sip_is_ws(c) && c < 0x80)
 			return false;
+	}
 	return true;
 }
 
@@ -75,7 +81,7 @@ int sip_addr_parse(struct sip_addr *a, const struct sip_pl *val, unsigned flags,
 		a->dname_quoted = true;
 		i = sip_lex_ws(p, end, n);
 		if (i == n || p[i] != '<')
-			return bad(why, "Missing <URI> after display name");
+			return bad(why, "Missing URI after display name");
 	} else {
 		i = find_laquot(p, n);
 		if (i < n) {
@@ -91,24 +97,24 @@ int sip_addr_parse(struct sip_addr *a, const struct sip_pl *val, unsigned flags,
 		/* name-addr: "<" addr-spec ">", nothing else inside the brackets. */
 		const char *gt = memchr(p + i + 1, '>', n - i - 1);
 		if (!gt)
-			return bad(why, "Missing >");
+			return bad(why, "Unterminated angle bracket");
 		size_t us = i + 1, ue = (size_t)(gt - p);
 		if (ue > us && (sip_is_ws((unsigned char)p[us]) || sip_is_ws((unsigned char)p[ue - 1])))
-			return bad(why, "White space inside <>");
+			return bad(why, "White space inside angle brackets");
 		if (parse_uri(a, p + us, ue - us, why))
 			return -EINVAL;
 		a->angle = true;
 		i = ue + 1;
 	} else {
 		if (flags & SIP_ADDR_NEED_ANGLE)
-			return bad(why, "URI must be in <>");
+			return bad(why, "URI must be in angle brackets");
 		/* addr-spec: the URI ends at white space or at the first ';', whose
 		 * parameters belong to the header. */
 		size_t ue = 0;
 		while (ue < n && p[ue] != ';' && !sip_is_ws((unsigned char)p[ue]))
 			ue++;
 		if (memchr(p, '?', ue) || memchr(p, ',', ue))
-			return bad(why, "URI with '?' or ',' must be in <>");
+			return bad(why, "URI with ? or , must be in angle brackets");
 		if (parse_uri(a, p, ue, why))
 			return -EINVAL;
 		i = ue;

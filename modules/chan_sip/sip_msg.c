@@ -493,7 +493,7 @@ unsigned sip_msg_error_status(int err)
 
 bool sip_msg_can_reply(const struct sip_msg *msg)
 {
-	return msg->is_request && msg->via.host.p != NULL;
+	return msg->is_request && sip_msg_hdr(msg, SIP_HDR_VIA, NULL) != NULL;
 }
 
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdr_id id,
@@ -538,6 +538,15 @@ int sip_msg_single(const struct sip_msg *msg, enum sip_hdr_id id, const struct s
 		return -EEXIST;
 	*out = h;
 	return 0;
+}
+
+int sip_msg_addr(const struct sip_msg *msg, enum sip_hdr_id id, struct sip_addr *out)
+{
+	const struct sip_hdr *h;
+	int err = sip_msg_single(msg, id, &h);
+	if (err)
+		return err;
+	return sip_addr_parse(out, &h->val, 0, NULL);
 }
 
 int sip_msg_expires(const struct sip_msg *msg, uint32_t *secs)

@@ -51,7 +51,9 @@
  * bytes of body are all there, and msg->used then says how many bytes this message
  * took, so the next one starts at buf + used. Content-Length is required on streams.
  * After any error other than SIP_ENEED on a stream, framing cannot be trusted:
- * answer if you can, then close the connection.
+ * answer if you can, then close the connection. The parser sets no size limit: the
+ * transport caps how much it buffers (a stream announcing a huge Content-Length would
+ * otherwise be SIP_ENEED forever).
  *
  * Results. 0, or:
  *   SIP_ENEED      stream: incomplete; call again with more data (msg->used = 0)
@@ -138,7 +140,11 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, enum sip_fra
 
 /* The response an error calls for: 400, 505, or 0 (drop / not an error). */
 unsigned sip_msg_error_status(int err);
-/* A request with the Via, From, To, Call-ID and CSeq a response needs to copy. */
+/*
+ * A request that can be answered: it has a Via (a response without one could never be
+ * matched). Whatever of From, To, Call-ID and CSeq it has is copied. If the top Via
+ * did not parse (msg->via.host unset), send the answer to the packet's source.
+ */
 bool sip_msg_can_reply(const struct sip_msg *msg);
 
 /* The first header with this id after `prev` (NULL: from the start), or NULL. */
@@ -155,6 +161,9 @@ size_t sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id);
  */
 int sip_msg_single(const struct sip_msg *msg, enum sip_hdr_id id, const struct sip_hdr **out);
 
+/* The only instance of an address header (Refer-To, Referred-By, Reply-To, ...)
+ * parsed: 0, -ENOENT, -EEXIST (several), -EINVAL (malformed). */
+int sip_msg_addr(const struct sip_msg *msg, enum sip_hdr_id id, struct sip_addr *out);
 /* Expires header: 0, -ENOENT, -EINVAL, -ERANGE (more than 2^32-1: use the default). */
 int sip_msg_expires(const struct sip_msg *msg, uint32_t *secs);
 /* Whether an option-tag list header (Require, Proxy-Require, Supported, Unsupported,

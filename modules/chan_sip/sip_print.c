@@ -34,17 +34,18 @@ static void put_str(struct wbuf *b, const char *s)
 static void put_fmt(struct wbuf *b, const char *fmt, ...) SG_PRINTF(2, 3);
 static void put_fmt(struct wbuf *b, const char *fmt, ...)
 {
+	/* Formatted pieces are short (a status line, a length): format them aside so
+	 * vsnprintf's NUL never needs room in the output itself. */
+	char tmp[256];
 	va_list ap;
 
-	if (b->full)
-		return;
 	va_start(ap, fmt);
-	int n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= b->size - b->len)
+	if (n < 0 || (size_t)n >= sizeof(tmp))
 		b->full = true;
 	else
-		b->len += (size_t)n;
+		put(b, tmp, (size_t)n);
 }
 
 /* A received value without its folds: each run of CR/LF and white space after it
@@ -185,7 +186,10 @@ int sip_print_request(char *out, size_t size, size_t *outlen, const struct sip_r
 	    check_body(r->content_type, r->body, r->body_len))
 		return -EINVAL;
 
-	put_fmt(&b, "%s %s SIP/2.0\r\n", r->method, r->ruri);
+	put_str(&b, r->method);
+	put(&b, " ", 1);
+	put_str(&b, r->ruri);
+	put_str(&b, " SIP/2.0\r\n");
 	put_tail(&b, r->hdrs, r->nhdrs, r->content_type, r->body, r->body_len);
 	return finish(&b, outlen);
 }

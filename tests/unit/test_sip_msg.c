@@ -477,6 +477,10 @@ static void test_addresses(void **state)
 	assert_true(sip_uri_param(&a.uri, "transport", NULL));
 	assert_pl(a.tag, "9");
 
+	v = SIP_PL("J\xc3\xbcrgen <sip:j@example.com>"); /* unquoted UTF-8: tolerated */
+	assert_int_equal(sip_addr_parse(&a, &v, 0, NULL), 0);
+	assert_pl(a.dname, "J\xc3\xbcrgen");
+
 	v = SIP_PL("\"\" <sip:a@example.com>");
 	assert_int_equal(sip_addr_parse(&a, &v, 0, NULL), 0);
 	assert_true(a.dname_quoted);
@@ -494,11 +498,11 @@ static void test_addresses(void **state)
 	} bad[] = {
 		{ "\"Unterminated <sip:a@example.com>", "Unterminated quoted string" },
 		{ "Bell, Alexander <sip:a@example.com>", "Bad display name" },
-		{ "< sip:a@example.com>", "White space inside <>" },
-		{ "<sip:a@example.com >", "White space inside <>" },
-		{ "<sip:a@example.com", "Missing >" },
-		{ "\"Joe\" sip:a@example.com", "Missing <URI>" },
-		{ "sip:a@example.com?Route=x", "must be in <>" },
+		{ "< sip:a@example.com>", "White space inside angle brackets" },
+		{ "<sip:a@example.com >", "White space inside angle brackets" },
+		{ "<sip:a@example.com", "Unterminated angle bracket" },
+		{ "\"Joe\" sip:a@example.com", "Missing URI after display name" },
+		{ "sip:a@example.com?Route=x", "must be in angle brackets" },
 		{ "<sip:a@example.com>junk", "Bad parameter" },
 		{ "<sip:a@example.com>;tag", "Bad tag" },
 		{ "<>", "Empty URI" },
@@ -678,6 +682,42 @@ static void test_unknown_tags(void **state)
 	assert_int_equal(sip_msg_single(&f->msg, SIP_HDR_CSEQ, &h), 0);
 }
 
+/* REFER with Replaces carried escaped in the Refer-To URI (RFC 3891 §7). */
+static void test_refer(void **state)
+{
+	struct fx *f = *state;
+	struct sip_msg *m = &f->msg;
+	struct sip_addr a;
+	struct sip_uri_param h;
+	struct sip_replaces rp;
+	char tmp[128];
+	size_t n;
+
+	assert_int_equal(parse(f, "REFER sip:bob@example.com SIP/2.0\r\n" MAND "CSeq: 3 REFER\r\n"
+				  "Refer-To: <sip:carol@example.com?Replaces=12345%40192.168.118.3"
+				  "%3Bto-tag%3D12345%3Bfrom-tag%3D5FFE-3994>\r\n"
+				  "Referred-By: <sip:alice@example.com>;cid=\"20398823.2UWQFN309shb3@example.com\"\r\n"
+				  "\r\n"), 0);
+	assert_int_equal(sip_msg_addr(m, SIP_HDR_REFER_TO, &a), 0);
+	assert_pl(a.uri.user, "carol");
+	struct sip_pl it = a.uri.headers;
+	assert_int_equal(sip_uri_header_next(&it, &h), 1);
+	assert_pl(h.name, "Replaces");
+	assert_int_equal(sip_pl_unescape(&h.val, tmp, sizeof(tmp), &n), 0);
+	struct sip_pl rv = sip_pl_make(tmp, n);
+	assert_int_equal(sip_replaces_parse(&rv, &rp), 0);
+	assert_pl(rp.call_id, "12345@192.168.118.3");
+	assert_pl(rp.to_tag, "12345");
+	assert_pl(rp.from_tag, "5FFE-3994");
+	assert_false(rp.early_only);
+
+	assert_int_equal(sip_msg_addr(m, SIP_HDR_REFERRED_BY, &a), 0);
+	struct sip_param cid;
+	assert_true(sip_params_find(&a.params, "cid", &cid));
+	assert_true(cid.quoted);
+	assert_int_equal(sip_msg_addr(m, SIP_HDR_REPLY_TO, &a), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_other_fields),
 		cmocka_unit_test_setup_teardown(test_too_many_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

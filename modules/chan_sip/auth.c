@@ -1,0 +1,125 @@
+/* auth.c: challenging requests and checking their digest credentials. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <strowger/log.h>
+#include <strowger/users.h>
+
+#include "auth.h"
+#include "sip_digest.h"
+
+#define TAG "sip"
+
+static struct sip_digest_server *server;
+static char realm[128];
+/* Offered in this order; clients take the first they support (RFC 7616 §3.7). */
+static enum sip_digest_alg algs[2] = {SIP_DIGEST_ALG_MD5, SIP_DIGEST_ALG_SHA256};
+static size_t nalgs = 2;
+
+int sip_auth_set_algorithms(const char *const *names, size_t n)
+{
+	enum sip_digest_alg next[2];
+	if (n == 0 || n > 2)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		next[i] = sip_digest_alg_parse(names[i], strlen(names[i]));
+		if (next[i] != SIP_DIGEST_ALG_MD5 && next[i] != SIP_DIGEST_ALG_SHA256)
+			return -EINVAL;
+		if (i && next[i] == next[0])
+			return -EINVAL;
+	}
+	memcpy(algs, next, n * sizeof(*next));
+	nalgs = n;
+	return 0;
+}
+
+static uint64_t wall_ms(void)
+{
+	/* Nonces carry a timestamp that must survive a restart (a phone keeps its
+	 * nonce): wall clock, not the loop's monotonic one. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int sip_auth_init(const char *r, unsigned nonce_lifetime_s)
+{
+	snprintf(realm, sizeof(realm), "%s", r);
+	struct sip_digest_config cfg = {.nonce_lifetime_ms = (uint64_t)nonce_lifetime_s * 1000u};
+	return sip_digest_server_new(&server, &cfg);
+}
+
+void sip_auth_shutdown(void)
+{
+	sip_digest_server_free(server);
+	server = NULL;
+}
+
+const char *sip_auth_realm(void) { return realm; }
+
+static void challenge(struct sip_stxn *t, bool stale)
+{
+	char values[2][512];
+	struct sip_hdr_out h[2];
+	uint64_t now = wall_ms();
+	for (size_t i = 0; i < nalgs; i++) {
+		/* Returns the length it wrote, or a negative errno. */
+		if (sip_digest_challenge(server, algs[i], realm, NULL, stale, now, values[i], sizeof(values[i])) < 0) {
+			struct sip_resp_opts err = {.status = 500, .reason = "Cannot make a challenge"};
+			sip_stxn_respond(t, &err);
+			return;
+		}
+		h[i] = (struct sip_hdr_out){"WWW-Authenticate", values[i]};
+	}
+	struct sip_resp_opts o = {.status = 401, .hdrs = h, .nhdrs = nalgs};
+	sip_stxn_respond(t, &o);
+}
+
+const struct sg_user *sip_auth_check(struct sip_stxn *t)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	char src[64];
+	sip_sockaddr_str(&sip_stxn_rx(t)->src, src, sizeof(src));
+	/* Credentials for another realm (a phone also registered elsewhere) are not ours. */
+	for (const struct sip_hdr *h = NULL; (h = sip_msg_hdr(req, SIP_HDR_AUTHORIZATION, h));) {
+		struct sip_digest_credentials cr;
+		const char *why = NULL;
+		if (sip_digest_parse_credentials(h->val.p, h->val.l, &cr, &why) != 0)
+			continue;
+		if (strcmp(cr.realm, realm))
+			continue;
+		const struct sg_user *u = sg_user_find(cr.username);
+		struct sip_digest_secret secret = {0};
+		if (u) {
+			secret.password = u->password;
+			/* A stored HA1 is only good for the realm it was made for. */
+			if (u->realm && !strcmp(u->realm, realm)) {
+				secret.ha1_md5 = u->ha1_md5;
+				secret.ha1_sha256 = u->ha1_sha256;
+			}
+		}
+		struct sip_digest_request rq = {.method = req->method_pl.p, .method_len = req->method_pl.l,
+						.realm = realm, .secret = u ? &secret : NULL, .now_ms = wall_ms()};
+		enum sip_digest_result r = sip_digest_verify(server, &cr, &rq, &why);
+		if (r == SIP_DIGEST_OK) {
+			/* §22.4: the credentials must be for this request's URI. */
+			if (strlen(cr.uri) != req->ruri_pl.l || memcmp(cr.uri, req->ruri_pl.p, req->ruri_pl.l)) {
+				struct sip_resp_opts o = {.status = 400, .reason = "Authorization uri does not match the Request-URI"};
+				sip_stxn_respond(t, &o);
+				return NULL;
+			}
+			return u;
+		}
+		if (r == SIP_DIGEST_STALE) {
+			challenge(t, true);
+			return NULL;
+		}
+		SG_NOTICE(TAG, "authentication failed for '%s' from %s: %s", cr.username, src,
+			  why ? why : sip_digest_result_name(r));
+		break;
+	}
+	challenge(t, false);
+	return NULL;
+}

@@ -1,0 +1,278 @@
+/*
+ * chan_sip.c: the SIP channel module: config, the receive path (parse, answer
+ * malformed requests with a 400 naming the fault, hand the rest to the transaction
+ * layer) and the request dispatcher. What is built so far: UDP and TCP transports
+ * on IPv4 and IPv6, server transactions, OPTIONS, and the registrar with digest
+ * authentication and stored registrations. Calls (INVITE as a B2BUA), client
+ * transactions and TLS come next (see the README's status table).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <strowger/cli.h>
+#include <strowger/config.h>
+#include <strowger/log.h>
+#include <strowger/module.h>
+
+#include "auth.h"
+#include "location.h"
+#include "registrar.h"
+#include "sip_msg.h"
+#include "sip_print.h"
+#include "transport.h"
+#include "txn.h"
+
+#define TAG "sip"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+
+static struct sg_module *self;
+static struct sip_msg rx_msg; /* one at a time on the main loop; large, so not on the stack */
+static unsigned long dropped_responses, bad_requests;
+
+static const char *const supported_ext[] = {NULL};
+
+/* A stateless answer, for requests that never reach a transaction. */
+static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, unsigned status,
+			    const char *reason, const struct sip_hdr_out *h, size_t nh)
+{
+	char buf[8192];
+	size_t len;
+	struct sip_sockaddr dst;
+	struct sip_resp_opts o = {.status = status, .reason = reason, .hdrs = h, .nhdrs = nh};
+	if (sip_print_response(buf, sizeof(buf), &len, m, &o))
+		return;
+	sip_response_dest(rx, m, &dst);
+	sip_transport_reply(rx, &dst, buf, len);
+}
+
+static void handle_options(struct sip_stxn *t)
+{
+	struct sip_hdr_out h[] = {{"Allow", ALLOW}, {"Accept", "application/sdp"}, {"Supported", ""}};
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 2};
+	sip_stxn_respond(t, &o);
+}
+
+static void dispatch(struct sip_stxn *t)
+{
+	const struct sip_msg *m = sip_stxn_request(t);
+	switch (m->method) {
+	case SIP_METHOD_OPTIONS:
+		handle_options(t);
+		break;
+	case SIP_METHOD_REGISTER:
+		sip_registrar_handle(t);
+		break;
+	default: {
+		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
+		 * what we do allow). */
+		struct sip_hdr_out h[] = {{"Allow", ALLOW}};
+		struct sip_resp_opts o = {.status = m->method == SIP_METHOD_OTHER ? 405 : 501,
+					  .reason = m->method == SIP_METHOD_OTHER ? NULL : "Not built yet",
+					  .hdrs = h, .nhdrs = 1};
+		sip_stxn_respond(t, &o);
+	}
+	}
+}
+
+static void on_rx(const struct sip_rx *rx, void *arg)
+{
+	(void)arg;
+	struct sip_msg *m = &rx_msg;
+	char src[64];
+	int rc = sip_msg_parse(m, rx->data, rx->len, rx->proto == SIP_PROTO_UDP ? SIP_DATAGRAM : SIP_STREAM);
+	if (rc == SIP_EKEEPALIVE)
+		return;
+	if (rc) {
+		unsigned status = sip_msg_error_status(rc);
+		sip_sockaddr_str(&rx->src, src, sizeof(src));
+		if (status && sip_msg_can_reply(m)) {
+			bad_requests++;
+			SG_INFO(TAG, "bad request from %s: %s", src, m->reason);
+			reply_stateless(rx, m, status, m->reason, NULL, 0);
+		} else {
+			SG_DEBUG(TAG, "dropped an unreadable message from %s: %s", src, m->reason);
+		}
+		return;
+	}
+	if (!m->is_request) {
+		/* No client transactions yet: every response is a stray (§18.1.2 says drop). */
+		dropped_responses++;
+		return;
+	}
+	if (m->method == SIP_METHOD_ACK && m->ruri.scheme == SIP_URI_OTHER)
+		return;
+	if (m->ruri.scheme == SIP_URI_OTHER) {
+		reply_stateless(rx, m, 416, NULL, NULL, 0);
+		return;
+	}
+	struct sip_pl unknown[8];
+	size_t nu = sip_msg_unknown_tags(m, SIP_HDR_REQUIRE, supported_ext, unknown, 8);
+	if (nu && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
+		char list[512] = "";
+		size_t off = 0;
+		for (size_t i = 0; i < nu && i < 8; i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%.*s", i ? ", " : "",
+						(int)unknown[i].l, unknown[i].p);
+		struct sip_hdr_out h[] = {{"Unsupported", list}};
+		reply_stateless(rx, m, 420, NULL, h, 1);
+		return;
+	}
+	struct sip_stxn *t = NULL;
+	switch (sip_stxn_receive(rx, m, &t)) {
+	case SIP_STXN_NEW:
+		dispatch(t);
+		break;
+	case SIP_STXN_ERROR: {
+		struct sip_hdr_out h[] = {{"Retry-After", "5"}};
+		if (m->method != SIP_METHOD_ACK)
+			reply_stateless(rx, m, 503, "Overloaded", h, 1);
+		break;
+	}
+	case SIP_STXN_ABSORBED:
+	case SIP_STXN_ACK_2XX: /* no dialogs yet: nothing to acknowledge */
+		break;
+	}
+}
+
+/* --- console --- */
+
+static enum sg_cli_result show_registrations(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_loc_show(cli);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result show_transactions(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_txn_show(cli);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_transport_show(cli);
+	sg_cli_printf(cli, "realm: %s; %lu bad requests answered, %lu stray responses dropped\n",
+		      sip_auth_realm(), bad_requests, dropped_responses);
+	return SG_CLI_OK;
+}
+
+static const struct sg_cli_command commands[] = {
+	{"sip show registrations", "sip show registrations", "Registered contacts", show_registrations},
+	{"sip show transactions", "sip show transactions", "Open server transactions", show_transactions},
+	{"sip show transports", "sip show transports", "Listening sockets and connections", show_transports},
+};
+
+/* --- config --- */
+
+static unsigned cfg_uint(const char *path, unsigned def, unsigned min, unsigned max)
+{
+	long long v;
+	if (!sg_config_int(path, &v))
+		return def;
+	if (v < min || v > max) {
+		SG_WARNING(TAG, "%s: settings.%s=%lld is outside %u..%u; using %u", sg_config_where(), path, v,
+			   min, max, v < min ? min : max);
+		return v < min ? min : max;
+	}
+	return (unsigned)v;
+}
+
+static void apply_config(void)
+{
+	struct sip_timers timers = {cfg_uint("sip.t1", 500, 50, 10000), cfg_uint("sip.t2", 4000, 500, 60000),
+				    cfg_uint("sip.t4", 5000, 500, 60000)};
+	sip_txn_set_timers(&timers);
+	struct sip_registrar_limits l = {cfg_uint("sip.min_expires", 60, 1, 3600),
+					 cfg_uint("sip.max_expires", 7200, 60, 86400 * 7),
+					 cfg_uint("sip.default_expires", 3600, 60, 86400)};
+	sip_registrar_set_limits(&l);
+}
+
+static void unload(struct sg_module *m);
+
+static int load(struct sg_module *m)
+{
+	char err[512];
+	int rc;
+	self = m;
+	const char *realm = "strowger";
+	sg_config_string("sip.realm", &realm);
+	struct sip_timers timers = {500, 4000, 5000};
+	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
+	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
+	    (rc = sip_loc_init(m)))
+		goto fail;
+	apply_config();
+	size_t na = sg_config_list_len("sip.auth_algorithms");
+	if (na) {
+		const char *names[2] = {0};
+		for (size_t i = 0; i < na && i < 2; i++)
+			names[i] = sg_config_list_get("sip.auth_algorithms", i);
+		if (na > 2 || (rc = sip_auth_set_algorithms(names, na))) {
+			SG_ERROR(TAG, "%s: settings.sip.auth_algorithms: write { \"MD5\", \"SHA-256\" } (one or both)",
+				 sg_config_where());
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	size_t n = sg_config_list_len("sip.listen");
+	static const char *const defaults[] = {"udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"};
+	for (size_t i = 0; i < (n ? n : 2); i++) {
+		const char *spec = n ? sg_config_list_get("sip.listen", i) : defaults[i];
+		if ((rc = sip_transport_listen(spec, err, sizeof(err)))) {
+			SG_ERROR(TAG, "%s: settings.sip.%s", sg_config_where(), err);
+			goto fail;
+		}
+	}
+	if ((rc = sg_cli_register(m, commands, sizeof(commands) / sizeof(commands[0]))))
+		goto fail;
+	return 0;
+fail:
+	unload(m);
+	return rc;
+}
+
+static void unload(struct sg_module *m)
+{
+	(void)m;
+	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
+	sip_txn_shutdown();
+	sip_transport_shutdown();
+	sip_loc_shutdown();
+	sip_auth_shutdown();
+}
+
+static int reload(struct sg_module *m)
+{
+	(void)m;
+	apply_config();
+	return 0;
+}
+
+static const struct sg_config_key config_keys[] = {
+	{"listen", SG_CFG_STRING_LIST, "sockets: { \"udp:127.0.0.1:5060\", \"tcp:[::1]:5060\" }"},
+	{"realm", SG_CFG_STRING, "digest realm (default \"strowger\")"},
+	{"auth_algorithms", SG_CFG_STRING_LIST, "digest challenges in order: { \"MD5\", \"SHA-256\" }"},
+	{"t1", SG_CFG_INT, "RFC 3261 T1 in ms (500)"},
+	{"t2", SG_CFG_INT, "RFC 3261 T2 in ms (4000)"},
+	{"t4", SG_CFG_INT, "RFC 3261 T4 in ms (5000)"},
+	{"min_expires", SG_CFG_INT, "shortest registration accepted, seconds (60)"},
+	{"max_expires", SG_CFG_INT, "longest registration granted, seconds (7200)"},
+	{"default_expires", SG_CFG_INT, "registration time when the phone names none (3600)"},
+	{"nonce_lifetime", SG_CFG_INT, "seconds a digest nonce stays fresh (300)"},
+	{NULL, 0, NULL},
+};
+
+SG_MODULE_DEFINE(.name = "chan_sip", .description = "SIP: transports, transactions, registrar",
+		 .config_section = "sip", .config_keys = config_keys, .load = load, .unload = unload,
+		 .reload = reload);
