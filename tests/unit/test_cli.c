@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "buf.h"
 #include "cli_priv.h"
 
@@ -530,23 +532,6 @@ static void test_many_commands(void **state)
 	assert_string_equal(out, "cmd070\ncmd071\ncmd072\ncmd073\ncmd074\ncmd075\ncmd076\ncmd077\ncmd078\ncmd079\n");
 }
 
-/*
- * Runs fn in a child process and returns its exit status, or 128+signal; a
- * sanitizer report (exit status 1 by default) then fails only this test. No cmocka
- * asserts in fn: it returns 0 when all is well, else a code of its own (>= 10).
- */
-static int in_child(int (*fn)(void))
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	assert_true(pid > 0);
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* Core bugs: a table that is refused must leave the registry as it was. */
 static void test_duplicate_within_one_table(void **state)

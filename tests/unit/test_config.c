@@ -15,6 +15,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include <strowger/config.h>
 #include <strowger/log.h>
 #include <strowger/users.h>
@@ -719,20 +721,6 @@ static void test_memory_cap(void **state)
 	sg_dp_gen_unref(g);
 }
 
-/* Runs fn in a child process: a crash fails only this test. fn returns 0 when all
- * is well, else a code of its own (>= 10); no cmocka asserts in it. */
-static int in_child(int (*fn)(void))
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	assert_true(pid > 0);
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static int metatable_child(void)
 {

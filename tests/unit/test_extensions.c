@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "dp_priv.h"
 #include "loop_priv.h"
 
@@ -401,20 +403,6 @@ static void test_lines_and_functions(void **state)
 	lua_settop(L, top);
 }
 
-/* Runs fn in a child process: a sanitizer abort fails only this test. fn returns 0
- * when all is well, else a code of its own (>= 10); no cmocka asserts in it. */
-static int in_child(int (*fn)(void))
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	assert_true(pid > 0);
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static int empty_context_child(void)
 {

@@ -19,6 +19,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include <strowger/loop.h>
 #include <strowger/store.h>
 
@@ -178,19 +180,6 @@ static void assert_value(struct sg_store *st, const char *key, const char *want)
 	free(v);
 }
 
-/* Runs fn in a child process; returns its exit status, or 128 + signal. */
-static int in_child(int (*fn)(void))
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	assert_true(pid > 0);
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static bool file_contains(const char *path, const char *needle)
 {
