@@ -483,7 +483,7 @@ static int m_defer(lua_State *S)
 
 static const luaL_Reg call_methods[] = {
 	{"answer", m_answer}, {"ringing", m_ringing}, {"progress", m_progress}, {"hangup", m_hangup},
-	{"sleep", m_sleep},   {"defer", m_defer},     {NULL, NULL},
+	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {NULL, NULL},
 };
 
 /* pbx.exists(context, exten): the C matcher, so scripts ask without running Lua. */

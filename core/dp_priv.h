@@ -113,6 +113,8 @@ int sg_config_check_sections(lua_State *L, struct dp_gen *gen, char *err, size_t
 void sg_dp_calls_init(lua_State *L);
 int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_exten *x);
 void sg_dp_call_hungup(struct sg_call *call);
+/* call:dial() (dp_dial.c). */
+int sg_dp_m_dial(lua_State *L);
 /* Budget for each resume of a call's coroutine. */
 void sg_dp_set_budget(long long instructions);
 unsigned sg_dp_purge_owner(struct sg_module *owner);

@@ -51,10 +51,47 @@ static void capture(enum sg_log_level level, const char *line)
 		fprintf(stderr, "%s\n", line);
 }
 
+static char incoming_name[96];
+static char start_events[512]; /* a call refused at start: its leg's events */
+/* Outgoing legs of the current case: "label events" lines, label being the
+ * destination the leg was created for ("Test/answer-000007" -> "answer"). */
+static struct sg_buf out_legs;
+
 static void done(const char *name, const char *events)
 {
-	(void)name;
-	snprintf(last_events, sizeof(last_events), "%s", events);
+	if (!incoming_name[0] && strstr(events, "start:")) {
+		snprintf(start_events, sizeof(start_events), "%s", events);
+		return;
+	}
+	if (!strcmp(name, incoming_name)) {
+		snprintf(last_events, sizeof(last_events), "%s", events);
+		return;
+	}
+	const char *slash = strchr(name, '/'), *dash = strrchr(name, '-');
+	if (slash && dash && dash > slash)
+		sg_buf_printf(&out_legs, "%.*s=%s\n", (int)(dash - slash - 1), slash + 1, events);
+}
+
+/* legs = { answer = "call hangup:normal", ... }: each outgoing leg's events. */
+static bool check_legs(lua_State *L, int idx, struct sg_buf *why)
+{
+	bool ok = true;
+	lua_getfield(L, idx, "legs");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			char want[600];
+			snprintf(want, sizeof(want), "%s=%s\n", lua_tostring(L, -2), lua_tostring(L, -1));
+			if (!strstr(sg_buf_str(&out_legs), want)) {
+				sg_buf_printf(why, "%sleg %s did not see \"%s\" (legs: %s)", why->len ? "; " : "",
+					      lua_tostring(L, -2), lua_tostring(L, -1), sg_buf_str(&out_legs));
+				ok = false;
+			}
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	return ok;
 }
 
 static void remote_hangup(struct sg_timer *t, void *arg)
@@ -130,8 +167,11 @@ static bool run_call_case(lua_State *L, int idx, struct sg_buf *why)
 	struct sg_channel *ch = NULL;
 	struct sg_timer *hangup = NULL;
 	last_events[0] = '\0';
+	incoming_name[0] = '\0';
+	sg_buf_consume(&out_legs, out_legs.len);
 	int rc = chan_test_call(exten, from ? from : "test", context, &ch);
 	if (rc == 0) {
+		snprintf(incoming_name, sizeof(incoming_name), "%s", sg_chan_name(ch));
 		if (hangup_after >= 0)
 			hangup = sg_timer_start(sg_loop_main(), NULL, (uint64_t)(hangup_after * 1000), 0,
 						remote_hangup, ch);
@@ -148,6 +188,8 @@ static bool run_call_case(lua_State *L, int idx, struct sg_buf *why)
 		chan_test_finish(ch);
 		/* Let deferred work (resume timers of ended calls) settle. */
 		sg_loop_run_once(sg_loop_main(), false);
+	} else {
+		snprintf(last_events, sizeof(last_events), "%s", start_events);
 	}
 	struct sg_buf expect;
 	sg_buf_init(&expect);
@@ -226,6 +268,7 @@ int main(int argc, char **argv)
 			lua_pop(L, 1);
 			ok = run_call_case(L, idx, &why);
 		}
+		ok &= check_legs(L, idx, &why);
 		ok &= check_log(L, idx, "log", true, &why);
 		ok &= check_log(L, idx, "nolog", false, &why);
 		if (ok) {
@@ -254,6 +297,7 @@ int main(int argc, char **argv)
 	sg_main_loop_shutdown();
 	sg_log_shutdown();
 	sg_buf_free(&logbuf);
+	sg_buf_free(&out_legs);
 	printf("# %d cases, %d failed\n", ran, failed);
 	return failed ? 1 : 0;
 }

@@ -4,8 +4,11 @@
  * up from the far side with `test hangup CHANNEL [CAUSE]`, sends digits with
  * `test digit CHANNEL D`, and reads what the PBX did to each leg (answer, ringing,
  * progress, hangup:CAUSE, digit:D) with `test show` (live) or `test history`
- * (legs already gone). The same code is linked into in-process test runners, which
- * use chan_test_call() and chan_test_on_done() directly.
+ * (legs already gone). Outgoing legs (call:dial{"Test/answer"}) act out their
+ * destination: "answer[:MS]" rings then answers after MS (50), "ring" rings for
+ * ever, "busy[:MS]" rings then is busy, "busynow" fails at once, "unavailable",
+ * "hangup:MS" answers then hangs up MS later. The same code is linked into
+ * in-process test runners, which use chan_test_call() and chan_test_on_done().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include <strowger/call.h>
+#include <strowger/loop.h>
 #include <strowger/channel.h>
 #include <strowger/cli.h>
 #include <strowger/module.h>
@@ -20,7 +24,12 @@
 #define HISTORY 64
 
 struct test_leg {
+	char name[96];
 	char events[512];
+	char script[64]; /* outgoing legs: what the far end does */
+	struct sg_timer *timer;
+	int step;
+	struct sg_channel *ch; /* outgoing legs, while a step is pending */
 };
 
 struct history_entry {
@@ -66,11 +75,91 @@ static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 	add_event(sg_chan_pvt(ch), "hangup:%s", sg_cause_name(cause));
 }
 
+static void record(const char *name, const char *events);
+static const struct sg_chan_tech *chan_test_tech_ptr(void);
+
 /* The leg's record outlives it in the history, where tests look after the call. */
 static void t_destroy(void *pvt)
 {
 	struct test_leg *leg = pvt;
+	sg_timer_free(leg->timer);
+	record(leg->name, leg->events);
 	free(leg);
+}
+
+static unsigned script_ms(const struct test_leg *leg, unsigned def)
+{
+	const char *colon = strchr(leg->script, ':');
+	return colon ? (unsigned)strtoul(colon + 1, NULL, 10) : def;
+}
+
+static bool script_is(const struct test_leg *leg, const char *what)
+{
+	size_t n = strlen(what);
+	return !strncmp(leg->script, what, n) && (leg->script[n] == '\0' || leg->script[n] == ':');
+}
+
+/* One step of an outgoing leg's script: first ringing, then what the far end does. */
+static void step(struct sg_timer *t, void *arg)
+{
+	struct test_leg *leg = arg;
+	struct sg_channel *ch = leg->ch;
+	if (sg_chan_state(ch) == SG_CHAN_GONE)
+		return;
+	if (leg->step++ == 0) {
+		if (script_is(leg, "unavailable")) {
+			sg_chan_remote_hangup(ch, SG_CAUSE_UNAVAILABLE);
+			return;
+		}
+		sg_chan_ringing(ch);
+		if (script_is(leg, "answer") || script_is(leg, "hangup"))
+			sg_timer_restart(t, script_is(leg, "answer") ? script_ms(leg, 50) : 20);
+		else if (script_is(leg, "busy"))
+			sg_timer_restart(t, script_ms(leg, 50));
+		return;
+	}
+	if (script_is(leg, "busy")) {
+		sg_chan_remote_hangup(ch, SG_CAUSE_BUSY);
+	} else if (leg->step == 2) {
+		sg_chan_answered(ch);
+		if (script_is(leg, "hangup"))
+			sg_timer_restart(t, script_ms(leg, 100));
+	} else {
+		sg_chan_remote_hangup(ch, SG_CAUSE_NORMAL);
+	}
+}
+
+static int t_request(const char *dest, struct sg_channel **out, enum sg_cause *cause)
+{
+	if (!strcmp(dest, "busynow")) {
+		*cause = SG_CAUSE_BUSY;
+		return -EBUSY;
+	}
+	struct test_leg *leg = calloc(1, sizeof(*leg));
+	if (!leg) {
+		*cause = SG_CAUSE_FAILURE;
+		return -ENOMEM;
+	}
+	snprintf(leg->script, sizeof(leg->script), "%s", dest);
+	struct sg_channel *ch = sg_chan_new(chan_test_tech_ptr(), dest, leg);
+	if (!ch) {
+		free(leg);
+		*cause = SG_CAUSE_FAILURE;
+		return -ENOMEM;
+	}
+	snprintf(leg->name, sizeof(leg->name), "%s", sg_chan_name(ch));
+	leg->ch = ch;
+	*out = ch;
+	return 0;
+}
+
+static int t_call(struct sg_channel *ch, unsigned timeout_ms)
+{
+	(void)timeout_ms;
+	struct test_leg *leg = sg_chan_pvt(ch);
+	add_event(leg, "%s", "call");
+	leg->timer = sg_timer_start(sg_loop_main(), NULL, 10, 0, step, leg);
+	return leg->timer ? 0 : -ENOMEM;
 }
 
 static void t_show(struct sg_channel *ch, struct sg_cli *cli)
@@ -82,6 +171,8 @@ static void t_show(struct sg_channel *ch, struct sg_cli *cli)
 static const struct sg_chan_tech test_tech = {
 	.name = "Test",
 	.description = "Test phones driven from the console (tests only)",
+	.request = t_request,
+	.call = t_call,
 	.answer = t_answer,
 	.indicate = t_indicate,
 	.send_digit = t_send_digit,
@@ -90,13 +181,14 @@ static const struct sg_chan_tech test_tech = {
 	.show = t_show,
 };
 
-/* Records the leg in the history when the PBX or the test ends it. */
-static void remember(struct sg_channel *ch)
+static const struct sg_chan_tech *chan_test_tech_ptr(void) { return &test_tech; }
+
+/* Records a leg in the history as it is destroyed. */
+static void record(const char *name, const char *events)
 {
-	struct test_leg *leg = sg_chan_pvt(ch);
 	struct history_entry *h = &history[history_next++ % HISTORY];
-	snprintf(h->name, sizeof(h->name), "%s", sg_chan_name(ch));
-	snprintf(h->events, sizeof(h->events), "%s", leg->events);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->events, sizeof(h->events), "%s", events);
 	if (on_done)
 		on_done(h->name, h->events);
 }
@@ -120,12 +212,12 @@ int chan_test_call(const char *exten, const char *from, const char *context, str
 		free(leg);
 		return -ENOMEM;
 	}
+	snprintf(leg->name, sizeof(leg->name), "%s", sg_chan_name(ch));
 	struct sg_call_params p = {.from = from, .to = exten, .context = context};
 	int rc = sg_call_start(ch, &p);
 	if (rc) {
 		add_event(leg, "start:%s", rc == -ENOENT ? "notfound" : "refused");
 		sg_chan_remote_hangup(ch, SG_CAUSE_NOT_FOUND);
-		remember(ch);
 		sg_chan_unref(ch);
 		return rc;
 	}
@@ -133,10 +225,10 @@ int chan_test_call(const char *exten, const char *from, const char *context, str
 	return 0;
 }
 
-/* Called by the holder of a test leg once it is gone, to record it. */
+/* Called by the holder of a test leg once it is gone: its record lands in the
+ * history when the last reference goes. */
 void chan_test_finish(struct sg_channel *ch)
 {
-	remember(ch);
 	sg_chan_unref(ch);
 }
 
