@@ -118,7 +118,13 @@ const struct sg_user *sip_auth_check(struct sip_stxn *t)
 		}
 		SG_NOTICE(TAG, "authentication failed for '%s' from %s: %s", cr.username, src,
 			  why ? why : sip_digest_result_name(r));
-		break;
+		if (r == SIP_DIGEST_BAD_RESPONSE) {
+			/* A wrong password and an unknown user look the same from outside. */
+			struct sip_resp_opts o = {.status = 403, .reason = "Forbidden"};
+			sip_stxn_respond(t, &o);
+			return NULL;
+		}
+		break; /* a nonce not ours (say, from before a restart): challenge again */
 	}
 	challenge(t, false);
 	return NULL;

@@ -4,8 +4,9 @@
  * is answered here with a 401 carrying a challenge per algorithm (MD5 then
  * SHA-256 by default, because many phones give up on the first challenge they
  * cannot do instead of reading the next; settings.sip.auth_algorithms changes the
- * order), with stale=true when only the nonce had expired. Unknown users and
- * wrong passwords get the same answer, so a scanner cannot tell which ids exist.
+ * order), with stale=true when only the nonce had expired. Credentials that do not
+ * verify get 403, whether the user is unknown or the password wrong, so a scanner
+ * cannot tell which ids exist.
  */
 #ifndef CHAN_SIP_AUTH_H
 #define CHAN_SIP_AUTH_H
