@@ -23,6 +23,8 @@ void sg_calls_refuse_new(bool refuse) { refuse_new = refuse; }
 unsigned sg_calls_active(void) { return (unsigned)calls.count; }
 struct sg_channel *sg_call_channel(const struct sg_call *call) { return call->chan; }
 const char *sg_call_id(const struct sg_call *call) { return call->id; }
+const char *sg_call_from(const struct sg_call *call) { return call->from; }
+const char *sg_call_from_name(const struct sg_call *call) { return call->from_name; }
 bool sg_call_hungup(const struct sg_call *call) { return call->hungup; }
 
 static void observe(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)

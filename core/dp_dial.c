@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 
@@ -32,7 +33,7 @@ struct dial_op {
 	struct sg_channel *legs[MAX_TARGETS];
 	enum sg_cause causes[MAX_TARGETS];
 	size_t nlegs, live;
-	enum sg_cause refused[MAX_TARGETS]; /* targets that never started a leg */
+	enum sg_cause refused[MAX_TARGETS * 2]; /* targets that never started a leg */
 	size_t nrefused;
 	struct sg_timer *timeout;
 	struct sg_channel *winner;
@@ -147,9 +148,14 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 			sg_chan_set_observer(op->legs[i], NULL, NULL);
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
 		}
-	int rc = sg_chan_answer(caller);
-	if (!rc)
-		rc = sg_bridge_join(caller, ch, NULL);
+	/* Joined first, so the caller's technology answers knowing its peer (SIP
+	 * carries the callee's SDP answer back to the caller). */
+	int rc = sg_bridge_join(caller, ch, NULL);
+	if (!rc && (rc = sg_chan_answer(caller)) != 0) {
+		struct sg_bridge *br = sg_chan_bridge(caller);
+		if (br)
+			sg_bridge_end(br);
+	}
 	if (rc) {
 		SG_WARNING("dialplan", "call %s: cannot connect %s to %s: %s", sg_call_id(op->call),
 			   sg_chan_name(caller), sg_chan_name(ch), strerror(-rc));
@@ -212,43 +218,71 @@ static void cancel(void *arg)
 	free(op);
 }
 
-/* Starts one leg; on failure records why and returns false. */
-static bool start_leg(struct dial_op *op, const char *target, unsigned timeout_ms)
+/* Starts one concrete leg; on failure records why. */
+static void start_one(struct dial_op *op, const struct sg_chan_tech *tech, const char *dest,
+		      unsigned timeout_ms)
+{
+	enum sg_cause cause = SG_CAUSE_FAILURE;
+	struct sg_channel *ch = NULL;
+	if (op->nlegs == MAX_TARGETS) {
+		op->refused[op->nrefused++] = SG_CAUSE_CONGESTION;
+		return;
+	}
+	if (tech->request(dest, sg_call_channel(op->call), &ch, &cause) != 0) {
+		SG_INFO("dialplan", "call %s: %s/%s cannot be dialled (%s)", sg_call_id(op->call), tech->name,
+			dest, sg_cause_name(cause));
+		op->refused[op->nrefused++] = cause;
+		return;
+	}
+	sg_chan_set_observer(ch, leg_event, op);
+	op->legs[op->nlegs] = ch;
+	op->causes[op->nlegs++] = SG_CAUSE_NORMAL;
+	op->live++;
+	if (tech->call(ch, timeout_ms) == 0)
+		return;
+	op->live--;
+	op->causes[op->nlegs - 1] = SG_CAUSE_FAILURE;
+	sg_chan_set_observer(ch, NULL, NULL);
+	sg_chan_hangup(ch, SG_CAUSE_FAILURE);
+}
+
+/* Starts the legs of one target ("TECH/dest", or a bare user id for SIP): a
+ * technology may expand it (a user's registered phones) into several. */
+static void start_target(struct dial_op *op, const char *target, unsigned timeout_ms)
 {
 	char techname[32];
 	const char *dest;
 	const char *slash = strchr(target, '/');
-	if (slash && (size_t)(slash - target) < sizeof(techname)) {
+	bool uri = !strncasecmp(target, "sip:", 4) || !strncasecmp(target, "sips:", 5) ||
+		   !strncasecmp(target, "tel:", 4);
+	if (slash && !uri && (size_t)(slash - target) < sizeof(techname)) {
 		snprintf(techname, sizeof(techname), "%.*s", (int)(slash - target), target);
 		dest = slash + 1;
 	} else {
 		snprintf(techname, sizeof(techname), "SIP");
 		dest = target;
 	}
-	enum sg_cause cause = SG_CAUSE_FAILURE;
 	const struct sg_chan_tech *tech = sg_chan_tech_find(techname);
-	struct sg_channel *ch = NULL;
 	if (!tech || !tech->request || !tech->call) {
 		SG_WARNING("dialplan", "call %s: cannot dial '%s': no channel technology '%s' that places calls",
 			   sg_call_id(op->call), target, techname);
-	} else if (tech->request(dest, &ch, &cause) == 0) {
-		sg_chan_set_observer(ch, leg_event, op);
-		op->legs[op->nlegs] = ch;
-		op->causes[op->nlegs++] = SG_CAUSE_NORMAL;
-		op->live++;
-		if (tech->call(ch, timeout_ms) == 0)
-			return true;
-		op->live--;
-		op->causes[op->nlegs - 1] = SG_CAUSE_FAILURE;
-		sg_chan_set_observer(ch, NULL, NULL);
-		sg_chan_hangup(ch, SG_CAUSE_FAILURE);
-		return false;
+		op->refused[op->nrefused++] = SG_CAUSE_FAILURE;
+		return;
 	}
-	SG_INFO("dialplan", "call %s: '%s' cannot be dialled (%s)", sg_call_id(op->call), target,
-		sg_cause_name(cause));
-	/* A target that never started a leg still counts for the result. */
-	op->refused[op->nrefused++] = cause;
-	return false;
+	if (!tech->expand) {
+		start_one(op, tech, dest, timeout_ms);
+		return;
+	}
+	char legs[MAX_TARGETS][512];
+	enum sg_cause cause = SG_CAUSE_UNAVAILABLE;
+	size_t n = tech->expand(dest, legs, MAX_TARGETS, &cause);
+	if (n == 0) {
+		SG_INFO("dialplan", "call %s: '%s' has nothing to ring (%s)", sg_call_id(op->call), target,
+			sg_cause_name(cause));
+		op->refused[op->nrefused++] = cause;
+	}
+	for (size_t i = 0; i < n; i++)
+		start_one(op, tech, legs[i], timeout_ms);
 }
 
 /* Collects the targets: call:dial("1001"), call:dial({"1001", "Test/x"}, {timeout=20})
@@ -297,7 +331,7 @@ int sg_dp_m_dial(lua_State *L)
 	op->call = call;
 	if (!sg_call_hungup(call))
 		for (int i = 0; i < n; i++)
-			start_leg(op, targets[i], (unsigned)(timeout * 1000));
+			start_target(op, targets[i], (unsigned)(timeout * 1000));
 	if (op->live == 0) {
 		/* Nothing rings: answer at once with why. The legs that did start and
 		 * failed at once still hold references. */

@@ -32,6 +32,9 @@ SG_API int sg_call_start(struct sg_channel *ch, const struct sg_call_params *p);
 SG_API struct sg_call *sg_chan_call(const struct sg_channel *ch);
 SG_API struct sg_channel *sg_call_channel(const struct sg_call *call);
 SG_API const char *sg_call_id(const struct sg_call *call);
+/* Who calls: the caller's user or number, and display name (NULL if none). */
+SG_API const char *sg_call_from(const struct sg_call *call);
+SG_API const char *sg_call_from_name(const struct sg_call *call);
 SG_API bool sg_call_hungup(const struct sg_call *call);
 /* Per-call variables (strings), also visible to Lua as call.vars. */
 SG_API int sg_call_set_var(struct sg_call *call, const char *name, const char *value);

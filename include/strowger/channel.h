@@ -46,9 +46,15 @@ enum sg_indication { SG_IND_RINGING, SG_IND_PROGRESS, SG_IND_HOLD, SG_IND_UNHOLD
 struct sg_chan_tech {
 	const char *name; /* "SIP", "Test": also the channel name prefix */
 	const char *description;
+	/* Optional: turn a dialled destination into the legs to ring, one per line of
+	 * `out` (a user with three registered phones is three legs); returns how many
+	 * (0: nothing to ring, *cause says why). Without it, dest is one leg. */
+	size_t (*expand)(const char *dest, char (*out)[512], size_t max, enum sg_cause *cause);
 	/* Optional: create an outgoing leg toward `dest` (the technology's own address
-	 * syntax); ring it with call(). 0 or -errno with *cause set. */
-	int (*request)(const char *dest, struct sg_channel **out, enum sg_cause *cause);
+	 * syntax) on behalf of `origin` (the caller's channel, or NULL); ring it with
+	 * call(). 0 or -errno with *cause set. */
+	int (*request)(const char *dest, struct sg_channel *origin, struct sg_channel **out,
+		       enum sg_cause *cause);
 	int (*call)(struct sg_channel *ch, unsigned timeout_ms);
 	int (*answer)(struct sg_channel *ch);
 	int (*indicate)(struct sg_channel *ch, enum sg_indication ind);

@@ -129,8 +129,10 @@ static void step(struct sg_timer *t, void *arg)
 	}
 }
 
-static int t_request(const char *dest, struct sg_channel **out, enum sg_cause *cause)
+static int t_request(const char *dest, struct sg_channel *origin, struct sg_channel **out,
+		     enum sg_cause *cause)
 {
+	(void)origin;
 	if (!strcmp(dest, "busynow")) {
 		*cause = SG_CAUSE_BUSY;
 		return -EBUSY;
