@@ -104,12 +104,13 @@ const struct sg_user *sip_auth_check(struct sip_stxn *t)
 						.realm = realm, .secret = u ? &secret : NULL, .now_ms = wall_ms()};
 		enum sip_digest_result r = sip_digest_verify(server, &cr, &rq, &why);
 		if (r == SIP_DIGEST_OK) {
-			/* §22.4: the credentials must be for this request's URI. */
-			if (strlen(cr.uri) != req->ruri_pl.l || memcmp(cr.uri, req->ruri_pl.p, req->ruri_pl.l)) {
-				struct sip_resp_opts o = {.status = 400, .reason = "Authorization uri does not match the Request-URI"};
-				sip_stxn_respond(t, &o);
-				return NULL;
-			}
+			/* §22.4 wants the credentials' uri to be the Request-URI; phones and
+			 * tools often differ (a port left out, SIPp). The response is bound to
+			 * the uri they hashed, and a nonce is good once per nc, so accept it
+			 * and say so in the debug log, as Asterisk and Kamailio do. */
+			if (strlen(cr.uri) != req->ruri_pl.l || memcmp(cr.uri, req->ruri_pl.p, req->ruri_pl.l))
+				SG_DEBUG(TAG, "'%s' authenticated for uri %s, Request-URI %.*s", cr.username, cr.uri,
+					 (int)req->ruri_pl.l, req->ruri_pl.p);
 			return u;
 		}
 		if (r == SIP_DIGEST_STALE) {

@@ -3,8 +3,9 @@
  * malformed requests with a 400 naming the fault, hand the rest to the transaction
  * layer) and the request dispatcher. What is built so far: UDP and TCP transports
  * on IPv4 and IPv6, server transactions, OPTIONS, and the registrar with digest
- * authentication and stored registrations. Calls (INVITE as a B2BUA), client
- * transactions and TLS come next (see the README's status table).
+ * authentication and stored registrations, client transactions, and qualify
+ * (OPTIONS or CRLF keep-alives to registered contacts). Calls (INVITE as a
+ * B2BUA) and TLS come next (see the README's status table).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,14 +15,18 @@
 #include <strowger/config.h>
 #include <strowger/log.h>
 #include <strowger/module.h>
+#include <strowger/users.h>
 
 #include "auth.h"
+#include "dialog.h"
 #include "location.h"
+#include "qualify.h"
 #include "registrar.h"
 #include "sip_msg.h"
 #include "sip_print.h"
 #include "transport.h"
 #include "txn.h"
+#include "txn_client.h"
 
 #define TAG "sip"
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
@@ -63,6 +68,15 @@ static void dispatch(struct sip_stxn *t)
 	case SIP_METHOD_REGISTER:
 		sip_registrar_handle(t);
 		break;
+	case SIP_METHOD_INVITE:
+		sip_dlg_invite(t);
+		break;
+	case SIP_METHOD_BYE:
+		sip_dlg_bye(t);
+		break;
+	case SIP_METHOD_CANCEL:
+		sip_dlg_cancel(t);
+		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
 		 * what we do allow). */
@@ -96,8 +110,9 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 		return;
 	}
 	if (!m->is_request) {
-		/* No client transactions yet: every response is a stray (§18.1.2 says drop). */
-		dropped_responses++;
+		/* Responses belong to client transactions; a stray one is dropped (§18.1.2). */
+		if (!sip_ctxn_receive(rx, m))
+			dropped_responses++;
 		return;
 	}
 	if (m->method == SIP_METHOD_ACK && m->ruri.scheme == SIP_URI_OTHER)
@@ -129,8 +144,10 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 			reply_stateless(rx, m, 503, "Overloaded", h, 1);
 		break;
 	}
+	case SIP_STXN_ACK_2XX:
+		sip_dlg_ack(m);
+		break;
 	case SIP_STXN_ABSORBED:
-	case SIP_STXN_ACK_2XX: /* no dialogs yet: nothing to acknowledge */
 		break;
 	}
 }
@@ -146,12 +163,53 @@ static enum sg_cli_result show_registrations(struct sg_cli *cli, int argc, const
 	return SG_CLI_OK;
 }
 
+static enum sg_cli_result show_dialogs(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_dlg_show(cli);
+	return SG_CLI_OK;
+}
+
+/* The users of the config and how many phones each has registered. */
+static enum sg_cli_result show_users(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sg_cli_printf(cli, "%-12s %-24s %-8s %s\n", "User", "Name", "Phones", "Auth");
+	for (size_t i = 0; i < sg_users_count(); i++) {
+		const struct sg_user *u = sg_user_at(i);
+		const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
+		size_t n = sip_loc_lookup(u->id, b, SIP_LOC_MAX_PER_AOR);
+		sg_cli_printf(cli, "%-12s %-24s %-8zu %s\n", u->id, u->name ? u->name : "-", n,
+			      u->password ? "password" : "ha1");
+	}
+	return SG_CLI_OK;
+}
+
 static enum sg_cli_result show_transactions(struct sg_cli *cli, int argc, const char *const *argv)
 {
 	(void)argv;
 	if (argc)
 		return SG_CLI_USAGE;
 	sip_txn_show(cli);
+	sip_ctxn_show(cli);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result qualify_user(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	if (argc != 1)
+		return SG_CLI_USAGE;
+	size_t n = sip_qualify_user(argv[0]);
+	if (!n) {
+		sg_cli_printf(cli, "%s has no registered contacts\n", argv[0]);
+		return SG_CLI_FAIL;
+	}
+	sg_cli_printf(cli, "qualifying %zu contact%s of %s; the results go to the log\n", n, n == 1 ? "" : "s",
+		      argv[0]);
 	return SG_CLI_OK;
 }
 
@@ -168,7 +226,10 @@ static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const ch
 
 static const struct sg_cli_command commands[] = {
 	{"sip show registrations", "sip show registrations", "Registered contacts", show_registrations},
-	{"sip show transactions", "sip show transactions", "Open server transactions", show_transactions},
+	{"sip show transactions", "sip show transactions", "Open server and client transactions", show_transactions},
+	{"sip show dialogs", "sip show dialogs", "Calls in progress, leg by leg", show_dialogs},
+	{"sip show users", "sip show users", "Users and their registered phones", show_users},
+	{"sip qualify", "sip qualify USER", "Send OPTIONS to a user's contacts now (results in the log)", qualify_user},
 	{"sip show transports", "sip show transports", "Listening sockets and connections", show_transports},
 };
 
@@ -187,11 +248,27 @@ static unsigned cfg_uint(const char *path, unsigned def, unsigned min, unsigned 
 	return (unsigned)v;
 }
 
+/* settings.sip.keepalive: 0, or -EINVAL (logged with file:line). */
+static int cfg_keepalive(enum sip_keepalive *out)
+{
+	const char *ka = "options";
+	sg_config_string("sip.keepalive", &ka);
+	if (sip_keepalive_parse(ka, out) == 0)
+		return 0;
+	SG_ERROR(TAG, "%s: settings.sip.keepalive = \"%s\": write \"options\", \"crlf\" or \"off\"", sg_config_where(),
+		 ka);
+	return -EINVAL;
+}
+
 static void apply_config(void)
 {
 	struct sip_timers timers = {cfg_uint("sip.t1", 500, 50, 10000), cfg_uint("sip.t2", 4000, 500, 60000),
 				    cfg_uint("sip.t4", 5000, 500, 60000)};
 	sip_txn_set_timers(&timers);
+	sip_ctxn_set_timers(&timers);
+	enum sip_keepalive ka;
+	if (cfg_keepalive(&ka) == 0) /* a bad value on reload keeps the old one */
+		sip_qualify_configure(cfg_uint("sip.qualify", 60, 0, 86400), ka);
 	struct sip_registrar_limits l = {cfg_uint("sip.min_expires", 60, 1, 3600),
 					 cfg_uint("sip.max_expires", 7200, 60, 86400 * 7),
 					 cfg_uint("sip.default_expires", 3600, 60, 86400)};
@@ -208,9 +285,12 @@ static int load(struct sg_module *m)
 	const char *realm = "strowger";
 	sg_config_string("sip.realm", &realm);
 	struct sip_timers timers = {500, 4000, 5000};
+	enum sip_keepalive ka;
+	if ((rc = cfg_keepalive(&ka)))
+		return rc;
 	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
-	    (rc = sip_loc_init(m)))
+	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) || (rc = sip_dlg_init(m)))
 		goto fail;
 	apply_config();
 	size_t na = sg_config_list_len("sip.auth_algorithms");
@@ -246,6 +326,9 @@ static void unload(struct sg_module *m)
 {
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
+	sip_dlg_shutdown();
+	sip_qualify_shutdown(); /* gives back its client transactions */
+	sip_ctxn_shutdown();
 	sip_txn_shutdown();
 	sip_transport_shutdown();
 	sip_loc_shutdown();
@@ -270,6 +353,8 @@ static const struct sg_config_key config_keys[] = {
 	{"max_expires", SG_CFG_INT, "longest registration granted, seconds (7200)"},
 	{"default_expires", SG_CFG_INT, "registration time when the phone names none (3600)"},
 	{"nonce_lifetime", SG_CFG_INT, "seconds a digest nonce stays fresh (300)"},
+	{"qualify", SG_CFG_INT, "seconds between keep-alives to each registered contact; 0: none (60)"},
+	{"keepalive", SG_CFG_STRING, "keep-alive to contacts: \"options\" (and track reachability), \"crlf\", \"off\""},
 	{NULL, 0, NULL},
 };
 

@@ -104,7 +104,9 @@ int sip_loc_update(const struct sip_binding *b)
 {
 	struct sip_binding *old = slot(b->aor, b->contact);
 	if (old) {
+		struct sip_reach_info keep = old->reach; /* a refresh is not news about reachability */
 		*old = *b;
+		old->reach = keep;
 	} else {
 		if (count_aor(b->aor) >= SIP_LOC_MAX_PER_AOR)
 			return -ENOSPC;
@@ -151,6 +153,23 @@ size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t ma
 }
 
 size_t sip_loc_count(void) { return nbindings; }
+const struct sip_binding *sip_loc_at(size_t i) { return i < nbindings ? &bindings[i] : NULL; }
+
+struct sip_reach_info *sip_loc_reach(const char *aor, const char *contact)
+{
+	struct sip_binding *b = slot(aor, contact);
+	return b ? &b->reach : NULL;
+}
+
+/* "reachable 1.2ms", "UNREACHABLE", "unknown" */
+static const char *reach_str(const struct sip_reach_info *r, char *buf, size_t len)
+{
+	if (r->state == SIP_REACH_OK)
+		snprintf(buf, len, "reachable %u.%ums", r->rtt_us / 1000, r->rtt_us % 1000 / 100);
+	else
+		snprintf(buf, len, "%s", r->state == SIP_REACH_UNREACHABLE ? "UNREACHABLE" : "unknown");
+	return buf;
+}
 
 /* Rebuilds a binding from its stored line; a damaged line is skipped and logged. */
 static void restore(const char *key, const void *val, size_t len, void *arg)
@@ -223,15 +242,16 @@ void sip_loc_shutdown(void)
 
 void sip_loc_show(struct sg_cli *cli)
 {
-	char src[64];
+	char src[64], reach[32];
 	int64_t now = now_s();
-	sg_cli_printf(cli, "%-10s %-44s %-6s %-5s %-24s %s\n", "User", "Contact", "Expiry", "Proto",
-		      "From", "User-Agent");
+	sg_cli_printf(cli, "%-10s %-44s %-6s %-5s %-24s %-18s %s\n", "User", "Contact", "Expiry", "Proto",
+		      "From", "Status", "User-Agent");
 	for (size_t i = 0; i < nbindings; i++) {
 		const struct sip_binding *b = &bindings[i];
-		sg_cli_printf(cli, "%-10s %-44s %-6" PRId64 " %-5s %-24s %s\n", b->aor, b->contact,
+		sg_cli_printf(cli, "%-10s %-44s %-6" PRId64 " %-5s %-24s %-18s %s\n", b->aor, b->contact,
 			      b->expires_at - now, sip_proto_name(b->proto),
-			      sip_sockaddr_str(&b->src, src, sizeof(src)), b->user_agent);
+			      sip_sockaddr_str(&b->src, src, sizeof(src)), reach_str(&b->reach, reach, sizeof(reach)),
+			      b->user_agent);
 	}
 	sg_cli_printf(cli, "%zu registration%s\n", nbindings, nbindings == 1 ? "" : "s");
 }

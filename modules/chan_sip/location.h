@@ -18,6 +18,20 @@
 struct sg_cli;
 struct sg_module;
 
+/* What qualify.c found out about a contact (RFC 3261 §11 OPTIONS probes). */
+enum sip_reach { SIP_REACH_UNKNOWN, SIP_REACH_OK, SIP_REACH_UNREACHABLE };
+
+/* Runtime only (never stored; a restart starts afresh), kept when the phone
+ * refreshes its registration. Written by qualify.c alone. */
+struct sip_reach_info {
+	enum sip_reach state;
+	unsigned rtt_us;      /* round trip of the last answered qualify */
+	unsigned last_status; /* its status code, or 408/503 when it went unanswered */
+	unsigned misses;      /* qualifies in a row without an answer */
+	uint64_t due_ms;      /* next periodic qualify (loop clock); 0: at the next tick */
+	bool busy;	      /* a periodic qualify is out */
+};
+
 struct sip_binding {
 	char aor[64];
 	char contact[512]; /* the Contact URI as registered */
@@ -28,6 +42,7 @@ struct sip_binding {
 	enum sip_proto proto;
 	struct sip_sockaddr src;
 	char user_agent[96];
+	struct sip_reach_info reach;
 };
 
 int sip_loc_init(struct sg_module *self);
@@ -41,6 +56,10 @@ int sip_loc_remove(const char *aor, const char *contact);
 size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t max);
 const struct sip_binding *sip_loc_find(const char *aor, const char *contact);
 size_t sip_loc_count(void);
+/* The i-th binding (i < sip_loc_count()), in no order: for walking them all. */
+const struct sip_binding *sip_loc_at(size_t i);
+/* qualify.c's findings for a binding, to update; NULL when it is gone. */
+struct sip_reach_info *sip_loc_reach(const char *aor, const char *contact);
 void sip_loc_show(struct sg_cli *cli);
 
 #endif

@@ -43,6 +43,12 @@ struct sip_conn {
 	size_t out_len;
 	uint64_t last_ms;
 	bool closing;
+	/* Outbound sending (sip_transport_send) */
+	uint64_t id;		      /* reported with a failure; never 0 */
+	bool outbound;		      /* we opened it */
+	bool connecting;	      /* connect() in progress: out waits */
+	int err;		      /* why a send failed: reported on close */
+	struct sg_timer *connect_timer;
 };
 
 static struct sg_module *self;
@@ -54,6 +60,8 @@ static struct sip_conn *conns[MAX_CONNS];
 static size_t nconns;
 static struct sg_timer *idle_timer;
 static char udp_buf[UDP_MAX + 1];
+static uint64_t next_conn_id = 1;
+static sip_tx_error_fn *tx_error_fn;
 
 const char *sip_proto_name(enum sip_proto p)
 {
@@ -158,27 +166,48 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 	}
 }
 
-static void conn_free(struct sip_conn *c)
+/* Frees a connection. err (or the send error it met, or ECONNRESET when bytes
+ * were still queued) says that outbound messages were lost: the error handler
+ * hears of it once the connection is gone, so it may send again at once. */
+static void conn_close(struct sip_conn *c, int err)
 {
+	uint64_t id = c->id;
+	if (!err)
+		err = c->err;
+	if (!err && (c->out_len || c->connecting))
+		err = ECONNRESET;
 	for (size_t i = 0; i < nconns; i++)
 		if (conns[i] == c) {
 			conns[i] = conns[--nconns];
 			break;
 		}
+	if (err && c->outbound) {
+		char a[64];
+		SG_DEBUG(TAG, "%s connection to %s failed: %s", sip_proto_name(c->proto),
+			 sip_sockaddr_str(&c->peer, a, sizeof(a)), strerror(err));
+	}
+	sg_timer_free(c->connect_timer);
 	sg_io_free(c->io);
 	close(c->fd);
 	free(c->in);
 	free(c->out);
 	free(c);
+	if (err && tx_error_fn)
+		tx_error_fn(id, err);
 }
 
 static void conn_flush(struct sip_conn *c)
 {
+	if (c->connecting) {
+		sg_io_set_events(c->io, SG_IO_WRITE); /* writable: the connect is done */
+		return;
+	}
 	while (c->out_len) {
 		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
+			c->err = n < 0 ? errno : EPIPE;
 			c->closing = true;
 			c->out_len = 0;
 			break;
@@ -285,16 +314,38 @@ static bool conn_frame(struct sip_conn *c)
 	return true;
 }
 
+/* An outbound connect finished (the socket became writable): did it work? */
+static bool conn_connected(struct sip_conn *c)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		soerr = errno;
+	if (soerr) {
+		conn_close(c, soerr);
+		return false;
+	}
+	c->connecting = false;
+	c->connect_timer = sg_timer_free(c->connect_timer);
+	c->last_ms = sg_loop_now_ms(sg_loop_main());
+	return true;
+}
+
 static void on_conn(struct sg_io *io, int fd, unsigned events, void *arg)
 {
 	(void)io;
 	struct sip_conn *c = arg;
+	if (c->connecting) {
+		if (!(events & SG_IO_WRITE) || !conn_connected(c))
+			return;
+		events = SG_IO_WRITE;
+	}
 	if (events & SG_IO_READ) {
 		if (c->in_cap - c->in_len < 4096) {
 			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
 			char *in = realloc(c->in, cap + 1);
 			if (!in) {
-				conn_free(c);
+				conn_close(c, ENOMEM);
 				return;
 			}
 			c->in = in;
@@ -302,21 +353,40 @@ static void on_conn(struct sg_io *io, int fd, unsigned events, void *arg)
 		}
 		ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			conn_free(c);
+			conn_close(c, n < 0 ? errno : 0);
 			return;
 		}
 		if (n > 0) {
 			c->in_len += (size_t)n;
 			c->last_ms = sg_loop_now_ms(sg_loop_main());
 			if (!conn_frame(c)) {
-				conn_free(c);
+				conn_close(c, 0);
 				return;
 			}
 		}
 	}
 	conn_flush(c);
 	if (c->closing && !c->out_len)
-		conn_free(c);
+		conn_close(c, 0);
+}
+
+/* A new connection entry around fd (accepted, or connecting when outbound). */
+static struct sip_conn *conn_new(enum sip_proto proto, int fd, struct sip_listener *l,
+				 const struct sip_sockaddr *peer, bool outbound)
+{
+	struct sip_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = (struct sip_conn){.proto = proto, .fd = fd, .listener = l, .peer = *peer,
+			       .last_ms = sg_loop_now_ms(sg_loop_main()), .id = next_conn_id++,
+			       .outbound = outbound};
+	c->io = sg_io_watch(sg_loop_main(), self, fd, SG_IO_READ, on_conn, c);
+	if (!c->io) {
+		free(c);
+		return NULL;
+	}
+	conns[nconns++] = c;
+	return c;
 }
 
 static void on_accept(struct sg_io *io, int fd, unsigned events, void *arg)
@@ -333,20 +403,8 @@ static void on_accept(struct sg_io *io, int fd, unsigned events, void *arg)
 		close(cfd);
 		return;
 	}
-	struct sip_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (!conn_new(l->proto, cfd, l, &peer, false))
 		close(cfd);
-		return;
-	}
-	*c = (struct sip_conn){.proto = l->proto, .fd = cfd, .listener = l, .peer = peer,
-			       .last_ms = sg_loop_now_ms(sg_loop_main())};
-	c->io = sg_io_watch(sg_loop_main(), self, cfd, SG_IO_READ, on_conn, c);
-	if (!c->io) {
-		close(cfd);
-		free(c);
-		return;
-	}
-	conns[nconns++] = c;
 }
 
 static void idle_sweep(struct sg_timer *t, void *arg)
@@ -355,8 +413,8 @@ static void idle_sweep(struct sg_timer *t, void *arg)
 	(void)arg;
 	uint64_t now = sg_loop_now_ms(sg_loop_main());
 	for (size_t i = nconns; i-- > 0;)
-		if (now - conns[i]->last_ms > CONN_IDLE_MS && !conns[i]->out_len)
-			conn_free(conns[i]);
+		if (now - conns[i]->last_ms > CONN_IDLE_MS && !conns[i]->out_len && !conns[i]->connecting)
+			conn_close(conns[i], 0);
 }
 
 int sip_transport_init(struct sg_module *owner, sip_rx_fn *fn, void *arg)
@@ -440,8 +498,9 @@ int sip_transport_reply(const struct sip_rx *rx, const struct sip_sockaddr *dst,
 
 void sip_transport_shutdown(void)
 {
+	tx_error_fn = NULL; /* nobody is left to tell */
 	while (nconns)
-		conn_free(conns[nconns - 1]);
+		conn_close(conns[nconns - 1], 0);
 	for (size_t i = 0; i < nlisteners; i++) {
 		sg_io_free(listeners[i].io);
 		close(listeners[i].fd);
@@ -459,6 +518,180 @@ void sip_transport_show(struct sg_cli *cli)
 			      sip_sockaddr_str(&listeners[i].addr, a, sizeof(a)));
 	sg_cli_printf(cli, "%zu TCP connection%s\n", nconns, nconns == 1 ? "" : "s");
 	for (size_t i = 0; i < nconns; i++)
-		sg_cli_printf(cli, "  %s %s (%zu bytes queued)\n", sip_proto_name(conns[i]->proto),
-			      sip_sockaddr_str(&conns[i]->peer, a, sizeof(a)), conns[i]->out_len);
+		sg_cli_printf(cli, "  %s %s %s%s (%zu bytes queued)\n", sip_proto_name(conns[i]->proto),
+			      conns[i]->outbound ? "to" : "from", sip_sockaddr_str(&conns[i]->peer, a, sizeof(a)),
+			      conns[i]->connecting ? ", connecting" : "", conns[i]->out_len);
+}
+
+/* --- outbound sending (RFC 3261 §18.1.1) --- */
+
+void sip_transport_set_error_fn(sip_tx_error_fn *fn) { tx_error_fn = fn; }
+
+bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sockaddr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return false;
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+static bool is_loopback(const struct sip_sockaddr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr) >> 24) == 127;
+	return a->ss.ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_addr);
+}
+
+static bool is_wildcard(const struct sip_sockaddr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return a->ss.ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_addr);
+}
+
+/* The listener to send from: dst's family; one bound to the same kind of address
+ * (loopback or not) first, then a wildcard one, then any. */
+static struct sip_listener *pick_listener(enum sip_proto proto, const struct sip_sockaddr *dst)
+{
+	struct sip_listener *best = NULL;
+	int best_score = 0;
+	for (size_t i = 0; i < nlisteners; i++) {
+		struct sip_listener *l = &listeners[i];
+		if (l->proto != proto || l->addr.ss.ss_family != dst->ss.ss_family)
+			continue;
+		int score = is_wildcard(&l->addr) ? 2 : is_loopback(&l->addr) == is_loopback(dst) ? 3 : 1;
+		if (score > best_score) {
+			best = l;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+static uint16_t *port_of(struct sip_sockaddr *a)
+{
+	return a->ss.ss_family == AF_INET ? &((struct sockaddr_in *)(void *)&a->ss)->sin_port
+					  : &((struct sockaddr_in6 *)(void *)&a->ss)->sin6_port;
+}
+
+int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out)
+{
+	struct sip_listener *l = pick_listener(proto == SIP_PROTO_UDP ? SIP_PROTO_UDP : SIP_PROTO_TCP, dst);
+	if (!l && proto != SIP_PROTO_UDP)
+		l = pick_listener(SIP_PROTO_UDP, dst);
+	if (!l)
+		return -EAFNOSUPPORT;
+	*out = l->addr;
+	if (is_wildcard(out)) {
+		/* The route's source address: connecting a UDP socket sends nothing. */
+		struct sip_sockaddr s = {.len = sizeof(s.ss)};
+		int fd = socket(dst->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (const struct sockaddr *)&dst->ss, dst->len) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&s.ss, &s.len) == 0) {
+			uint16_t port = *port_of(out);
+			*out = s;
+			*port_of(out) = port;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+static struct sip_conn *conn_find(enum sip_proto proto, const struct sip_sockaddr *dst)
+{
+	for (size_t i = 0; i < nconns; i++)
+		if (conns[i]->proto == proto && !conns[i]->closing && sip_sockaddr_eq(&conns[i]->peer, dst))
+			return conns[i];
+	return NULL;
+}
+
+static void on_connect_timeout(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	conn_close(arg, ETIMEDOUT);
+}
+
+/* Opens a TCP connection to dst without blocking. */
+static int conn_open(const struct sip_sockaddr *dst, struct sip_conn **out)
+{
+	if (nconns == MAX_CONNS)
+		return -EMFILE;
+	int fam = dst->ss.ss_family;
+	if (fam != AF_INET && fam != AF_INET6)
+		return -EAFNOSUPPORT;
+	int fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	bool connecting = false;
+	if (connect(fd, (const struct sockaddr *)&dst->ss, dst->len) != 0) {
+		int e = errno;
+		if (e != EINPROGRESS) {
+			close(fd);
+			return -e;
+		}
+		connecting = true;
+	}
+	struct sip_conn *c = conn_new(SIP_PROTO_TCP, fd, pick_listener(SIP_PROTO_TCP, dst), dst, true);
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (connecting) {
+		c->connecting = true;
+		c->connect_timer = sg_timer_start(sg_loop_main(), self, SIP_CONNECT_TIMEOUT_MS, 0,
+						  on_connect_timeout, c);
+		if (!c->connect_timer) {
+			c->connecting = false; /* nothing queued yet: nothing to report */
+			conn_close(c, 0);
+			return -ENOMEM;
+		}
+		sg_io_set_events(c->io, SG_IO_WRITE);
+	}
+	char a[64];
+	SG_DEBUG(TAG, "TCP connection to %s %s", sip_sockaddr_str(dst, a, sizeof(a)),
+		 connecting ? "in progress" : "open");
+	*out = c;
+	return 0;
+}
+
+int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, const char *buf, size_t len,
+		       unsigned flags, uint64_t *conn_id)
+{
+	if (conn_id)
+		*conn_id = 0;
+	if (proto == SIP_PROTO_UDP) {
+		struct sip_listener *l = pick_listener(SIP_PROTO_UDP, dst);
+		if (!l)
+			return -EAFNOSUPPORT;
+		ssize_t n = sendto(l->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
+		if (n == (ssize_t)len)
+			return 0;
+		return n < 0 ? (errno == EWOULDBLOCK ? -EAGAIN : -errno) : -EMSGSIZE;
+	}
+	if (proto != SIP_PROTO_TCP)
+		return -EPROTONOSUPPORT;
+	struct sip_conn *c = conn_find(proto, dst);
+	if (!c) {
+		if (flags & SIP_TX_NO_CONNECT)
+			return -ENOTCONN;
+		int rc = conn_open(dst, &c);
+		if (rc)
+			return rc;
+	}
+	uint64_t id = c->id;
+	int rc = conn_queue(c, buf, len);
+	if (rc == 0 && conn_id)
+		*conn_id = id;
+	return rc;
 }

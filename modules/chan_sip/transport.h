@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct sg_cli;
@@ -46,6 +47,51 @@ int sip_transport_listen(const char *spec, char *err, size_t errlen);
 int sip_transport_reply(const struct sip_rx *rx, const struct sip_sockaddr *dst, const char *buf, size_t len);
 void sip_transport_shutdown(void);
 void sip_transport_show(struct sg_cli *cli);
+
+/*
+ * Sending requests (RFC 3261 §18.1.1). UDP goes out of the UDP listener of dst's
+ * address family (one bound to loopback for a loopback dst, else one that is not),
+ * so the peer's answers, and the rport it sees, come back to that listener. TCP
+ * reuses an open connection to dst, inbound or outbound (§18.1.1 connection reuse;
+ * a phone's own connection is the only way through its NAT), or opens one
+ * without blocking: the bytes wait in the connection's bounded queue until the
+ * connect completes (at most SIP_CONNECT_TIMEOUT_MS). A failure after
+ * sip_transport_send() returned (connect refused or timed out, the peer closing
+ * or resetting with bytes still queued) is reported to the error handler with the
+ * connection's id, once the connection is gone. UDP messages are sent as they
+ * are, whatever their size: §18.1.1's switch to TCP above 1300 bytes is not
+ * made, because the phones we send to mostly registered over UDP from behind a
+ * NAT, where a new TCP connection cannot reach them; the message then relies on
+ * IP fragmentation (up to the 65,535-byte datagram limit).
+ */
+#define SIP_CONNECT_TIMEOUT_MS 10000
+
+enum {
+	SIP_TX_NO_CONNECT = 1u << 0, /* TCP: only over an open connection, else -ENOTCONN */
+};
+
+/*
+ * Sends one message (or keep-alive) to dst. 0 when sent or queued, with *conn_id
+ * (if not NULL) the TCP connection's id (0 for UDP); or -errno: -EAFNOSUPPORT (no
+ * listener of dst's family), -ENOTCONN, -ENOBUFS (queue full), -EMFILE (too many
+ * connections), -EPROTONOSUPPORT (TLS), -EAGAIN (UDP socket full: as good as lost),
+ * or what sendto()/connect() said.
+ */
+int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, const char *buf, size_t len,
+		       unsigned flags, uint64_t *conn_id);
+/*
+ * The address a peer sees us at when we send to dst over proto, for a Via
+ * sent-by or a Contact: the sending listener's address (for TCP, the TCP
+ * listener's, where the peer can connect back; else the UDP one's), a wildcard
+ * listener address replaced by the local address of the route to dst.
+ * 0 or -EAFNOSUPPORT.
+ */
+int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out);
+/* Called (main loop) when an outbound message was lost with its TCP connection. */
+typedef void (sip_tx_error_fn)(uint64_t conn_id, int err);
+void sip_transport_set_error_fn(sip_tx_error_fn *fn);
+/* Same family, address and port. */
+bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sockaddr *b);
 
 const char *sip_proto_name(enum sip_proto p);
 /* "127.0.0.1:5060" / "[::1]:5060" into buf; returns buf. */

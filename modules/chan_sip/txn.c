@@ -45,6 +45,7 @@ static unsigned count;
 static const char *const state_names[] = {"trying", "proceeding", "completed", "confirmed", "terminated"};
 
 void sip_txn_set_timers(const struct sip_timers *timers) { T = *timers; }
+const struct sip_timers *sip_txn_timers(void) { return &T; }
 unsigned sip_stxn_count(void) { return count; }
 const struct sip_msg *sip_stxn_request(const struct sip_stxn *t) { return &t->req; }
 const struct sip_rx *sip_stxn_rx(const struct sip_stxn *t) { return &t->rx; }

@@ -34,6 +34,7 @@ enum sip_stxn_match {
 int sip_txn_init(struct sg_module *self, const struct sip_timers *timers);
 void sip_txn_shutdown(void);
 void sip_txn_set_timers(const struct sip_timers *timers);
+const struct sip_timers *sip_txn_timers(void);
 
 enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_msg *msg,
 				     struct sip_stxn **out);

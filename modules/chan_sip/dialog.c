@@ -1,0 +1,730 @@
+/* dialog.c: the SIP channel technology: INVITE dialogs in and out, as a B2BUA. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <strowger/bridge.h>
+#include <strowger/call.h>
+#include <strowger/channel.h>
+#include <strowger/cli.h>
+#include <strowger/log.h>
+#include <strowger/loop.h>
+#include <strowger/users.h>
+
+#include "auth.h"
+#include "dialog.h"
+#include "location.h"
+#include "txn_client.h"
+
+#define TAG "sip"
+#define MAX_DIALOGS 10000
+
+struct sip_dlg {
+	struct sip_dlg *next;
+	struct sg_channel *ch;
+	bool uac, answered, terminated, cancelled;
+	char call_id[160];
+	char ltag[SIP_TAG_SIZE];
+	char local_hdr[600];  /* our From (UAC) / To (UAS) value, with our tag */
+	char remote_hdr[600]; /* the other one, with the remote tag once known */
+	char rtarget[512];    /* where in-dialog requests go: the peer's Contact */
+	char contact[160];    /* our Contact value */
+	enum sip_proto proto;
+	struct sip_sockaddr peer; /* we send to the address the phone talks from */
+	uint32_t lcseq;
+	char *rsdp;	      /* the peer's SDP: offer (UAS) or answer (UAC) */
+	size_t rsdp_len;
+	char *lsdp;	      /* what we sent */
+	size_t lsdp_len;
+	/* UAS */
+	struct sip_stxn *inv;
+	struct sip_rx inv_rx;
+	struct sip_sockaddr inv_dst;
+	char *r200;
+	size_t r200_len;
+	struct sg_timer *r200_timer;
+	unsigned r200_ms, r200_total;
+	/* UAC */
+	struct sip_ctxn *ictxn;
+	char ruri[512];
+	char from_user[64], from_name[128];
+};
+
+static struct sg_module *self;
+static struct sip_dlg *dialogs;
+static unsigned ndialogs;
+static const struct sg_chan_tech sip_tech;
+
+unsigned sip_dlg_count(void) { return ndialogs; }
+
+static char *dup_mem(const void *p, size_t len)
+{
+	char *d = malloc(len + 1);
+	if (d) {
+		memcpy(d, p, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+static void unref_task(void *arg) { sg_chan_unref(arg); }
+
+/* Our own reference goes on the next loop turn: never under the core's feet. */
+static void drop_own_ref(struct sip_dlg *d)
+{
+	if (sg_main_post(unref_task, d->ch) != 0)
+		SG_WARNING(TAG, "main queue full: %s lingers", sg_chan_name(d->ch));
+}
+
+static struct sip_dlg *dlg_new(bool uac)
+{
+	if (ndialogs >= MAX_DIALOGS)
+		return NULL;
+	struct sip_dlg *d = calloc(1, sizeof(*d));
+	if (!d || sip_new_tag(d->ltag)) {
+		free(d);
+		return NULL;
+	}
+	d->uac = uac;
+	d->lcseq = sip_new_cseq();
+	d->next = dialogs;
+	dialogs = d;
+	ndialogs++;
+	return d;
+}
+
+static void dlg_destroy(void *pvt)
+{
+	struct sip_dlg *d = pvt;
+	for (struct sip_dlg **pp = &dialogs; *pp; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			ndialogs--;
+			break;
+		}
+	if (d->ictxn)
+		sip_ctxn_abandon(d->ictxn);
+	sg_timer_free(d->r200_timer);
+	free(d->rsdp);
+	free(d->lsdp);
+	free(d->r200);
+	free(d);
+}
+
+static struct sip_dlg *find(const struct sip_pl *call_id, const struct sip_pl *ltag)
+{
+	for (struct sip_dlg *d = dialogs; d; d = d->next)
+		if (sip_pl_eq_str(call_id, d->call_id) && sip_pl_eq_str(ltag, d->ltag))
+			return d;
+	return NULL;
+}
+
+static void make_contact(struct sip_dlg *d)
+{
+	struct sip_sockaddr local;
+	char a[64];
+	if (sip_transport_local(d->proto, &d->peer, &local))
+		local = d->peer;
+	snprintf(d->contact, sizeof(d->contact), "<sip:strowger@%s%s>", sip_sockaddr_str(&local, a, sizeof(a)),
+		 d->proto == SIP_PROTO_TCP ? ";transport=tcp" : "");
+}
+
+/* An answer that accepts the offer's streams but sends and receives nothing: the
+ * PBX answers for itself, and no media module is there yet to carry audio. */
+static size_t inactive_sdp(const char *offer, size_t len, const struct sip_sockaddr *local, char *out,
+			   size_t size)
+{
+	char a[64];
+	sip_sockaddr_str(local, a, sizeof(a));
+	char *colon = strrchr(a, ':');
+	if (colon)
+		*colon = '\0';
+	bool v6 = a[0] == '[';
+	const char *addr = v6 ? a + 1 : a;
+	if (v6 && strchr(addr, ']'))
+		*strchr((char *)addr, ']') = '\0';
+	size_t n = (size_t)snprintf(out, size, "v=0\r\no=strowger 1 1 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n",
+				    v6 ? '6' : '4', addr, v6 ? '6' : '4', addr);
+	bool any = false;
+	for (const char *p = offer, *end = offer + len; offer && p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((eol ? eol : end) - p);
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l > 2 && !strncmp(p, "m=", 2) && n < size) {
+			/* m=<media> <port> <proto> <fmts>: same media, proto and formats. */
+			const char *sp1 = memchr(p, ' ', l);
+			const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', l - (size_t)(sp1 + 1 - p)) : NULL;
+			if (sp1 && sp2) {
+				n += (size_t)snprintf(out + n, size - n, "%.*s 9 %.*s\r\na=inactive\r\n",
+						      (int)(sp1 - p), p, (int)(l - (size_t)(sp2 + 1 - p)), sp2 + 1);
+				any = true;
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	if (!any && n < size)
+		n += (size_t)snprintf(out + n, size - n, "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=inactive\r\n");
+	return n < size ? n : size - 1;
+}
+
+static unsigned status_for(enum sg_cause c)
+{
+	switch (c) {
+	case SG_CAUSE_BUSY: return 486;
+	case SG_CAUSE_REJECTED: return 603;
+	case SG_CAUSE_NOT_FOUND: return 404;
+	case SG_CAUSE_CANCELLED: return 487;
+	case SG_CAUSE_CONGESTION:
+	case SG_CAUSE_SHUTDOWN: return 503;
+	case SG_CAUSE_FAILURE: return 500;
+	case SG_CAUSE_NO_ANSWER:
+	case SG_CAUSE_UNAVAILABLE:
+	case SG_CAUSE_NORMAL:
+	default: return 480;
+	}
+}
+
+static enum sg_cause cause_for(unsigned status)
+{
+	switch (status) {
+	case 486:
+	case 600: return SG_CAUSE_BUSY;
+	case 603: return SG_CAUSE_REJECTED;
+	case 404:
+	case 604: return SG_CAUSE_NOT_FOUND;
+	case 408: return SG_CAUSE_NO_ANSWER;
+	case 480: return SG_CAUSE_UNAVAILABLE;
+	case 487: return SG_CAUSE_CANCELLED;
+	case 503: return SG_CAUSE_CONGESTION;
+	default: return SG_CAUSE_FAILURE;
+	}
+}
+
+/* --- sending in-dialog requests --- */
+
+static void send_bye(struct sip_dlg *d)
+{
+	char cseq[32];
+	snprintf(cseq, sizeof(cseq), "%u BYE", ++d->lcseq);
+	struct sip_hdr_out h[] = {{"From", d->local_hdr}, {"To", d->remote_hdr}, {"Call-ID", d->call_id},
+				  {"CSeq", cseq}, {"Max-Forwards", "70"}};
+	struct sip_req_out r = {.method = "BYE", .ruri = d->rtarget, .hdrs = h, .nhdrs = 5};
+	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
+	int rc = sip_ctxn_send(&cr, NULL, NULL, NULL);
+	if (rc)
+		SG_NOTICE(TAG, "%s: cannot send BYE: %s", sg_chan_name(d->ch), strerror(-rc));
+}
+
+/* The ACK for a 2xx is its own transaction-less request (§13.2.2.4). */
+static void send_ack(struct sip_dlg *d, uint32_t cseq_num, const char *sdp, size_t sdp_len)
+{
+	struct sip_sockaddr local;
+	char a[64], via[200], branch[SIP_TAG_SIZE], cseq[32], buf[4096];
+	size_t len;
+	if (sip_transport_local(d->proto, &d->peer, &local) || sip_new_tag(branch))
+		return;
+	snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=z9hG4bK%s;rport", sip_proto_name(d->proto),
+		 sip_sockaddr_str(&local, a, sizeof(a)), branch);
+	snprintf(cseq, sizeof(cseq), "%u ACK", cseq_num);
+	struct sip_hdr_out h[] = {{"Via", via},	   {"From", d->local_hdr}, {"To", d->remote_hdr},
+				  {"Call-ID", d->call_id}, {"CSeq", cseq}, {"Max-Forwards", "70"}};
+	struct sip_req_out r = {.method = "ACK", .ruri = d->rtarget, .hdrs = h, .nhdrs = 6,
+				.content_type = sdp ? "application/sdp" : NULL, .body = sdp, .body_len = sdp_len};
+	if (sip_print_request(buf, sizeof(buf), &len, &r) == 0)
+		sip_transport_send(d->proto, &d->peer, buf, len, 0, NULL);
+}
+
+/* --- the technology --- */
+
+static int copy_value(const struct sip_pl *pl, char *out, size_t size)
+{
+	if (pl->l >= size)
+		return -ENAMETOOLONG;
+	memcpy(out, pl->p, pl->l);
+	out[pl->l] = '\0';
+	/* A folded value keeps its CRLF: flatten it for reuse in our headers. */
+	for (char *p = out; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	return 0;
+}
+
+/* The UAS side's SDP for the 200: the bridged peer's, else an inactive answer. */
+static void uas_local_sdp(struct sip_dlg *d)
+{
+	struct sg_bridge *br = sg_chan_bridge(d->ch);
+	struct sg_channel *peer = br ? sg_bridge_peer(br, d->ch) : NULL;
+	free(d->lsdp);
+	d->lsdp = NULL;
+	if (peer && sg_chan_tech(peer) == &sip_tech) {
+		struct sip_dlg *pd = sg_chan_pvt(peer);
+		if (pd->rsdp) {
+			d->lsdp = dup_mem(pd->rsdp, pd->rsdp_len);
+			d->lsdp_len = pd->rsdp_len;
+			return;
+		}
+	}
+	char buf[2048];
+	struct sip_sockaddr local;
+	if (sip_transport_local(d->proto, &d->peer, &local))
+		local = d->peer;
+	d->lsdp_len = inactive_sdp(d->rsdp, d->rsdp_len, &local, buf, sizeof(buf));
+	d->lsdp = dup_mem(buf, d->lsdp_len);
+}
+
+static void r200_again(struct sg_timer *t, void *arg)
+{
+	struct sip_dlg *d = arg;
+	d->r200_total += d->r200_ms;
+	if (d->r200_total >= 64u * sip_txn_timers()->t1) {
+		/* §13.3.1.4: no ACK in time: the session ends. */
+		SG_NOTICE(TAG, "%s: no ACK for our 200; hanging up", sg_chan_name(d->ch));
+		d->r200_timer = sg_timer_free(t);
+		send_bye(d);
+		d->terminated = true;
+		sg_chan_remote_hangup(d->ch, SG_CAUSE_FAILURE);
+		drop_own_ref(d);
+		return;
+	}
+	sip_transport_reply(&d->inv_rx, &d->inv_dst, d->r200, d->r200_len);
+	d->r200_ms = d->r200_ms * 2 < sip_txn_timers()->t2 ? d->r200_ms * 2 : sip_txn_timers()->t2;
+	sg_timer_restart(t, d->r200_ms);
+}
+
+static int t_answer(struct sg_channel *ch)
+{
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	if (d->uac || !d->inv || d->terminated)
+		return -ENOTCONN;
+	uas_local_sdp(d);
+	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
+	struct sip_resp_opts o = {.status = 200, .to_tag = d->ltag, .hdrs = h, .nhdrs = 2,
+				  .content_type = "application/sdp", .body = d->lsdp, .body_len = d->lsdp_len};
+	char *buf = malloc(8192);
+	if (!buf)
+		return -ENOMEM;
+	int rc = sip_print_response(buf, 8192, &d->r200_len, sip_stxn_request(d->inv), &o);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	d->r200 = buf;
+	d->inv_rx = *sip_stxn_rx(d->inv);
+	d->inv_rx.data = NULL;
+	d->inv_dst = d->peer;
+	sip_response_dest(sip_stxn_rx(d->inv), sip_stxn_request(d->inv), &d->inv_dst);
+	rc = sip_stxn_respond(d->inv, &o);
+	d->inv = NULL;
+	if (rc)
+		return rc;
+	d->answered = true;
+	if (d->proto == SIP_PROTO_UDP) {
+		d->r200_ms = sip_txn_timers()->t1;
+		d->r200_timer = sg_timer_start(sg_loop_main(), self, sip_txn_timers()->t1, 0, r200_again, d);
+	}
+	return 0;
+}
+
+static int t_indicate(struct sg_channel *ch, enum sg_indication ind)
+{
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	if (d->uac || !d->inv)
+		return ind == SG_IND_RINGING || ind == SG_IND_PROGRESS ? 0 : -ENOTSUP;
+	if (ind != SG_IND_RINGING && ind != SG_IND_PROGRESS)
+		return -ENOTSUP;
+	struct sip_hdr_out h[] = {{"Contact", d->contact}};
+	struct sip_resp_opts o = {.status = ind == SG_IND_RINGING ? 180 : 183, .to_tag = d->ltag, .hdrs = h, .nhdrs = 1};
+	return sip_stxn_respond(d->inv, &o);
+}
+
+static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
+{
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	if (d->terminated)
+		return;
+	d->terminated = true;
+	if (d->uac) {
+		if (d->answered)
+			send_bye(d);
+		else if (d->ictxn) {
+			d->cancelled = true;
+			sip_ctxn_cancel(d->ictxn);
+		}
+		return; /* the dial that made this leg holds its reference */
+	}
+	if (d->answered) {
+		d->r200_timer = sg_timer_free(d->r200_timer);
+		send_bye(d);
+	} else if (d->inv) {
+		struct sip_resp_opts o = {.status = status_for(cause), .to_tag = d->ltag};
+		sip_stxn_respond(d->inv, &o);
+		d->inv = NULL;
+	}
+	drop_own_ref(d);
+}
+
+static void t_show(struct sg_channel *ch, struct sg_cli *cli)
+{
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	char a[64];
+	sg_cli_printf(cli, "SIP:        %s %s, Call-ID %s, peer %s %s\n", d->uac ? "outgoing" : "incoming",
+		      d->answered ? "answered" : "not answered", d->call_id, sip_proto_name(d->proto),
+		      sip_sockaddr_str(&d->peer, a, sizeof(a)));
+}
+
+/* "1001": one leg per registered contact; "sip:1001@192.0.2.1:5060": that URI. */
+static size_t t_expand(const char *dest, char (*out)[512], size_t max, enum sg_cause *cause)
+{
+	if (!strncasecmp(dest, "sip:", 4) || !strncasecmp(dest, "sips:", 5)) {
+		snprintf(out[0], sizeof(out[0]), "uri|%s", dest);
+		return 1;
+	}
+	const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
+	size_t n = sip_loc_lookup(dest, b, SIP_LOC_MAX_PER_AOR);
+	if (n == 0)
+		*cause = sg_user_find(dest) ? SG_CAUSE_UNAVAILABLE : SG_CAUSE_NOT_FOUND;
+	for (size_t i = 0; i < n && i < max; i++)
+		snprintf(out[i], sizeof(out[i]), "reg|%s|%s", dest, b[i]->contact);
+	return n < max ? n : max;
+}
+
+/* The host:port of a SIP URI whose host is an address (no DNS on the loop). */
+static int uri_addr(const char *uri, struct sip_sockaddr *out, enum sip_proto *proto)
+{
+	struct sip_uri u;
+	if (sip_uri_parse(&u, uri, strlen(uri), NULL))
+		return -EINVAL;
+	char host[80];
+	if (u.host.l + 3 > sizeof(host))
+		return -EINVAL;
+	bool v6 = memchr(u.host.p, ':', u.host.l) != NULL;
+	snprintf(host, sizeof(host), "%s%.*s%s", v6 && u.host.p[0] != '[' ? "[" : "", (int)u.host.l, u.host.p,
+		 v6 && u.host.p[0] != '[' ? "]" : "");
+	if (sip_sockaddr_parse(host, u.port ? u.port : 5060, out))
+		return -EINVAL;
+	struct sip_uri_param tp;
+	*proto = sip_uri_param(&u, "transport", &tp) && sip_pl_caseeq_str(&tp.val, "tcp") ? SIP_PROTO_TCP
+											 : SIP_PROTO_UDP;
+	return 0;
+}
+
+static int t_request(const char *dest, struct sg_channel *origin, struct sg_channel **out, enum sg_cause *cause)
+{
+	*cause = SG_CAUSE_FAILURE;
+	struct sip_dlg *d = dlg_new(true);
+	if (!d)
+		return -ENOMEM;
+	const char *label = "uri";
+	char aor[64] = "";
+	if (!strncmp(dest, "reg|", 4)) {
+		const char *bar = strchr(dest + 4, '|');
+		if (!bar || (size_t)(bar - dest - 4) >= sizeof(aor))
+			goto bad;
+		snprintf(aor, sizeof(aor), "%.*s", (int)(bar - dest - 4), dest + 4);
+		const struct sip_binding *b = sip_loc_find(aor, bar + 1);
+		if (!b) {
+			*cause = SG_CAUSE_UNAVAILABLE;
+			goto bad;
+		}
+		snprintf(d->ruri, sizeof(d->ruri), "%s", b->contact);
+		d->peer = b->src;
+		d->proto = b->proto;
+		label = aor;
+	} else if (!strncmp(dest, "uri|", 4)) {
+		snprintf(d->ruri, sizeof(d->ruri), "%s", dest + 4);
+		if (uri_addr(d->ruri, &d->peer, &d->proto)) {
+			SG_NOTICE(TAG, "cannot call %s: the host must be an IP address", d->ruri);
+			*cause = SG_CAUSE_NOT_FOUND;
+			goto bad;
+		}
+	} else {
+		goto bad;
+	}
+	struct sg_call *oc = origin ? sg_chan_call(origin) : NULL;
+	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_from(oc) : "strowger");
+	snprintf(d->from_name, sizeof(d->from_name), "%s", oc && sg_call_from_name(oc) ? sg_call_from_name(oc) : "");
+	/* Carry the caller's SDP offer through (the media issue anchors RTP here). */
+	if (origin && sg_chan_tech(origin) == &sip_tech) {
+		struct sip_dlg *od = sg_chan_pvt(origin);
+		if (od->rsdp) {
+			d->lsdp = dup_mem(od->rsdp, od->rsdp_len);
+			d->lsdp_len = od->rsdp_len;
+		}
+	}
+	d->ch = sg_chan_new(&sip_tech, label, d);
+	if (!d->ch)
+		goto bad;
+	*out = d->ch;
+	return 0;
+bad:
+	dlg_destroy(d);
+	return -EINVAL;
+}
+
+static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, void *arg)
+{
+	struct sip_dlg *d = arg;
+	(void)t;
+	if (resp->status < 101)
+		return;
+	if (sip_pl_isset(&resp->to.tag) && resp->status < 300) {
+		const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO, NULL);
+		if (to)
+			copy_value(&to->val, d->remote_hdr, sizeof(d->remote_hdr));
+	}
+	if (resp->status < 200) {
+		if (!d->terminated)
+			resp->status == 180 ? sg_chan_ringing(d->ch) : sg_chan_progress(d->ch);
+		return;
+	}
+	d->ictxn = NULL;
+	sip_ctxn_abandon(t);
+	if (resp->status >= 300) {
+		if (!d->terminated) {
+			d->terminated = true;
+			SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status, (int)resp->status_phrase.l,
+				resp->status_phrase.p);
+			sg_chan_remote_hangup(d->ch, cause_for(resp->status));
+		}
+		return;
+	}
+	/* 2xx: the dialog is confirmed; ACK it, then BYE if we no longer want it. */
+	const struct sip_hdr *ct = sip_msg_hdr(resp, SIP_HDR_CONTACT, NULL);
+	struct sip_addr ca;
+	if (ct && sip_addr_parse(&ca, &ct->val, 0, NULL) == 0)
+		copy_value(&ca.uri_pl, d->rtarget, sizeof(d->rtarget));
+	else
+		snprintf(d->rtarget, sizeof(d->rtarget), "%s", d->ruri);
+	if (resp->body.l) {
+		free(d->rsdp);
+		d->rsdp = dup_mem(resp->body.p, resp->body.l);
+		d->rsdp_len = resp->body.l;
+	}
+	char answer[2048];
+	size_t alen = 0;
+	if (!d->lsdp && resp->body.l) {
+		/* We sent no offer, so the 2xx carried one: the ACK must answer it. */
+		struct sip_sockaddr local;
+		if (sip_transport_local(d->proto, &d->peer, &local))
+			local = d->peer;
+		alen = inactive_sdp(resp->body.p, resp->body.l, &local, answer, sizeof(answer));
+	}
+	send_ack(d, resp->cseq, alen ? answer : NULL, alen);
+	d->answered = true;
+	if (d->terminated || d->cancelled) {
+		send_bye(d);
+		return;
+	}
+	sg_chan_answered(d->ch);
+}
+
+static int t_call(struct sg_channel *ch, unsigned timeout_ms)
+{
+	(void)timeout_ms; /* the dial's own timer cancels us */
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	struct sip_sockaddr local;
+	char a[64], cseq[32];
+	if (sip_new_call_id(d->call_id) || sip_transport_local(d->proto, &d->peer, &local))
+		return -EIO;
+	sip_sockaddr_str(&local, a, sizeof(a));
+	make_contact(d);
+	if (d->from_name[0])
+		snprintf(d->local_hdr, sizeof(d->local_hdr), "\"%s\" <sip:%s@%s>;tag=%s", d->from_name, d->from_user,
+			 a, d->ltag);
+	else
+		snprintf(d->local_hdr, sizeof(d->local_hdr), "<sip:%s@%s>;tag=%s", d->from_user, a, d->ltag);
+	snprintf(d->remote_hdr, sizeof(d->remote_hdr), "<%s>", d->ruri);
+	snprintf(d->rtarget, sizeof(d->rtarget), "%s", d->ruri);
+	snprintf(cseq, sizeof(cseq), "%u INVITE", d->lcseq);
+	struct sip_hdr_out h[] = {{"From", d->local_hdr},    {"To", d->remote_hdr},
+				  {"Call-ID", d->call_id},   {"CSeq", cseq},
+				  {"Max-Forwards", "70"},    {"Contact", d->contact},
+				  {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
+	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = 7,
+				.content_type = d->lsdp ? "application/sdp" : NULL, .body = d->lsdp,
+				.body_len = d->lsdp_len};
+	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
+	int rc = sip_ctxn_send(&cr, on_invite_response, d, &d->ictxn);
+	if (rc)
+		SG_NOTICE(TAG, "%s: cannot send INVITE to %s: %s", sg_chan_name(ch), d->ruri, strerror(-rc));
+	return rc;
+}
+
+static const struct sg_chan_tech sip_tech = {
+	.name = "SIP",
+	.description = "SIP phones and trunks (RFC 3261), as a B2BUA",
+	.expand = t_expand,
+	.request = t_request,
+	.call = t_call,
+	.answer = t_answer,
+	.indicate = t_indicate,
+	.hangup = t_hangup,
+	.destroy = dlg_destroy,
+	.show = t_show,
+};
+
+/* --- requests from the network --- */
+
+static void respond(struct sip_stxn *t, unsigned status, const char *reason)
+{
+	struct sip_resp_opts o = {.status = status, .reason = reason};
+	sip_stxn_respond(t, &o);
+}
+
+static void reinvite(struct sip_stxn *t, struct sip_dlg *d)
+{
+	/* Session changes (hold, codecs) come with the media issue: for now the
+	 * session stays as it was, which RFC 3264 lets us say with our last SDP. */
+	if (!d->lsdp) {
+		respond(t, 488, "Not Acceptable Here");
+		return;
+	}
+	struct sip_hdr_out h[] = {{"Contact", d->contact}};
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 1, .content_type = "application/sdp",
+				  .body = d->lsdp, .body_len = d->lsdp_len};
+	sip_stxn_respond(t, &o);
+}
+
+void sip_dlg_invite(struct sip_stxn *t)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	const struct sip_rx *rx = sip_stxn_rx(t);
+	if (sip_pl_isset(&req->to.tag)) {
+		struct sip_dlg *d = find(&req->call_id, &req->to.tag);
+		if (d && !d->terminated)
+			reinvite(t, d);
+		else
+			respond(t, 481, NULL);
+		return;
+	}
+	if (req->body.l && !(req->has_ctype && sip_pl_caseeq_str(&req->ctype.type, "application") &&
+			     sip_pl_caseeq_str(&req->ctype.subtype, "sdp"))) {
+		struct sip_hdr_out h[] = {{"Accept", "application/sdp"}};
+		struct sip_resp_opts o = {.status = 415, .hdrs = h, .nhdrs = 1};
+		sip_stxn_respond(t, &o);
+		return;
+	}
+	const struct sg_user *u = sip_auth_check(t);
+	if (!u)
+		return;
+	char exten[128];
+	size_t len;
+	if (!sip_pl_isset(&req->ruri.user) || sip_pl_unescape(&req->ruri.user, exten, sizeof(exten) - 1, &len)) {
+		respond(t, 404, "No extension in the Request-URI");
+		return;
+	}
+	exten[len] = '\0';
+	struct sip_dlg *d = dlg_new(false);
+	if (!d) {
+		respond(t, 503, "Too many calls");
+		return;
+	}
+	d->inv = t;
+	d->proto = rx->proto;
+	d->peer = rx->src;
+	sip_pl_strcpy(&req->call_id, d->call_id, sizeof(d->call_id));
+	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO, NULL), *from = sip_msg_hdr(req, SIP_HDR_FROM, NULL);
+	char tov[500];
+	copy_value(&to->val, tov, sizeof(tov));
+	snprintf(d->local_hdr, sizeof(d->local_hdr), "%s;tag=%s", tov, d->ltag);
+	copy_value(&from->val, d->remote_hdr, sizeof(d->remote_hdr));
+	const struct sip_hdr *ct = sip_msg_hdr(req, SIP_HDR_CONTACT, NULL);
+	struct sip_addr ca;
+	if (!ct || sip_addr_parse(&ca, &ct->val, 0, NULL) || copy_value(&ca.uri_pl, d->rtarget, sizeof(d->rtarget))) {
+		dlg_destroy(d);
+		respond(t, 400, "INVITE needs a Contact");
+		return;
+	}
+	make_contact(d);
+	if (req->body.l) {
+		d->rsdp = dup_mem(req->body.p, req->body.l);
+		d->rsdp_len = req->body.l;
+	}
+	d->ch = sg_chan_new(&sip_tech, u->id, d);
+	if (!d->ch) {
+		dlg_destroy(d);
+		respond(t, 500, "Out of memory");
+		return;
+	}
+	char name[128] = "";
+	if (sip_pl_isset(&req->from.dname))
+		sip_pl_unquote(&req->from.dname, name, sizeof(name), &len);
+	struct sg_call_params p = {.from = u->id, .from_name = name[0] ? name : u->name, .to = exten};
+	int rc = sg_call_start(d->ch, &p);
+	if (rc) {
+		d->terminated = true;
+		respond(t, rc == -ENOENT ? 404 : 503, rc == -ENOENT ? "No such extension" : NULL);
+		d->inv = NULL;
+		sg_chan_remote_hangup(d->ch, SG_CAUSE_NOT_FOUND);
+		sg_chan_unref(d->ch);
+	}
+}
+
+void sip_dlg_ack(const struct sip_msg *ack)
+{
+	struct sip_dlg *d = find(&ack->call_id, &ack->to.tag);
+	if (d && d->r200_timer)
+		d->r200_timer = sg_timer_free(d->r200_timer);
+}
+
+void sip_dlg_bye(struct sip_stxn *t)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	struct sip_dlg *d = find(&req->call_id, &req->to.tag);
+	if (!d || d->terminated) {
+		respond(t, 481, NULL);
+		return;
+	}
+	respond(t, 200, NULL);
+	d->terminated = true;
+	d->r200_timer = sg_timer_free(d->r200_timer);
+	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
+	if (!d->uac)
+		drop_own_ref(d);
+}
+
+void sip_dlg_cancel(struct sip_stxn *t)
+{
+	struct sip_stxn *inv = sip_stxn_find_invite(sip_stxn_request(t));
+	struct sip_dlg *d = NULL;
+	for (struct sip_dlg *x = dialogs; inv && x; x = x->next)
+		if (x->inv == inv)
+			d = x;
+	if (!d) {
+		respond(t, 481, NULL);
+		return;
+	}
+	respond(t, 200, NULL);
+	struct sip_resp_opts o = {.status = 487, .to_tag = d->ltag};
+	sip_stxn_respond(d->inv, &o);
+	d->inv = NULL;
+	d->terminated = true;
+	sg_chan_remote_hangup(d->ch, SG_CAUSE_CANCELLED);
+	drop_own_ref(d);
+}
+
+int sip_dlg_init(struct sg_module *m)
+{
+	self = m;
+	return sg_chan_tech_register(m, &sip_tech);
+}
+
+void sip_dlg_shutdown(void)
+{
+	sg_chan_tech_unregister(&sip_tech);
+}
+
+void sip_dlg_show(struct sg_cli *cli)
+{
+	char a[64];
+	sg_cli_printf(cli, "%-28s %-4s %-9s %-22s %s\n", "Channel", "Dir", "State", "Peer", "Call-ID");
+	for (struct sip_dlg *d = dialogs; d; d = d->next)
+		sg_cli_printf(cli, "%-28s %-4s %-9s %-22s %s\n", d->ch ? sg_chan_name(d->ch) : "-",
+			      d->uac ? "out" : "in",
+			      d->terminated ? "ended" : d->answered ? "confirmed" : "early",
+			      sip_sockaddr_str(&d->peer, a, sizeof(a)), d->call_id);
+	sg_cli_printf(cli, "%u dialog%s\n", ndialogs, ndialogs == 1 ? "" : "s");
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# test_sip_calls.sh: calls through Strowger as a B2BUA, with SIPp as both phones:
+# the callee registers (digest auth) and answers, the caller authenticates its
+# INVITE, the dialplan dials the callee, the call is answered, ACKed and hung up
+# with BYE; a busy callee gives the caller 486, an unregistered user 480, an
+# unknown one 404, a missing extension 404.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v sipp >/dev/null; then
+	echo "not ok - sipp is installed (./configure --install-deps installs sip-tester)"
+	exit 1
+fi
+SIPP_DIR=$(cd "$(dirname "$0")/sipp" && pwd)
+
+free_port() {
+	local p=$((20000 + RANDOM % 25000))
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((20000 + RANDOM % 25000)); done
+	echo "$p"
+}
+PORT=$(free_port)
+CALLEE_PORT=$(free_port)
+CALLER_PORT=$(free_port)
+
+CFG=$TMP/calls.lua
+cat >"$CFG" <<EOF
+settings {
+  modules = { "chan_sip" },
+  log = { level = "info" },
+  -- No qualify OPTIONS: SIPp phones answer only what their scenario expects.
+  sip = { listen = { "udp:127.0.0.1:$PORT" }, t1 = 200, qualify = 0 },
+}
+users {
+  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
+  ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
+  ["1002"] = { name = "Carol", password = "carol-pw", context = "office" },
+}
+extensions = {
+  office = {
+    ["_10XX"] = function(call)
+      local r = call:dial(call.to, { timeout = 5 })
+      log.notice("dial %s from %s: %s", call.to, call.from, r.status)
+      if r.status ~= "answered" then call:hangup(r.cause) end
+    end,
+  },
+}
+EOF
+start_or_bail "$CFG"
+
+# scenario XML USER PASS [CODE]: a copy of a scenario with the user, password and
+# expected status written in (SIPp cannot nest [field0] in [authentication]).
+scenario() {
+	local out="$TMP/$(basename "$1" .xml)-$2-${4:-x}.xml"
+	sed "s/AUTH_USER/$2/g; s/AUTH_PASS/$3/g; s/EXPECT_CODE/${4:-}/g" "$SIPP_DIR/$1" >"$out"
+	echo "$out"
+}
+
+# sipp_run NAME ARGS...: one bounded SIPp run in the foreground; sets RC and OUT.
+sipp_run() {
+	local name=$1
+	shift
+	OUT=$(cd "$TMP" && timeout 30 sipp -nostdin -i 127.0.0.1 -m 1 -timeout 20 -timeout_error \
+		-trace_err -error_file "$TMP/$name.err" "$@" 2>&1)
+	RC=$?
+	[ -f "$TMP/$name.err" ] && OUT="$OUT"$'\n'"$(cat "$TMP/$name.err")"
+}
+
+# A callee phone: SIPp as a UAS on CALLEE_PORT in the background.
+start_callee() {
+	(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLEE_PORT" -m 1 -timeout 20 \
+		-sf "$1" >"$TMP/callee.out" 2>&1) &
+	CALLEE_PID=$!
+	PIDS+=("$CALLEE_PID")
+	# Ready once its UDP port is bound (/proc/net/udp lists ports in hex).
+	local hex i
+	hex=$(printf ':%04X ' "$CALLEE_PORT")
+	for ((i = 0; i < 100; i++)); do
+		grep -q "$hex" /proc/net/udp && return 0
+		sleep 0.05
+	done
+}
+
+case_begin "the callee registers with SIPp (digest auth)"
+sipp_run reg 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$CALLEE_PORT"
+expect_rc 0
+pbx "sip show registrations"
+expect_out_re "^1001 +sip:1001@127.0.0.1:$CALLEE_PORT "
+case_end
+
+case_begin "1000 calls 1001: ringing, answered, ACK, BYE, on both legs"
+mark_log
+start_callee "$SIPP_DIR/uas_answer.xml"
+sipp_run call 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
+[ "${EXIT_RC:-1}" = 0 ] || { fail "the callee SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
+# The caller hung up first: its dial ends with status "hangup", the callee got BYE.
+expect_log "call C-000001: SIP/1001-000002 answered"
+expect_log "dial 1001 from 1000: hangup"
+pbx "core show channels"
+expect_out "0 active channels"
+case_end
+
+case_begin "a busy callee: the caller gets 486"
+mark_log
+start_callee "$SIPP_DIR/uas_busy.xml"
+sipp_run busy 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 486)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+wait_exit "$CALLEE_PID" 10
+expect_log "dial 1001 from 1000: busy"
+case_end
+
+case_begin "a user with no registered phone: 480"
+sipp_run unavail 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 480)" -s 1002 -p "$CALLER_PORT"
+expect_rc 0
+case_end
+
+case_begin "an unknown user: 404"
+sipp_run unknown 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 404)" -s 1099 -p "$CALLER_PORT"
+expect_rc 0
+case_end
+
+case_begin "an extension the dialplan does not have: 404"
+sipp_run noext 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 404)" -s 2000 -p "$CALLER_PORT"
+expect_rc 0
+case_end
+
+case_begin "nothing is left behind"
+pbx "sip show dialogs"
+expect_out "0 dialogs"
+pbx "core show calls"
+expect_out "0 active calls"
+case_end
+
+finish
