@@ -28,7 +28,8 @@ users {
 
 extensions = {
   office = {
-    -- *43: an echo-free "is the PBX there?" test: answer, wait, hang up.
+    -- *43: "is the PBX there?": answer, wait two seconds, hang up. (No audio
+    -- yet: the PBX answers with its media inactive until the media module.)
     ["*43"] = function(call)
       call:answer()
       log.notice("%s is testing the line", call.from)
@@ -36,12 +37,14 @@ extensions = {
       call:hangup()
     end,
 
-    -- Internal extensions 1000-1099.
+    -- Internal extensions 1000-1099: ring every phone the user registered.
     ["_10XX"] = function(call)
       log.info("%s calls %s", call.from, call.to)
-      call:ringing()
-      -- call:dial() arrives with the SIP channel; until then say "not here".
-      call:hangup("unavailable")
+      local r = call:dial(call.to, { timeout = 30 })
+      if r.status ~= "answered" and r.status ~= "hangup" then
+        log.info("%s did not answer: %s", call.to, r.status)
+        call:hangup(r.cause)   -- busy -> 486, unavailable -> 480, ...
+      end
     end,
   },
 
