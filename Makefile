@@ -110,6 +110,9 @@ test: test-build
 bench:
 	@if [ -d bench ] && [ -x bench/run ]; then bench/run; else echo "no benchmarks yet (bench/ arrives with the SIP issue)"; fi
 
+fuzz:
+	@tests/fuzz/run
+
 DESTDIR ?=
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/strowger/modules \

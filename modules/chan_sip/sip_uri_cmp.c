@@ -99,36 +99,40 @@ static bool param_must_match(const struct sip_pl *name)
 
 typedef int (*iter_fn)(struct sip_pl *iter, struct sip_uri_param *out);
 
-static bool find_param(const struct sip_pl *list, iter_fn next, const struct sip_pl *name,
-		       struct sip_uri_param *out)
+/* Whether list holds a parameter named like pa with an equal value; *named tells
+ * whether it holds one of that name at all. Every entry is looked at, so a name
+ * given twice (";m=1;m=2", "?h=1&h=2") still matches itself. */
+static bool find_match(const struct sip_pl *list, iter_fn next, const struct sip_uri_param *pa,
+		       bool value_nocase, bool *named)
 {
 	struct sip_pl it = *list;
 	struct sip_uri_param prm;
 
+	*named = false;
 	while (next(&it, &prm) > 0) {
-		if (esc_equal(&prm.name, name, true)) {
-			*out = prm;
+		if (!esc_equal(&prm.name, &pa->name, true))
+			continue;
+		*named = true;
+		if (esc_equal(&prm.val, &pa->val, value_nocase))
 			return true;
-		}
 	}
 	return false;
 }
 
-/* Every parameter of a that is also in b has the same value; parameters only in a
- * are ignored unless all_required or param_must_match says otherwise. */
+/* Every parameter of a that is also named in b has a same-valued twin there;
+ * parameters only in a are ignored unless all_required or param_must_match says
+ * otherwise. */
 static bool params_subset(const struct sip_pl *a, const struct sip_pl *b, iter_fn next,
 			  bool all_required, bool value_nocase)
 {
 	struct sip_pl it = *a;
-	struct sip_uri_param pa, pb;
+	struct sip_uri_param pa;
 
 	while (next(&it, &pa) > 0) {
-		if (!find_param(b, next, &pa.name, &pb)) {
-			if (all_required || param_must_match(&pa.name))
-				return false;
+		bool named;
+		if (find_match(b, next, &pa, value_nocase, &named))
 			continue;
-		}
-		if (!esc_equal(&pa.val, &pb.val, value_nocase))
+		if (named || all_required || param_must_match(&pa.name))
 			return false;
 	}
 	return true;

@@ -404,9 +404,21 @@ static void test_pl_helpers(void **state)
 	assert_string_equal(sip_pl_strcpy(&a, out, 3), "Vi");
 }
 
+/* Found by fuzzing: a name given twice made a URI unequal to itself. */
+static void test_repeated_names(void **state)
+{
+	(void)state;
+	assert_true(equal("sip:x;m=1;m=2", "sip:x;m=1;m=2"));
+	assert_true(equal("sip:x?h=1&h=2", "sip:x?h=1&h=2"));
+	assert_true(equal("tel:1;exa=m;ex%41", "tel:1;exa=m;ex%41"));
+	assert_false(equal("sip:x;m=1;m=2", "sip:x;m=1"));
+	assert_false(equal("sip:x?h=1&h=2", "sip:x?h=1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_repeated_names),
 		cmocka_unit_test(test_full_sip_uri),
 		cmocka_unit_test(test_minimal_and_scheme_case),
 		cmocka_unit_test(test_ipv6_hosts),
