@@ -1,4 +1,5 @@
 /* txn_client.c: client transactions (RFC 3261 §17.1, RFC 6026): send, retransmit, match, ACK, CANCEL. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,21 +118,22 @@ static int new_branch(char out[48])
 
 static unsigned hash(const char *branch, size_t blen, const char *method, size_t mlen)
 {
-	unsigned h = 2166136261u; /* FNV-1a */
+	unsigned h = 2166136261u; /* FNV-1a; the branch without case, as it is compared */
 	for (size_t i = 0; i < blen; i++)
-		h = (h ^ (unsigned char)branch[i]) * 16777619u;
+		h = (h ^ (unsigned char)tolower((unsigned char)branch[i])) * 16777619u;
 	h = (h ^ '|') * 16777619u;
 	for (size_t i = 0; i < mlen; i++)
 		h = (h ^ (unsigned char)method[i]) * 16777619u;
 	return h % BUCKETS;
 }
 
-/* §17.1.3: the top Via branch and the CSeq method (so a CANCEL's responses,
- * which share the INVITE's branch, find the CANCEL). */
+/* §17.1.3: the top Via branch (we make it, lower case; compared without case in
+ * case something on the way changed that) and the CSeq method (so a CANCEL's
+ * responses, which share the INVITE's branch, find the CANCEL). */
 static struct sip_ctxn *lookup(const struct sip_pl *branch, const struct sip_pl *method)
 {
 	for (struct sip_ctxn *t = table[hash(branch->p, branch->l, method->p, method->l)]; t; t = t->next)
-		if (sip_pl_eq_str(branch, t->branch) && sip_pl_eq_str(method, t->method))
+		if (sip_pl_caseeq_str(branch, t->branch) && sip_pl_eq_str(method, t->method))
 			return t;
 	return NULL;
 }
@@ -341,7 +343,7 @@ static int build_ack_cancel(struct sip_ctxn *t, const char *method, const struct
 static bool has_hdr(const struct sip_req_out *r, const char *name, char compact)
 {
 	for (size_t i = 0; i < r->nhdrs; i++)
-		if (!strcasecmp(r->hdrs[i].name, name) ||
+		if (!r->hdrs[i].name || !strcasecmp(r->hdrs[i].name, name) ||
 		    (compact && r->hdrs[i].name[0] && !r->hdrs[i].name[1] &&
 		     (r->hdrs[i].name[0] | 0x20) == compact))
 			return true;
