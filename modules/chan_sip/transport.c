@@ -143,7 +143,8 @@ enum sip_proto sip_listener_proto(const struct sip_listener *l) { return l->prot
 static void deliver(enum sip_proto proto, struct sip_listener *l, struct sip_conn *c,
 		    const struct sip_sockaddr *src, const char *data, size_t len)
 {
-	struct sip_rx rx = {.proto = proto, .src = *src, .listener = l, .conn = c, .data = data, .len = len};
+	struct sip_rx rx = {.proto = proto, .src = *src, .listener = l, .conn = c, .conn_id = c ? c->id : 0,
+			    .data = data, .len = len};
 	rx_fn(&rx, rx_arg);
 }
 
@@ -487,8 +488,9 @@ fail:;
 int sip_transport_reply(const struct sip_rx *rx, const struct sip_sockaddr *dst, const char *buf, size_t len)
 {
 	if (rx->conn) {
+		/* By id too: a freed connection's memory may hold a new one by now. */
 		for (size_t i = 0; i < nconns; i++)
-			if (conns[i] == rx->conn)
+			if (conns[i] == rx->conn && conns[i]->id == rx->conn_id)
 				return conn_queue(rx->conn, buf, len);
 		return -ENOTCONN; /* the connection closed since: §18.2.2 would open a new one */
 	}

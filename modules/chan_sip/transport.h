@@ -33,6 +33,7 @@ struct sip_rx {
 	struct sip_sockaddr src;	       /* the peer (source address and port) */
 	struct sip_listener *listener; /* the socket it arrived on */
 	struct sip_conn *conn;	       /* TCP/TLS connection, NULL for UDP */
+	uint64_t conn_id;	       /* its id: a reply checks the connection is still that one */
 	const char *data;
 	size_t len;
 };
