@@ -48,6 +48,7 @@ struct sip_dlg {
 	unsigned r200_ms, r200_total;
 	/* UAC */
 	struct sip_ctxn *ictxn;
+	char *ack_sdp;	/* the answer our ACK carried, for re-ACKs */
 	char ruri[512];
 	char from_user[64], from_name[128];
 };
@@ -110,6 +111,7 @@ static void dlg_destroy(void *pvt)
 	free(d->rsdp);
 	free(d->lsdp);
 	free(d->r200);
+	free(d->ack_sdp);
 	free(d);
 }
 
@@ -480,15 +482,21 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 			resp->status == 180 ? sg_chan_ringing(d->ch) : sg_chan_progress(d->ch);
 		return;
 	}
-	d->ictxn = NULL;
-	sip_ctxn_abandon(t);
 	if (resp->status >= 300) {
+		d->ictxn = NULL;
+		sip_ctxn_abandon(t);
 		if (!d->terminated) {
 			d->terminated = true;
 			SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status, (int)resp->status_phrase.l,
 				resp->status_phrase.p);
 			sg_chan_remote_hangup(d->ch, cause_for(resp->status));
 		}
+		return;
+	}
+	/* A retransmitted 2xx (our ACK was lost): ACK it again, §13.2.2.4. The
+	 * transaction stays ours until the dialog goes, so these still reach us. */
+	if (d->answered) {
+		send_ack(d, resp->cseq, d->ack_sdp, d->ack_sdp ? strlen(d->ack_sdp) : 0);
 		return;
 	}
 	/* 2xx: the dialog is confirmed; ACK it, then BYE if we no longer want it. */
@@ -512,7 +520,9 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 			local = d->peer;
 		alen = inactive_sdp(resp->body.p, resp->body.l, &local, answer, sizeof(answer));
 	}
-	send_ack(d, resp->cseq, alen ? answer : NULL, alen);
+	if (alen)
+		d->ack_sdp = dup_mem(answer, alen);
+	send_ack(d, resp->cseq, d->ack_sdp, d->ack_sdp ? alen : 0);
 	d->answered = true;
 	if (d->terminated || d->cancelled) {
 		send_bye(d);
