@@ -119,6 +119,16 @@ wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
 expect_log "dial 1001 from 1000: hangup"
 case_end
 
+case_begin "no answer within the dial timeout: the callee is cancelled, the caller gets 480"
+mark_log
+start_callee "$SIPP_DIR/uas_ring.xml"
+sipp_run noanswer 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 480)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
+[ "${EXIT_RC:-1}" = 0 ] || { fail "the callee SIPp was not cancelled ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
+expect_log "dial 1001 from 1000: noanswer"
+case_end
+
 case_begin "a user with no registered phone: 480"
 sipp_run unavail 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 480)" -s 1002 -p "$CALLER_PORT"
 expect_rc 0
