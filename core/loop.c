@@ -288,6 +288,12 @@ void sg_main_loop_shutdown(void)
 	main_loop = NULL;
 }
 
+void sg_main_run_pending(void)
+{
+	if (main_queue)
+		sg_taskq_run_pending(main_queue, 16);
+}
+
 int sg_main_post(sg_task_fn *fn, void *arg)
 {
 	if (!main_queue)

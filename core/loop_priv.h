@@ -32,5 +32,10 @@ int sg_taskq_post(struct sg_taskq *q, sg_task_fn *fn, void *arg);
 size_t sg_taskq_depth(struct sg_taskq *q);
 /* Runs what is still queued, then frees the queue. */
 void sg_taskq_free(struct sg_taskq *q);
+/* Runs what is queued now (and what that queues), at most `rounds` times over. */
+void sg_taskq_run_pending(struct sg_taskq *q, unsigned rounds);
+/* The same for the main loop's queue: shutdown runs it before modules unload,
+ * so deferred releases do not run after their module's code is gone. */
+void sg_main_run_pending(void);
 
 #endif

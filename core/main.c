@@ -155,6 +155,7 @@ static void shutdown_all(void)
 	sg_calls_refuse_new(true);
 	sg_dp_calls_end_all(SG_CAUSE_SHUTDOWN);
 	sg_chans_hangup_all(SG_CAUSE_SHUTDOWN);
+	sg_main_run_pending(); /* releases modules deferred to the next loop turn */
 	sg_loader_unload_all();
 	sg_store_shutdown(); /* after the modules: their last writes are flushed */
 	sg_workers_stop();

@@ -89,6 +89,12 @@ int sg_taskq_post(struct sg_taskq *q, sg_task_fn *fn, void *arg)
 	return 0;
 }
 
+void sg_taskq_run_pending(struct sg_taskq *q, unsigned rounds)
+{
+	while (rounds-- && sg_taskq_depth(q))
+		drain(q);
+}
+
 size_t sg_taskq_depth(struct sg_taskq *q)
 {
 	pthread_mutex_lock(&q->lock);

@@ -144,11 +144,49 @@ sipp_run noext 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 404)
 expect_rc 0
 case_end
 
+case_begin "forking: 1001 on two phones, one answers, the other is cancelled"
+SECOND_PORT=$(free_port)
+sipp_run reg2 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$SECOND_PORT"
+expect_rc 0
+pbx "sip show users"
+expect_out_re "^1001 +Bob +2 "
+mark_log
+start_callee "$SIPP_DIR/uas_ring.xml"
+RINGER_PID=$CALLEE_PID
+(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$SECOND_PORT" -m 1 -timeout 20 \
+	-sf "$SIPP_DIR/uas_answer.xml" >"$TMP/second.out" 2>&1) &
+ANSWER_PID=$!
+PIDS+=("$ANSWER_PID")
+sleep 0.3
+sipp_run fork 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+wait_exit "$RINGER_PID" 10 || fail "the ringing phone was not cancelled"
+[ "${EXIT_RC:-1}" = 0 ] || { fail "the ringing phone's SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
+wait_exit "$ANSWER_PID" 10 || fail "the answering phone did not finish"
+[ "${EXIT_RC:-1}" = 0 ] || { fail "the answering phone's SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/second.out")"; }
+case_end
+
 case_begin "nothing is left behind"
 pbx "sip show dialogs"
 expect_out "0 dialogs"
 pbx "core show calls"
 expect_out "0 active calls"
+case_end
+
+case_begin "stopping the PBX (SIGINT) during a call ends both legs and exits cleanly"
+start_callee "$SIPP_DIR/uas_answer.xml"
+sed 's/<pause milliseconds="300"\/>/<pause milliseconds="8000"\/>/' "$(scenario uac_call.xml 1000 alice-pw)" >"$TMP/uac_long.xml"
+(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLER_PORT" -m 1 -timeout 20 \
+	127.0.0.1:"$PORT" -sf "$TMP/uac_long.xml" -s 1001 >"$TMP/long.out" 2>&1) &
+PIDS+=("$!")
+pbx_until 5 "sip show dialogs" "confirmed" || fail "the call was not set up"
+kill -INT "$PBX_PID"
+wait_exit "$PBX_PID" 10 || fail "strowger did not stop"
+[ "${EXIT_RC:-1}" = 0 ] || fail "strowger exited with status $EXIT_RC"
+grep -qE "SIP/1001-[0-9]+: hung up by the PBX" "$PBX_LOG" || {
+	fail "the callee leg was not hung up"
+	context "$(grep -E "SIP/|stopping" "$PBX_LOG" | tail -6)"
+}
 case_end
 
 finish
