@@ -8,7 +8,7 @@ static int lower(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
-static int hexval(unsigned char c)
+int sip_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -125,8 +125,8 @@ int sip_pl_unescape(const struct sip_pl *pl, char *out, size_t size, size_t *out
 		if (c == '%') {
 			if (i + 2 >= pl->l)
 				return -EINVAL;
-			int hi = hexval((unsigned char)pl->p[i + 1]);
-			int lo = hexval((unsigned char)pl->p[i + 2]);
+			int hi = sip_hexval((unsigned char)pl->p[i + 1]);
+			int lo = sip_hexval((unsigned char)pl->p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			c = (char)(hi << 4 | lo);

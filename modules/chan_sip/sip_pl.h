@@ -39,6 +39,8 @@ static inline bool sip_pl_isset(const struct sip_pl *pl)
 }
 
 /* Exact (byte) equality; two unset views are equal. */
+/* The value of a hex digit, or -1. */
+int sip_hexval(unsigned char c);
 bool sip_pl_eq(const struct sip_pl *a, const struct sip_pl *b);
 /* ASCII case-insensitive equality. */
 bool sip_pl_caseeq(const struct sip_pl *a, const struct sip_pl *b);

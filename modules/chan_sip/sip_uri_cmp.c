@@ -10,17 +10,6 @@ struct uchar {
 	bool escaped;
 };
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads the character at *i (a %XX escape counts as one) and advances *i. */
 static struct uchar next_uchar(const struct sip_pl *pl, size_t *i)
 {
@@ -28,8 +17,8 @@ static struct uchar next_uchar(const struct sip_pl *pl, size_t *i)
 	unsigned char c = (unsigned char)pl->p[k];
 
 	if (c == '%' && k + 2 < pl->l) {
-		int hi = hexval((unsigned char)pl->p[k + 1]);
-		int lo = hexval((unsigned char)pl->p[k + 2]);
+		int hi = sip_hexval((unsigned char)pl->p[k + 1]);
+		int lo = sip_hexval((unsigned char)pl->p[k + 2]);
 		if (hi >= 0 && lo >= 0) {
 			*i = k + 3;
 			return (struct uchar){ (unsigned char)(hi << 4 | lo), true };
