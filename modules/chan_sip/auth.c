@@ -63,10 +63,13 @@ static void challenge(struct sip_stxn *t, bool stale)
 {
 	char values[2][512];
 	struct sip_hdr_out h[2];
-	uint64_t now = wall_ms();
+	char nonce[128];
+	/* One nonce for every algorithm offered: the client answers one of them, and
+	 * each nonce costs an HMAC. Both calls return a length or a negative errno. */
+	int nrc = sip_digest_nonce_make(server, realm, wall_ms(), nonce, sizeof(nonce));
 	for (size_t i = 0; i < nalgs; i++) {
-		/* Returns the length it wrote, or a negative errno. */
-		if (sip_digest_challenge(server, algs[i], realm, NULL, stale, now, values[i], sizeof(values[i])) < 0) {
+		if (nrc < 0 || sip_digest_format_challenge(values[i], sizeof(values[i]), algs[i], realm, nonce,
+							   NULL, stale) < 0) {
 			struct sip_resp_opts err = {.status = 500, .reason = "Cannot make a challenge"};
 			sip_stxn_respond(t, &err);
 			return;

@@ -217,15 +217,17 @@ int sip_stxn_respond(struct sip_stxn *t, const struct sip_resp_opts *o)
 {
 	if (t->state >= ST_COMPLETED || (t->status >= 200))
 		return -EALREADY;
-	char *buf = malloc(RESP_MAX);
+	/* Printed into one scratch buffer, kept at its exact size: a transaction
+	 * lingers for 64*T1, and thousands of them should not each hold 16 KB. */
+	static char scratch[RESP_MAX];
 	size_t len;
+	int rc = sip_print_response(scratch, RESP_MAX, &len, &t->req, o);
+	if (rc)
+		return rc;
+	char *buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
-	int rc = sip_print_response(buf, RESP_MAX, &len, &t->req, o);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
+	memcpy(buf, scratch, len);
 	free(t->resp);
 	t->resp = buf;
 	t->resp_len = len;
