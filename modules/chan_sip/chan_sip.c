@@ -32,7 +32,6 @@
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
 
 static struct sg_module *self;
-static struct sip_msg rx_msg; /* one at a time on the main loop; large, so not on the stack */
 static unsigned long dropped_responses, bad_requests;
 
 static const char *const supported_ext[] = {NULL};
@@ -92,9 +91,9 @@ static void dispatch(struct sip_stxn *t)
 static void on_rx(const struct sip_rx *rx, void *arg)
 {
 	(void)arg;
-	struct sip_msg *m = &rx_msg;
+	const struct sip_msg *m = rx->msg;
 	char src[64];
-	int rc = sip_msg_parse(m, rx->data, rx->len, rx->proto == SIP_PROTO_UDP ? SIP_DATAGRAM : SIP_STREAM);
+	int rc = rx->parse_rc;
 	if (rc == SIP_EKEEPALIVE)
 		return;
 	if (rc) {

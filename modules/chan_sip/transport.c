@@ -60,6 +60,8 @@ static struct sip_conn *conns[MAX_CONNS];
 static size_t nconns;
 static struct sg_timer *idle_timer;
 static char udp_buf[UDP_MAX + 1];
+/* The message being delivered: one at a time on the main loop, too big for the stack. */
+static struct sip_msg rx_msg;
 static uint64_t next_conn_id = 1;
 static sip_tx_error_fn *tx_error_fn;
 
@@ -141,10 +143,10 @@ const struct sip_sockaddr *sip_listener_addr(const struct sip_listener *l) { ret
 enum sip_proto sip_listener_proto(const struct sip_listener *l) { return l->proto; }
 
 static void deliver(enum sip_proto proto, struct sip_listener *l, struct sip_conn *c,
-		    const struct sip_sockaddr *src, const char *data, size_t len)
+		    const struct sip_sockaddr *src, const char *data, size_t len, int parse_rc)
 {
 	struct sip_rx rx = {.proto = proto, .src = *src, .listener = l, .conn = c, .conn_id = c ? c->id : 0,
-			    .data = data, .len = len};
+			    .data = data, .len = len, .msg = &rx_msg, .parse_rc = parse_rc};
 	rx_fn(&rx, rx_arg);
 }
 
@@ -163,7 +165,10 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 		if (n <= 4 && strspn(udp_buf, "\r\n") >= (size_t)n)
 			continue;
 		udp_buf[n] = '\0';
-		deliver(SIP_PROTO_UDP, l, NULL, &src, udp_buf, (size_t)n);
+		int rc = sip_msg_parse(&rx_msg, udp_buf, (size_t)n, SIP_DATAGRAM);
+		if (rc == SIP_EKEEPALIVE)
+			continue;
+		deliver(SIP_PROTO_UDP, l, NULL, &src, udp_buf, (size_t)n, rc);
 	}
 }
 
@@ -233,86 +238,41 @@ static int conn_queue(struct sip_conn *c, const char *buf, size_t len)
 	return 0;
 }
 
-/* Content-Length of a header block (case-insensitive, compact "l"), -1 if absent,
- * -2 if unreadable. Only what stream framing needs; the parser checks the rest. */
-static long content_length(const char *h, size_t len)
-{
-	const char *p = h, *end = h + len;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		const char *colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon) {
-			size_t nl = (size_t)(colon - p);
-			while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
-				nl--;
-			if ((nl == 14 && !strncasecmp(p, "Content-Length", 14)) || (nl == 1 && (*p == 'l' || *p == 'L'))) {
-				const char *v = colon + 1;
-				while (v < eol && (*v == ' ' || *v == '\t'))
-					v++;
-				if (v == eol || !isdigit((unsigned char)*v))
-					return -2;
-				long n = 0;
-				for (; v < eol && isdigit((unsigned char)*v); v++) {
-					n = n * 10 + (*v - '0');
-					if (n > (long)MAX_BODY_BYTES)
-						return -2;
-				}
-				return n;
-			}
-		}
-		p = eol + 1;
-	}
-	return -1;
-}
-
-/* Splits the stream into messages; false when the connection must close. */
+/* Splits the stream into messages with the parser's stream framing (RFC 3261
+ * §18.3: Content-Length) and hands each over parsed; false when the connection
+ * must close. */
 static bool conn_frame(struct sip_conn *c)
 {
 	size_t off = 0;
-	for (;;) {
-		/* CRLF keep-alives between messages: a double CRLF ping gets a CRLF pong. */
-		size_t crlf = 0;
-		while (off + crlf < c->in_len && (c->in[off + crlf] == '\r' || c->in[off + crlf] == '\n'))
-			crlf++;
-		if (crlf >= 4)
-			conn_queue(c, "\r\n", 2);
-		off += crlf;
-		if (off >= c->in_len)
-			break;
+	while (off < c->in_len && !c->closing) {
 		const char *start = c->in + off;
 		size_t avail = c->in_len - off;
-		const char *hend = memmem(start, avail, "\r\n\r\n", 4);
-		if (!hend) {
-			if (avail > MAX_HEADER_BYTES) {
-				SG_WARNING(TAG, "TCP peer sent over %d header bytes; closing", MAX_HEADER_BYTES);
+		int rc = sip_msg_parse(&rx_msg, start, avail, SIP_STREAM);
+		if (rc == SIP_ENEED) {
+			/* A peer that never finishes a message must not grow us forever. */
+			if (avail > MAX_HEADER_BYTES + MAX_BODY_BYTES ||
+			    (avail > MAX_HEADER_BYTES && !memmem(start, avail, "\r\n\r\n", 4))) {
+				SG_WARNING(TAG, "TCP peer sent an endless message (%zu bytes); closing", avail);
 				return false;
 			}
 			break;
 		}
-		size_t hlen = (size_t)(hend - start) + 4;
-		long blen = content_length(start, hlen);
-		if (blen < 0) {
-			char a[64];
-			SG_WARNING(TAG, "%s message from %s without a readable Content-Length; closing",
-				   sip_proto_name(c->proto), sip_sockaddr_str(&c->peer, a, sizeof(a)));
-			return false;
+		if (rc == SIP_EKEEPALIVE) {
+			/* RFC 5626 §4.4.1: a double-CRLF ping gets a CRLF pong. */
+			if (rx_msg.used >= 4)
+				conn_queue(c, "\r\n", 2);
+			off += rx_msg.used;
+			continue;
 		}
-		if (avail < hlen + (size_t)blen)
-			break;
-		/* NUL-terminate for the parser's convenience, restoring the byte after. */
-		char saved = start[hlen + blen] ;
-		((char *)start)[hlen + blen] = '\0';
-		deliver(c->proto, c->listener, c, &c->peer, start, hlen + (size_t)blen);
-		((char *)start)[hlen + blen] = saved;
-		if (c->closing)
-			return false;
-		off += hlen + (size_t)blen;
+		size_t used = rc == 0 ? rx_msg.used : avail;
+		deliver(c->proto, c->listener, c, &c->peer, start, used, rc);
+		if (rc != 0)
+			return false; /* after a framing error the stream cannot be trusted */
+		off += used;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
-	return true;
+	return !c->closing;
 }
 
 /* An outbound connect finished (the socket became writable): did it work? */

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "sip_msg.h"
+
 struct sg_cli;
 struct sg_module;
 
@@ -36,6 +38,8 @@ struct sip_rx {
 	uint64_t conn_id;	       /* its id: a reply checks the connection is still that one */
 	const char *data;
 	size_t len;
+	const struct sip_msg *msg; /* data parsed; valid during the callback */
+	int parse_rc;		   /* what the parser said (0, or SIP_E*: see sip_msg.h) */
 };
 
 typedef void (sip_rx_fn)(const struct sip_rx *rx, void *arg);

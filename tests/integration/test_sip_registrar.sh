@@ -118,6 +118,17 @@ OUT=$(send_udp "$TMP/bad1.sip")
 expect_out_re "^SIP/2.0 400 .*CSeq"
 case_end
 
+case_begin "TCP: a message in two pieces is framed whole; garbage closes the connection"
+printf -v MSG 'OPTIONS sip:1000@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5992;branch=z9hG4bK-tcp1\r\nFrom: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:1000@127.0.0.1>\r\nCall-ID: tcp1@test\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n'
+OUT=$( (printf '%s' "${MSG:0:60}"; sleep 0.3; printf '%s' "${MSG:60}"; sleep 0.5) |
+	timeout 5 socat -t 1 - "TCP:127.0.0.1:$PORT" 2>&1 | head -n 1 | tr -d '\r')
+expect_out "SIP/2.0 200 OK"
+OUT=$( (head -c 70000 /dev/zero | tr '\0' 'x'; sleep 0.5) | timeout 5 socat -t 2 - "TCP:127.0.0.1:$PORT" 2>&1)
+pbx "sip show transports"
+expect_rc 0
+expect_out "0 TCP connections"
+case_end
+
 case_begin "every RFC 4475 torture message is answered sensibly and the PBX stays up"
 TORTURE=${SIP_TORTURE_DIR:-$ROOT/../shared/torture}
 if [ ! -r "$TORTURE/LIST" ]; then
