@@ -16,8 +16,28 @@
 #define TAG "sip"
 #define SWEEP_MS 5000
 
-static struct sip_binding *bindings;
-static size_t nbindings, cap;
+/*
+ * Each binding lives in its own node (so pointers handed out stay valid while it
+ * lives), listed in `all` for sweeps and the console, and under its AOR in a hash
+ * table, so a REGISTER or a call looks at that user's few contacts, not at every
+ * registration.
+ */
+struct node {
+	struct sip_binding b;
+	size_t idx; /* position in all[] */
+};
+
+struct aor {
+	struct aor *next;
+	char name[64];
+	struct node *nodes[SIP_LOC_MAX_PER_AOR];
+	size_t n;
+};
+
+#define AOR_BUCKETS 4096
+static struct node **all;
+static size_t nall, cap;
+static struct aor *buckets[AOR_BUCKETS];
 static struct sg_store *store;
 static struct sg_timer *sweeper;
 
@@ -52,10 +72,59 @@ static void unpersist(const struct sip_binding *b)
 	sg_store_del(store, key);
 }
 
-static void remove_at(size_t i)
+static unsigned aor_hash(const char *s)
 {
-	unpersist(&bindings[i]);
-	bindings[i] = bindings[--nbindings];
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % AOR_BUCKETS;
+}
+
+static struct aor *aor_find(const char *name, bool create)
+{
+	unsigned h = aor_hash(name);
+	for (struct aor *a = buckets[h]; a; a = a->next)
+		if (!strcmp(a->name, name))
+			return a;
+	if (!create)
+		return NULL;
+	struct aor *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->next = buckets[h];
+	buckets[h] = a;
+	return a;
+}
+
+static void aor_drop_if_empty(struct aor *a)
+{
+	if (a->n)
+		return;
+	for (struct aor **pp = &buckets[aor_hash(a->name)]; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			free(a);
+			return;
+		}
+}
+
+/* Unlinks and frees a node; `persisted` says whether the store row goes too. */
+static void node_free(struct node *n, bool persisted)
+{
+	struct aor *a = aor_find(n->b.aor, false);
+	if (persisted)
+		unpersist(&n->b);
+	for (size_t i = 0; a && i < a->n; i++)
+		if (a->nodes[i] == n) {
+			a->nodes[i] = a->nodes[--a->n];
+			break;
+		}
+	all[n->idx] = all[--nall];
+	all[n->idx]->idx = n->idx;
+	if (a)
+		aor_drop_if_empty(a);
+	free(n);
 }
 
 static void sweep(struct sg_timer *t, void *arg)
@@ -63,40 +132,49 @@ static void sweep(struct sg_timer *t, void *arg)
 	(void)t;
 	(void)arg;
 	int64_t now = now_s();
-	for (size_t i = nbindings; i-- > 0;)
-		if (bindings[i].expires_at <= now) {
-			SG_INFO(TAG, "registration of %s at %s expired", bindings[i].aor, bindings[i].contact);
-			remove_at(i);
+	for (size_t i = nall; i-- > 0;)
+		if (all[i]->b.expires_at <= now) {
+			SG_INFO(TAG, "registration of %s at %s expired", all[i]->b.aor, all[i]->b.contact);
+			node_free(all[i], true);
 		}
 }
 
 static struct sip_binding *slot(const char *aor, const char *contact)
 {
-	for (size_t i = 0; i < nbindings; i++)
-		if (!strcmp(bindings[i].aor, aor) && !strcmp(bindings[i].contact, contact))
-			return &bindings[i];
+	struct aor *a = aor_find(aor, false);
+	for (size_t i = 0; a && i < a->n; i++)
+		if (!strcmp(a->nodes[i]->b.contact, contact))
+			return &a->nodes[i]->b;
 	return NULL;
 }
 
 static size_t count_aor(const char *aor)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < nbindings; i++)
-		n += !strcmp(bindings[i].aor, aor);
-	return n;
+	struct aor *a = aor_find(aor, false);
+	return a ? a->n : 0;
 }
 
 static int add(const struct sip_binding *b)
 {
-	if (nbindings == cap) {
+	if (nall == cap) {
 		size_t ncap = cap ? cap * 2 : 64;
-		struct sip_binding *v = realloc(bindings, ncap * sizeof(*v));
+		struct node **v = realloc(all, ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		bindings = v;
+		all = v;
 		cap = ncap;
 	}
-	bindings[nbindings++] = *b;
+	struct aor *a = aor_find(b->aor, true);
+	struct node *n = a && a->n < SIP_LOC_MAX_PER_AOR ? calloc(1, sizeof(*n)) : NULL;
+	if (!n) {
+		if (a)
+			aor_drop_if_empty(a);
+		return -ENOMEM;
+	}
+	n->b = *b;
+	n->idx = nall;
+	all[nall++] = n;
+	a->nodes[a->n++] = n;
 	return 0;
 }
 
@@ -120,12 +198,21 @@ int sip_loc_update(const struct sip_binding *b)
 
 int sip_loc_remove(const char *aor, const char *contact)
 {
+	struct aor *a = aor_find(aor, false);
 	int rc = -ENOENT;
-	for (size_t i = nbindings; i-- > 0;)
-		if (!strcmp(bindings[i].aor, aor) && (!contact || !strcmp(bindings[i].contact, contact))) {
-			remove_at(i);
-			rc = 0;
-		}
+	while (a) {
+		struct node *victim = NULL;
+		for (size_t i = 0; i < a->n && !victim; i++)
+			if (!contact || !strcmp(a->nodes[i]->b.contact, contact))
+				victim = a->nodes[i];
+		if (!victim)
+			break;
+		bool last = a->n == 1;
+		node_free(victim, true);
+		rc = 0;
+		if (last)
+			break; /* the AOR entry went with its last node */
+	}
 	return rc;
 }
 
@@ -138,9 +225,10 @@ size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t ma
 {
 	size_t n = 0;
 	int64_t now = now_s();
-	for (size_t i = 0; i < nbindings && n < max; i++)
-		if (!strcmp(bindings[i].aor, aor) && bindings[i].expires_at > now)
-			out[n++] = &bindings[i];
+	struct aor *a = aor_find(aor, false);
+	for (size_t i = 0; a && i < a->n && n < max; i++)
+		if (a->nodes[i]->b.expires_at > now)
+			out[n++] = &a->nodes[i]->b;
 	/* Highest q first (RFC 3261 §16.6 order for forking); few entries, so a
 	 * simple insertion sort. */
 	for (size_t i = 1; i < n; i++)
@@ -152,8 +240,8 @@ size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t ma
 	return n;
 }
 
-size_t sip_loc_count(void) { return nbindings; }
-const struct sip_binding *sip_loc_at(size_t i) { return i < nbindings ? &bindings[i] : NULL; }
+size_t sip_loc_count(void) { return nall; }
+const struct sip_binding *sip_loc_at(size_t i) { return i < nall ? &all[i]->b : NULL; }
 
 struct sip_reach_info *sip_loc_reach(const char *aor, const char *contact)
 {
@@ -222,8 +310,8 @@ int sip_loc_init(struct sg_module *self)
 		store = NULL;
 	} else {
 		sg_store_load(store, restore, NULL);
-		if (nbindings)
-			SG_NOTICE(TAG, "restored %zu registration%s", nbindings, nbindings == 1 ? "" : "s");
+		if (nall)
+			SG_NOTICE(TAG, "restored %zu registration%s", nall, nall == 1 ? "" : "s");
 	}
 	sweeper = sg_timer_start(sg_loop_main(), self, SWEEP_MS, SWEEP_MS, sweep, NULL);
 	return sweeper ? 0 : -ENOMEM;
@@ -235,9 +323,11 @@ void sip_loc_shutdown(void)
 	if (store)
 		sg_store_close(store);
 	store = NULL;
-	free(bindings);
-	bindings = NULL;
-	nbindings = cap = 0;
+	while (nall)
+		node_free(all[nall - 1], false);
+	free(all);
+	all = NULL;
+	cap = 0;
 }
 
 void sip_loc_show(struct sg_cli *cli)
@@ -246,12 +336,12 @@ void sip_loc_show(struct sg_cli *cli)
 	int64_t now = now_s();
 	sg_cli_printf(cli, "%-10s %-44s %-6s %-5s %-24s %-18s %s\n", "User", "Contact", "Expiry", "Proto",
 		      "From", "Status", "User-Agent");
-	for (size_t i = 0; i < nbindings; i++) {
-		const struct sip_binding *b = &bindings[i];
+	for (size_t i = 0; i < nall; i++) {
+		const struct sip_binding *b = &all[i]->b;
 		sg_cli_printf(cli, "%-10s %-44s %-6" PRId64 " %-5s %-24s %-18s %s\n", b->aor, b->contact,
 			      b->expires_at - now, sip_proto_name(b->proto),
 			      sip_sockaddr_str(&b->src, src, sizeof(src)), reach_str(&b->reach, reach, sizeof(reach)),
 			      b->user_agent);
 	}
-	sg_cli_printf(cli, "%zu registration%s\n", nbindings, nbindings == 1 ? "" : "s");
+	sg_cli_printf(cli, "%zu registration%s\n", nall, nall == 1 ? "" : "s");
 }
