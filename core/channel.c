@@ -216,6 +216,24 @@ int sg_chan_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms)
 	return ch->tech->send_digit(ch, digit, duration_ms);
 }
 
+static void gone(struct sg_channel *ch, enum sg_cause cause);
+
+int sg_chan_redirect(struct sg_channel *ch, const char *const *targets, size_t n)
+{
+	if (ch->state == SG_CHAN_GONE)
+		return -ENOTCONN;
+	if (ch->state == SG_CHAN_UP)
+		return -EISCONN;
+	if (!ch->tech->redirect)
+		return -ENOTSUP;
+	int rc = ch->tech->redirect(ch, targets, n);
+	if (rc == 0) {
+		SG_INFO("core", "%s: redirected", ch->name);
+		gone(ch, SG_CAUSE_NORMAL);
+	}
+	return rc;
+}
+
 /* Common end of a leg, whichever side ended it. */
 static void gone(struct sg_channel *ch, enum sg_cause cause)
 {

@@ -471,6 +471,29 @@ static int m_sleep(lua_State *S)
 	return sg_dp_wait(S, c, NULL, sleep_cancel, op, &op->wait);
 }
 
+/* call:redirect("sip:1001@192.0.2.7" | {uri, uri...}): 302 to the caller. */
+static int m_redirect(lua_State *S)
+{
+	struct sg_call *c = sg_dp_check_call(S, 1);
+	const char *targets[8];
+	size_t n = 0;
+	if (lua_type(S, 2) == LUA_TSTRING) {
+		targets[n++] = lua_tostring(S, 2);
+	} else {
+		luaL_checktype(S, 2, LUA_TTABLE);
+		size_t len = lua_rawlen(S, 2);
+		luaL_argcheck(S, len >= 1 && len <= 8, 2, "one to eight targets");
+		for (size_t i = 1; i <= len; i++) {
+			lua_rawgeti(S, 2, (lua_Integer)i);
+			if (lua_type(S, -1) != LUA_TSTRING)
+				return luaL_error(S, "call:redirect: target %d is not a string", (int)i);
+			targets[n++] = lua_tostring(S, -1);
+			lua_pop(S, 1);
+		}
+	}
+	return result(S, sg_chan_redirect(c->chan, targets, n));
+}
+
 static int m_defer(lua_State *S)
 {
 	struct sg_call *c = sg_dp_check_call(S, 1);
@@ -483,7 +506,7 @@ static int m_defer(lua_State *S)
 
 static const luaL_Reg call_methods[] = {
 	{"answer", m_answer}, {"ringing", m_ringing}, {"progress", m_progress}, {"hangup", m_hangup},
-	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {NULL, NULL},
+	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {"redirect", m_redirect}, {NULL, NULL},
 };
 
 /* pbx.exists(context, exten): the C matcher, so scripts ask without running Lua. */

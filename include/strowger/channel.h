@@ -59,6 +59,9 @@ struct sg_chan_tech {
 	int (*answer)(struct sg_channel *ch);
 	int (*indicate)(struct sg_channel *ch, enum sg_indication ind);
 	int (*send_digit)(struct sg_channel *ch, char digit, unsigned duration_ms);
+	/* Optional: send the caller elsewhere instead of answering (SIP 302 with these
+	 * contacts); the leg is then gone. 0 or -errno. */
+	int (*redirect)(struct sg_channel *ch, const char *const *targets, size_t n);
 	/* The core releases the leg (called once per channel). */
 	void (*hangup)(struct sg_channel *ch, enum sg_cause cause);
 	/* Frees the technology's private data when the last reference goes. */
@@ -93,6 +96,8 @@ SG_API struct sg_channel *sg_chan_find(const char *name);
 SG_API int sg_chan_answer(struct sg_channel *ch);
 SG_API int sg_chan_indicate(struct sg_channel *ch, enum sg_indication ind);
 SG_API int sg_chan_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms);
+/* Redirects an unanswered incoming leg (-ENOTSUP when the technology cannot). */
+SG_API int sg_chan_redirect(struct sg_channel *ch, const char *const *targets, size_t n);
 
 /* The core releases a leg: calls tech->hangup once, marks it gone, tells its call. */
 SG_API void sg_chan_hangup(struct sg_channel *ch, enum sg_cause cause);

@@ -342,6 +342,31 @@ static int t_indicate(struct sg_channel *ch, enum sg_indication ind)
 	return sip_stxn_respond(d->inv, &o);
 }
 
+/* 302 Moved Temporarily with a Contact per target (the redirect server of RFC
+ * 3261 §8.3): the phone calls there itself. */
+static int t_redirect(struct sg_channel *ch, const char *const *targets, size_t n)
+{
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	if (d->uac || !d->inv || d->terminated)
+		return -ENOTCONN;
+	char values[8][520];
+	struct sip_hdr_out h[8];
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (strpbrk(targets[i], "<>\r\n \""))
+			return -EINVAL;
+		snprintf(values[i], sizeof(values[i]), "<%s>", targets[i]);
+		h[i] = (struct sip_hdr_out){"Contact", values[i]};
+	}
+	struct sip_resp_opts o = {.status = 302, .to_tag = d->ltag, .hdrs = h, .nhdrs = n < 8 ? n : 8};
+	int rc = sip_stxn_respond(d->inv, &o);
+	if (rc)
+		return rc;
+	d->inv = NULL;
+	d->terminated = true;
+	drop_own_ref(d);
+	return 0;
+}
+
 static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 {
 	struct sip_dlg *d = sg_chan_pvt(ch);
@@ -570,6 +595,7 @@ static const struct sg_chan_tech sip_tech = {
 	.request = t_request,
 	.call = t_call,
 	.answer = t_answer,
+	.redirect = t_redirect,
 	.indicate = t_indicate,
 	.hangup = t_hangup,
 	.destroy = dlg_destroy,

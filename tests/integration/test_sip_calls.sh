@@ -36,6 +36,7 @@ users {
 }
 extensions = {
   office = {
+    ["2001"] = function(call) call:redirect({ "sip:1001@127.0.0.1:5999", "sip:1001@127.0.0.1:5998" }) end,
     ["_10XX"] = function(call)
       local r = call:dial(call.to, { timeout = 5 })
       log.notice("dial %s from %s: %s", call.to, call.from, r.status)
@@ -127,6 +128,14 @@ expect_rc 0
 wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
 [ "${EXIT_RC:-1}" = 0 ] || { fail "the callee SIPp was not cancelled ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
 expect_log "dial 1001 from 1000: noanswer"
+case_end
+
+case_begin "call:redirect answers 302 with the contacts (redirect server)"
+sipp_run redirect 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 302)" -s 2001 -p "$CALLER_PORT" \
+	-trace_msg -message_file "$TMP/redirect.msg"
+expect_rc 0
+grep -q "Contact: <sip:1001@127.0.0.1:5999>" "$TMP/redirect.msg" || fail "no first Contact in the 302"
+grep -q "Contact: <sip:1001@127.0.0.1:5998>" "$TMP/redirect.msg" || fail "no second Contact in the 302"
 case_end
 
 case_begin "a user with no registered phone: 480"

@@ -92,6 +92,13 @@ extensions = {
 
     -- print() goes to the log with file:line.
     ["111"] = function(call) print("printed", 42); call:hangup() end,
+
+    -- A technology without redirect says so instead of failing the call.
+    ["112"] = function(call)
+      local ok, why = call:redirect("sip:1001@192.0.2.7")
+      log.notice("redirect: %s %s", tostring(ok), tostring(why))
+      call:hangup("rejected")
+    end,
   },
   other = {
     ["100"] = function(call) log.notice("other context"); call:hangup("rejected") end,
@@ -131,6 +138,8 @@ tests = {
   { name = "answer after hang-up says so", call = "110", hangup_after = 0.01, expect = "",
     log = "answer after hangup: false hangup" },
   { name = "print goes to the log", call = "111", expect = "hangup:normal", log = "calls.lua:94: printed\t42" },
+  { name = "call:redirect on a technology that cannot", call = "112", expect = "hangup:rejected",
+    log = "redirect: false Operation not supported" },
   { name = "pbx.exists uses the C matcher", run = function()
       assert(pbx.exists("office", "100"))
       assert(pbx.exists("office", "250"))
