@@ -54,14 +54,15 @@ $(BUILD)/strowger: $(BUILD)/core/main.o $(BUILD)/libstrowger.a
 
 # One module per folder: modules/NAME/*.c -> $(BUILD)/modules/NAME.so
 .SECONDEXPANSION:
-$(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) config.h
+PUBLIC_HEADERS = $(wildcard include/strowger/*.h)
+$(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) $(PUBLIC_HEADERS) config.h
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^) $(MOD_LIBS)
 
 # Libraries a module needs beyond what the strowger binary already links.
 $(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS)
 
-$(BUILD)/tests/modules/%.so: tests/modules/%.c config.h
+$(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUBLIC_HEADERS) config.h
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -shared -o $@ $<
 
