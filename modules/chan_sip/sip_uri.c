@@ -336,21 +336,27 @@ int sip_uri_parse(struct sip_uri *uri, const char *p, size_t len, const char **w
 	return 0;
 }
 
-int sip_uri_param_next(struct sip_pl *iter, struct sip_uri_param *out)
+/* The next "name[=value]" of a list separated by sep (";" params, "&" headers). */
+static int list_next(struct sip_pl *iter, struct sip_uri_param *out, char sep)
 {
 	const char *p = iter->p;
 	size_t n = iter->l;
 
 	if (!p || n == 0)
 		return 0;
-	size_t i = p[0] == ';' ? 1 : 0;
-	size_t next = find_char(p, i, n, ';');
+	size_t i = p[0] == sep ? 1 : 0;
+	size_t next = find_char(p, i, n, sep);
 	size_t eq = find_char(p, i, next, '=');
 	out->name = sip_pl_make(p + i, eq - i);
 	out->val = eq < next ? sip_pl_make(p + eq + 1, next - eq - 1) : (struct sip_pl){ 0 };
 	iter->p = p + next;
 	iter->l = n - next;
 	return 1;
+}
+
+int sip_uri_param_next(struct sip_pl *iter, struct sip_uri_param *out)
+{
+	return list_next(iter, out, ';');
 }
 
 bool sip_uri_param(const struct sip_uri *uri, const char *name, struct sip_uri_param *out)
@@ -370,17 +376,5 @@ bool sip_uri_param(const struct sip_uri *uri, const char *name, struct sip_uri_p
 
 int sip_uri_header_next(struct sip_pl *iter, struct sip_uri_param *out)
 {
-	const char *p = iter->p;
-	size_t n = iter->l;
-
-	if (!p || n == 0)
-		return 0;
-	size_t i = p[0] == '&' ? 1 : 0;
-	size_t next = find_char(p, i, n, '&');
-	size_t eq = find_char(p, i, next, '=');
-	out->name = sip_pl_make(p + i, eq - i);
-	out->val = eq < next ? sip_pl_make(p + eq + 1, next - eq - 1) : (struct sip_pl){ 0 };
-	iter->p = p + next;
-	iter->l = n - next;
-	return 1;
+	return list_next(iter, out, '&');
 }
