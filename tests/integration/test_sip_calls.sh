@@ -80,6 +80,16 @@ start_callee() {
 	done
 }
 
+# phone_done PID OUTFILE WHO: the SIPp phone ran its scenario through and exited 0.
+phone_done() {
+	if ! wait_exit "$1" 10; then
+		fail "$3 did not finish"
+	elif [ "${EXIT_RC:-1}" != 0 ]; then
+		fail "$3 failed ($EXIT_RC)"
+		context "$(cat "$2")"
+	fi
+}
+
 case_begin "the callee registers with SIPp (digest auth)"
 sipp_run reg 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$CALLEE_PORT"
 expect_rc 0
@@ -92,8 +102,7 @@ mark_log
 start_callee "$SIPP_DIR/uas_answer.xml"
 sipp_run call 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
-wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
-[ "${EXIT_RC:-1}" = 0 ] || { fail "the callee SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
 # The caller hung up first: its dial ends with status "hangup", the callee got BYE.
 expect_log "call C-000001: SIP/1001-000002 answered"
 expect_log "dial 1001 from 1000: hangup"
@@ -115,8 +124,7 @@ mark_log
 start_callee "$SIPP_DIR/uas_ring.xml"
 sipp_run cancel 127.0.0.1:"$PORT" -sf "$(scenario uac_cancel.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
-wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
-[ "${EXIT_RC:-1}" = 0 ] || { fail "the callee SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
 expect_log "dial 1001 from 1000: hangup"
 case_end
 
@@ -125,8 +133,7 @@ mark_log
 start_callee "$SIPP_DIR/uas_ring.xml"
 sipp_run noanswer 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 480)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
-wait_exit "$CALLEE_PID" 10 || fail "the callee SIPp did not finish"
-[ "${EXIT_RC:-1}" = 0 ] || { fail "the callee SIPp was not cancelled ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp (expecting CANCEL)"
 expect_log "dial 1001 from 1000: noanswer"
 case_end
 
@@ -169,10 +176,8 @@ PIDS+=("$ANSWER_PID")
 sleep 0.3
 sipp_run fork 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
-wait_exit "$RINGER_PID" 10 || fail "the ringing phone was not cancelled"
-[ "${EXIT_RC:-1}" = 0 ] || { fail "the ringing phone's SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/callee.out")"; }
-wait_exit "$ANSWER_PID" 10 || fail "the answering phone did not finish"
-[ "${EXIT_RC:-1}" = 0 ] || { fail "the answering phone's SIPp failed ($EXIT_RC)"; context "$(cat "$TMP/second.out")"; }
+phone_done "$RINGER_PID" "$TMP/callee.out" "the ringing phone (expecting CANCEL)"
+phone_done "$ANSWER_PID" "$TMP/second.out" "the answering phone"
 case_end
 
 case_begin "nothing is left behind"
