@@ -136,6 +136,8 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
 		dispatch(t);
+		if (sip_stxn_settle(t))
+			SG_WARNING(TAG, "out of memory keeping a %s request", sip_method_name(m->method));
 		break;
 	case SIP_STXN_ERROR: {
 		struct sip_hdr_out h[] = {{"Retry-After", "5"}};

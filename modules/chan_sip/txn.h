@@ -41,7 +41,14 @@ enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_m
 /* Sends a response built from the transaction's request and moves the state machine.
  * 0 or -errno (-EALREADY: a final response was already sent). */
 int sip_stxn_respond(struct sip_stxn *t, const struct sip_resp_opts *o);
-/* The request that started the transaction, parsed (valid while it lives). */
+/* Called by the receive path once the handler of a new transaction returned. The
+ * request still points into the transport's buffer: if no final response was sent,
+ * the transaction now keeps its own parsed copy (an INVITE waiting for the
+ * dialplan); if one was, it keeps only that response. 0 or -errno (the copy
+ * failed: the transaction can no longer answer, sip_stxn_respond says -ENOENT). */
+int sip_stxn_settle(struct sip_stxn *t);
+/* The request that started the transaction, parsed: valid until its final response
+ * has been sent (then NULL once settled). */
 const struct sip_msg *sip_stxn_request(const struct sip_stxn *t);
 const struct sip_rx *sip_stxn_rx(const struct sip_stxn *t);
 /* The INVITE transaction a CANCEL names (same branch and sent-by), or NULL. */
