@@ -169,3 +169,9 @@ char *sip_pl_strcpy(const struct sip_pl *pl, char *out, size_t size)
 	out[n] = '\0';
 	return out;
 }
+
+char *sip_strcpy(char *out, size_t size, const char *s)
+{
+	struct sip_pl pl = sip_pl_of(s);
+	return sip_pl_strcpy(&pl, out, size);
+}

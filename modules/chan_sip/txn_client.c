@@ -7,12 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
 
 #include <strowger/cli.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
 
+#include "random_pool.h"
 #include "txn_client.h"
 
 #define TAG "sip"
@@ -86,7 +86,7 @@ static int random_hex(char *out, size_t nbytes)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[32];
-	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
+	if (nbytes > sizeof(r) || sip_random(r, nbytes))
 		return -EIO;
 	for (size_t i = 0; i < nbytes; i++) {
 		out[2 * i] = hex[r[i] >> 4];
@@ -102,7 +102,7 @@ int sip_new_tag(char out[SIP_TAG_SIZE]) { return random_hex(out, 12); }
 uint32_t sip_new_cseq(void)
 {
 	unsigned char r[2] = {0, 0};
-	if (RAND_bytes(r, 2) != 1)
+	if (sip_random(r, 2))
 		return 1;
 	return ((uint32_t)r[0] << 8 | r[1]) + 1;
 }
