@@ -70,10 +70,35 @@ const char *sip_proto_name(enum sip_proto p)
 	return p == SIP_PROTO_UDP ? "UDP" : p == SIP_PROTO_TCP ? "TCP" : "TLS";
 }
 
+/* Appends v in decimal at p, returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+	char tmp[12];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
+	/* IPv4 by hand: every Via and Contact the PBX writes goes through here. */
+	if (a->ss.ss_family == AF_INET && len >= sizeof("255.255.255.255:65535")) {
+		const struct sockaddr_in *in = (const void *)&a->ss;
+		const unsigned char *b = (const unsigned char *)&in->sin_addr;
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			p = put_dec(p, b[i]);
+			*p++ = i < 3 ? '.' : ':';
+		}
+		*put_dec(p, ntohs(in->sin_port)) = '\0';
+		return buf;
+	}
 	if (a->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)&a->ss;
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));

@@ -20,6 +20,10 @@
 #define MAX_TXNS 300000u
 #define RESP_MAX 16384
 #define KEY_MAX 320
+/* §17.2.1: 100 Trying is needed only when the TU will not answer within 200 ms. An
+ * INVITE that is challenged, refused or rung at once never needs one: that saves a
+ * datagram (and its kernel time) on most INVITEs. */
+#define TRYING_DELAY_MS 100
 
 enum stxn_state { ST_TRYING, ST_PROCEEDING, ST_COMPLETED, ST_CONFIRMED, ST_TERMINATED };
 
@@ -59,6 +63,7 @@ struct sip_stxn {
 	size_t resp_len;
 	unsigned status;
 	struct sg_timer *retrans; /* Timer G */
+	struct sg_timer *trying;  /* sends 100 if the INVITE is still unanswered */
 	uint64_t retrans_ms;
 	void (*gone)(struct sip_stxn *t, void *arg);
 	void *gone_arg;
@@ -192,6 +197,7 @@ static void destroy(struct sip_stxn *t)
 	if (t->gone)
 		t->gone(t, t->gone_arg);
 	sg_timer_free(t->retrans);
+	sg_timer_free(t->trying);
 	drop_request(t);
 	free(t->resp);
 	free(t);
@@ -288,6 +294,13 @@ static struct sip_stxn *create(const struct sip_rx *rx, const struct sip_msg *ms
 	return t;
 }
 
+static void send_trying(struct sip_stxn *t)
+{
+	struct sip_resp_opts trying = {.status = 100};
+	if (!t->status)
+		sip_stxn_respond(t, &trying);
+}
+
 enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_msg *msg, struct sip_stxn **out)
 {
 	char key[KEY_MAX];
@@ -309,6 +322,8 @@ enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_m
 	if (t) {
 		if (t->resp)
 			send_last(t);
+		else if (t->invite)
+			send_trying(t); /* the client retransmits: answer at once */
 		return SIP_STXN_ABSORBED;
 	}
 	if (count >= MAX_TXNS) {
@@ -319,12 +334,13 @@ enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_m
 	if (!t)
 		return SIP_STXN_ERROR;
 	*out = t;
-	if (t->invite) {
-		/* §17.2.1: answer 100 at once so the client stops retransmitting. */
-		struct sip_resp_opts trying = {.status = 100};
-		sip_stxn_respond(t, &trying);
-	}
 	return SIP_STXN_NEW;
+}
+
+static void on_trying(struct sg_timer *timer, void *arg)
+{
+	(void)timer;
+	send_trying(arg);
 }
 
 int sip_stxn_settle(struct sip_stxn *t)
@@ -336,6 +352,9 @@ int sip_stxn_settle(struct sip_stxn *t)
 		drop_request(t);
 		return 0;
 	}
+	if (t->invite && !t->status &&
+	    !(t->trying = sg_timer_start(sg_loop_main(), self, TRYING_DELAY_MS, 0, on_trying, t)))
+		send_trying(t);
 	/* Still to be answered (an INVITE in the dialplan): the parsed request points
 	 * into the transport's buffer, so keep a copy and parse it again. */
 	t->req_copy = malloc(t->rx.len);
@@ -372,6 +391,7 @@ int sip_stxn_respond(struct sip_stxn *t, const struct sip_resp_opts *o)
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, scratch, len);
+	t->trying = sg_timer_free(t->trying);
 	free(t->resp);
 	t->resp = buf;
 	t->resp_len = len;

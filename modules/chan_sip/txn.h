@@ -5,7 +5,7 @@
  * retransmission gets the last response again, an ACK for a non-2xx final is taken
  * — or it starts a new transaction that the caller (the registrar, the dialog
  * layer) answers with sip_stxn_respond(). The layer keeps the INVITE state machine
- * (100 Trying at once, Timer G retransmissions of a non-2xx final over UDP until
+ * (100 Trying when the INVITE is still unanswered 100 ms later or retransmitted, Timer G retransmissions of a non-2xx final over UDP until
  * ACK, Timer H giving up, Timer I) and the non-INVITE one (Timer J absorbing
  * retransmissions after the final response). Timers come from settings.sip
  * (t1/t2/t4). Main thread only.
