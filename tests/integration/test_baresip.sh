@@ -139,11 +139,12 @@ expect_phone() {
 # answered ok. Sets OUT to the answer. Event messages on the way are skipped.
 phone_cmd() {
 	local json="{\"command\":\"$2\",\"params\":\"${3:-}\",\"token\":\"t\"}" fd len msg
+	local LC_ALL=C # netstring lengths count bytes, and so must read -N
 	LAST_CMD="ctrl_tcp $1: $2 ${3:-}"
 	CMD_SEQ=$((CMD_SEQ + 1))
-	OUT=
+	OUT="no answer on 127.0.0.1:${PHONE_CTL[$1]}"
 	RC=1
-	exec {fd}<>"/dev/tcp/127.0.0.1/${PHONE_CTL[$1]}" || return 1
+	{ exec {fd}<>"/dev/tcp/127.0.0.1/${PHONE_CTL[$1]}"; } 2>/dev/null || return 1
 	# A netstring: LENGTH:JSON,
 	printf '%d:%s,' "${#json}" "$json" >&"$fd"
 	while read -r -t 5 -d : -u "$fd" len && read -r -t 5 -N "$((len + 1))" -u "$fd" msg; do
