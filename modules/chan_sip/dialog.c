@@ -717,9 +717,12 @@ void sip_dlg_bye(struct sip_stxn *t)
 	respond(t, 200, NULL);
 	d->terminated = true;
 	d->r200_timer = sg_timer_free(d->r200_timer);
-	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
+	/* Last: hanging up a leg we dialled (the callee's BYE) can end the dial
+	 * that holds its only reference, which frees d. An incoming leg's own
+	 * reference is dropped on the next loop turn, so it is safe to post first. */
 	if (!d->uac)
 		drop_own_ref(d);
+	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
 }
 
 void sip_dlg_cancel(struct sip_stxn *t)
