@@ -22,6 +22,8 @@
 #define MAX_BODY_BYTES (1u << 20)
 #define CONN_IDLE_MS (180 * 1000)
 #define UDP_MAX 65535
+#define UDP_BATCH 16
+#define UDP_ROUNDS 4
 
 struct sip_listener {
 	enum sip_proto proto;
@@ -59,7 +61,8 @@ static size_t nlisteners;
 static struct sip_conn *conns[MAX_CONNS];
 static size_t nconns;
 static struct sg_timer *idle_timer;
-static char udp_buf[UDP_MAX + 1];
+/* Datagrams of one recvmmsg batch; pages never written to cost no memory. */
+static char udp_bufs[UDP_BATCH][UDP_MAX + 1];
 /* The message being delivered: one at a time on the main loop, too big for the stack. */
 static struct sip_msg rx_msg;
 static uint64_t next_conn_id = 1;
@@ -180,20 +183,36 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 	(void)io;
 	(void)events;
 	struct sip_listener *l = arg;
-	/* Drain a bounded batch per wake-up so one busy socket cannot starve the loop. */
-	for (int i = 0; i < 64; i++) {
-		struct sip_sockaddr src = {.len = sizeof(src.ss)};
-		ssize_t n = recvfrom(fd, udp_buf, UDP_MAX, MSG_DONTWAIT, (struct sockaddr *)&src.ss, &src.len);
-		if (n < 0)
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sip_sockaddr src[UDP_BATCH];
+	/* recvmmsg takes what is queued in one system call, and a short batch means the
+	 * socket is drained, so no call ends in EAGAIN. A bounded number of batches per
+	 * wake-up keeps one busy socket from starving the loop. */
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (int i = 0; i < UDP_BATCH; i++) {
+			iov[i] = (struct iovec){udp_bufs[i], UDP_MAX};
+			mm[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &src[i].ss, .msg_namelen = sizeof(src[i].ss),
+							     .msg_iov = &iov[i], .msg_iovlen = 1}};
+		}
+		int got = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0)
 			return;
-		/* Keep-alive pings (RFC 5626 CRLF) carry no message. */
-		if (n <= 4 && strspn(udp_buf, "\r\n") >= (size_t)n)
-			continue;
-		udp_buf[n] = '\0';
-		int rc = sip_msg_parse(&rx_msg, udp_buf, (size_t)n, SIP_DATAGRAM);
-		if (rc == SIP_EKEEPALIVE)
-			continue;
-		deliver(SIP_PROTO_UDP, l, NULL, &src, udp_buf, (size_t)n, rc);
+		for (int i = 0; i < got; i++) {
+			char *buf = udp_bufs[i];
+			size_t n = mm[i].msg_len;
+			buf[n] = '\0';
+			src[i].len = mm[i].msg_hdr.msg_namelen;
+			/* Keep-alive pings (RFC 5626 CRLF) carry no message. */
+			if (n <= 4 && strspn(buf, "\r\n") >= n)
+				continue;
+			int rc = sip_msg_parse(&rx_msg, buf, n, SIP_DATAGRAM);
+			if (rc == SIP_EKEEPALIVE)
+				continue;
+			deliver(SIP_PROTO_UDP, l, NULL, &src[i], buf, n, rc);
+		}
+		if (got < UDP_BATCH)
+			return;
 	}
 }
 
