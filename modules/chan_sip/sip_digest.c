@@ -466,15 +466,84 @@ static int store(const struct param *pm, char *dst, size_t size, const char *too
 	return -1;
 }
 
+/*
+ * Walks the auth-params after the "Digest" scheme, calling fn for each known one
+ * (unknown ones are skipped, RFC 7616 §3.4); a repeated parameter is an error.
+ * *seen gets a bit per parameter met. Returns 0 or -EINVAL with *reason set.
+ */
+typedef int(param_fn)(void *out, enum param_id id, const struct param *pm, const char **reason);
+
+static int parse_params(const char *value, size_t len, unsigned *seen, param_fn *fn, void *out, const char **reason)
+{
+	struct cursor c = { value, value + len };
+	struct param pm;
+	int err, rc;
+	if ((err = parse_scheme(&c, reason)) < 0)
+		return err;
+	for (bool first = true; (rc = next_param(&c, &pm, first, reason)) > 0; first = false) {
+		enum param_id id = param_lookup(&pm);
+		if (id == P_UNKNOWN)
+			continue;
+		if (*seen & (1u << id)) {
+			*reason = "duplicate parameter";
+			return -EINVAL;
+		}
+		*seen |= 1u << id;
+		if (fn(out, id, &pm, reason) < 0)
+			return -EINVAL;
+	}
+	return rc < 0 ? -EINVAL : 0;
+}
+
+static int credential_param(void *arg, enum param_id id, const struct param *pm, const char **reason)
+{
+	struct sip_digest_credentials *out = arg;
+	switch (id) {
+	case P_USERNAME:
+		return store(pm, out->username, sizeof(out->username), "username too long", reason);
+	case P_REALM:
+		return store(pm, out->realm, sizeof(out->realm), "realm too long", reason);
+	case P_NONCE:
+		return store(pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
+	case P_URI:
+		return store(pm, out->uri, sizeof(out->uri), "uri too long", reason);
+	case P_RESPONSE:
+		return store(pm, out->response, sizeof(out->response), "response too long", reason);
+	case P_CNONCE:
+		return store(pm, out->cnonce, sizeof(out->cnonce), "cnonce too long", reason);
+	case P_OPAQUE:
+		out->has_opaque = true;
+		return store(pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
+	case P_NC:
+		/* nc-value is exactly 8LHEX; anything else is refused by the caller. */
+		short_value(pm, out->nc_text, sizeof(out->nc_text));
+		return 0;
+	case P_ALGORITHM:
+		set_algorithm(pm, &out->alg, out->algorithm, sizeof(out->algorithm));
+		return 0;
+	case P_QOP: {
+		char qop[16];
+		short_value(pm, qop, sizeof(qop));
+		out->qop = qop_parse(qop);
+		return 0;
+	}
+	case P_USERHASH: {
+		char v[8];
+		short_value(pm, v, sizeof(v));
+		out->userhash = !strcasecmp(v, "true");
+		return 0;
+	}
+	default:
+		return 0; /* stale has no meaning in credentials */
+	}
+}
+
 int sip_digest_parse_credentials(const char *value, size_t len, struct sip_digest_credentials *out,
 				 const char **reason)
 {
 	const char *dummy;
-	struct cursor c = { value, value + len };
-	struct param pm;
-	char qop[16] = "";
 	unsigned seen = 0;
-	int err, rc;
+	int err;
 	if (!reason)
 		reason = &dummy;
 	*reason = "";
@@ -484,65 +553,8 @@ int sip_digest_parse_credentials(const char *value, size_t len, struct sip_diges
 	}
 	memset(out, 0, sizeof(*out));
 	out->alg = SIP_DIGEST_ALG_MD5;
-	if ((err = parse_scheme(&c, reason)) < 0)
+	if ((err = parse_params(value, len, &seen, credential_param, out, reason)) < 0)
 		return err;
-	for (bool first = true; (rc = next_param(&c, &pm, first, reason)) > 0; first = false) {
-		enum param_id id = param_lookup(&pm);
-		if (id == P_UNKNOWN)
-			continue;
-		if (seen & (1u << id)) {
-			*reason = "duplicate parameter";
-			return -EINVAL;
-		}
-		seen |= 1u << id;
-		switch (id) {
-		case P_USERNAME:
-			rc = store(&pm, out->username, sizeof(out->username), "username too long", reason);
-			break;
-		case P_REALM:
-			rc = store(&pm, out->realm, sizeof(out->realm), "realm too long", reason);
-			break;
-		case P_NONCE:
-			rc = store(&pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
-			break;
-		case P_URI:
-			rc = store(&pm, out->uri, sizeof(out->uri), "uri too long", reason);
-			break;
-		case P_RESPONSE:
-			rc = store(&pm, out->response, sizeof(out->response), "response too long", reason);
-			break;
-		case P_CNONCE:
-			rc = store(&pm, out->cnonce, sizeof(out->cnonce), "cnonce too long", reason);
-			break;
-		case P_OPAQUE:
-			rc = store(&pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
-			out->has_opaque = true;
-			break;
-		case P_NC:
-			/* nc-value is exactly 8LHEX; anything else is refused below. */
-			short_value(&pm, out->nc_text, sizeof(out->nc_text));
-			break;
-		case P_ALGORITHM:
-			set_algorithm(&pm, &out->alg, out->algorithm, sizeof(out->algorithm));
-			break;
-		case P_QOP:
-			short_value(&pm, qop, sizeof(qop));
-			out->qop = qop_parse(qop);
-			break;
-		case P_USERHASH: {
-			char v[8];
-			short_value(&pm, v, sizeof(v));
-			out->userhash = !strcasecmp(v, "true");
-			break;
-		}
-		default:
-			break; /* stale has no meaning in credentials */
-		}
-		if (rc < 0)
-			return -EINVAL;
-	}
-	if (rc < 0)
-		return -EINVAL;
 
 	static const struct {
 		enum param_id id;
@@ -600,14 +612,43 @@ static void challenge_qops(const char *list, struct sip_digest_challenge *out)
 	}
 }
 
+static int challenge_param(void *arg, enum param_id id, const struct param *pm, const char **reason)
+{
+	struct sip_digest_challenge *out = arg;
+	switch (id) {
+	case P_REALM:
+		return store(pm, out->realm, sizeof(out->realm), "realm too long", reason);
+	case P_NONCE:
+		return store(pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
+	case P_OPAQUE:
+		out->has_opaque = true;
+		return store(pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
+	case P_ALGORITHM:
+		set_algorithm(pm, &out->alg, out->algorithm, sizeof(out->algorithm));
+		return 0;
+	case P_QOP: {
+		char list[64];
+		short_value(pm, list, sizeof(list));
+		challenge_qops(list, out);
+		return 0;
+	}
+	case P_STALE: {
+		char v[8];
+		short_value(pm, v, sizeof(v));
+		out->stale = !strcasecmp(v, "true");
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 int sip_digest_parse_challenge(const char *value, size_t len, struct sip_digest_challenge *out,
 			       const char **reason)
 {
 	const char *dummy;
-	struct cursor c = { value, value + len };
-	struct param pm;
 	unsigned seen = 0;
-	int err, rc;
+	int err;
 	if (!reason)
 		reason = &dummy;
 	*reason = "";
@@ -617,51 +658,8 @@ int sip_digest_parse_challenge(const char *value, size_t len, struct sip_digest_
 	}
 	memset(out, 0, sizeof(*out));
 	out->alg = SIP_DIGEST_ALG_MD5;
-	if ((err = parse_scheme(&c, reason)) < 0)
+	if ((err = parse_params(value, len, &seen, challenge_param, out, reason)) < 0)
 		return err;
-	for (bool first = true; (rc = next_param(&c, &pm, first, reason)) > 0; first = false) {
-		enum param_id id = param_lookup(&pm);
-		if (id == P_UNKNOWN)
-			continue;
-		if (seen & (1u << id)) {
-			*reason = "duplicate parameter";
-			return -EINVAL;
-		}
-		seen |= 1u << id;
-		switch (id) {
-		case P_REALM:
-			rc = store(&pm, out->realm, sizeof(out->realm), "realm too long", reason);
-			break;
-		case P_NONCE:
-			rc = store(&pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
-			break;
-		case P_OPAQUE:
-			rc = store(&pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
-			out->has_opaque = true;
-			break;
-		case P_ALGORITHM:
-			set_algorithm(&pm, &out->alg, out->algorithm, sizeof(out->algorithm));
-			break;
-		case P_QOP: {
-			char list[64];
-			short_value(&pm, list, sizeof(list));
-			challenge_qops(list, out);
-			break;
-		}
-		case P_STALE: {
-			char v[8];
-			short_value(&pm, v, sizeof(v));
-			out->stale = !strcasecmp(v, "true");
-			break;
-		}
-		default:
-			break;
-		}
-		if (rc < 0)
-			return -EINVAL;
-	}
-	if (rc < 0)
-		return -EINVAL;
 	if (!(seen & (1u << P_REALM))) {
 		*reason = "missing realm";
 		return -EINVAL;
