@@ -85,6 +85,12 @@ unsigned sip_stxn_count(void) { return count; }
 const struct sip_msg *sip_stxn_request(const struct sip_stxn *t) { return t->req; }
 const struct sip_rx *sip_stxn_rx(const struct sip_stxn *t) { return &t->rx; }
 
+const char *sip_stxn_response(const struct sip_stxn *t, size_t *len)
+{
+	*len = t->resp_len;
+	return t->resp;
+}
+
 int sip_txn_init(struct sg_module *owner, const struct sip_timers *timers)
 {
 	self = owner;

@@ -51,6 +51,8 @@ int sip_stxn_settle(struct sip_stxn *t);
  * has been sent (then NULL once settled). */
 const struct sip_msg *sip_stxn_request(const struct sip_stxn *t);
 const struct sip_rx *sip_stxn_rx(const struct sip_stxn *t);
+/* The last response sent (NULL if none), as bytes on the wire. */
+const char *sip_stxn_response(const struct sip_stxn *t, size_t *len);
 /* The INVITE transaction a CANCEL names (same branch and sent-by), or NULL. */
 struct sip_stxn *sip_stxn_find_invite(const struct sip_msg *cancel);
 /* Called when the transaction ends without a final response having been acked. */
