@@ -5,18 +5,10 @@
 # with BYE; a busy callee gives the caller 486, an unregistered user 480, an
 # unknown one 404, a missing extension 404.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sipp.sh"
 
-if ! command -v sipp >/dev/null; then
-	echo "not ok - sipp is installed (./configure --install-deps installs sip-tester)"
-	exit 1
-fi
-SIPP_DIR=$(cd "$(dirname "$0")/sipp" && pwd)
+need_tools sipp
 
-free_port() {
-	local p=$((20000 + RANDOM % 25000))
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((20000 + RANDOM % 25000)); done
-	echo "$p"
-}
 PORT=$(free_port)
 CALLEE_PORT=$(free_port)
 CALLER_PORT=$(free_port)
@@ -47,47 +39,10 @@ extensions = {
 EOF
 start_or_bail "$CFG"
 
-# scenario XML USER PASS [CODE]: a copy of a scenario with the user, password and
-# expected status written in (SIPp cannot nest [field0] in [authentication]).
-scenario() {
-	local out="$TMP/$(basename "$1" .xml)-$2-${4:-x}.xml"
-	sed "s/AUTH_USER/$2/g; s/AUTH_PASS/$3/g; s/EXPECT_CODE/${4:-}/g" "$SIPP_DIR/$1" >"$out"
-	echo "$out"
-}
-
-# sipp_run NAME ARGS...: one bounded SIPp run in the foreground; sets RC and OUT.
-sipp_run() {
-	local name=$1
-	shift
-	OUT=$(cd "$TMP" && timeout 30 sipp -nostdin -i 127.0.0.1 -m 1 -timeout 20 -timeout_error \
-		-trace_err -error_file "$TMP/$name.err" "$@" 2>&1)
-	RC=$?
-	[ -f "$TMP/$name.err" ] && OUT="$OUT"$'\n'"$(cat "$TMP/$name.err")"
-}
-
 # A callee phone: SIPp as a UAS on CALLEE_PORT in the background.
 start_callee() {
-	(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLEE_PORT" -m 1 -timeout 20 \
-		-sf "$1" >"$TMP/callee.out" 2>&1) &
-	CALLEE_PID=$!
-	PIDS+=("$CALLEE_PID")
-	# Ready once its UDP port is bound (/proc/net/udp lists ports in hex).
-	local hex i
-	hex=$(printf ':%04X ' "$CALLEE_PORT")
-	for ((i = 0; i < 100; i++)); do
-		grep -q "$hex" /proc/net/udp && return 0
-		sleep 0.05
-	done
-}
-
-# phone_done PID OUTFILE WHO: the SIPp phone ran its scenario through and exited 0.
-phone_done() {
-	if ! wait_exit "$1" 10; then
-		fail "$3 did not finish"
-	elif [ "${EXIT_RC:-1}" != 0 ]; then
-		fail "$3 failed ($EXIT_RC)"
-		context "$(cat "$2")"
-	fi
+	start_phone callee "$CALLEE_PORT" -sf "$1"
+	CALLEE_PID=$PHONE_PID
 }
 
 case_begin "the callee registers with SIPp (digest auth)"
@@ -169,11 +124,8 @@ expect_out_re "^1001 +Bob +2 "
 mark_log
 start_callee "$SIPP_DIR/uas_ring.xml"
 RINGER_PID=$CALLEE_PID
-(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$SECOND_PORT" -m 1 -timeout 20 \
-	-sf "$SIPP_DIR/uas_answer.xml" >"$TMP/second.out" 2>&1) &
-ANSWER_PID=$!
-PIDS+=("$ANSWER_PID")
-sleep 0.3
+start_phone second "$SECOND_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+ANSWER_PID=$PHONE_PID
 sipp_run fork 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$RINGER_PID" "$TMP/callee.out" "the ringing phone (expecting CANCEL)"
@@ -190,9 +142,7 @@ case_end
 case_begin "stopping the PBX (SIGINT) during a call ends both legs and exits cleanly"
 start_callee "$SIPP_DIR/uas_answer.xml"
 sed 's/<pause milliseconds="300"\/>/<pause milliseconds="8000"\/>/' "$(scenario uac_call.xml 1000 alice-pw)" >"$TMP/uac_long.xml"
-(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLER_PORT" -m 1 -timeout 20 \
-	127.0.0.1:"$PORT" -sf "$TMP/uac_long.xml" -s 1001 >"$TMP/long.out" 2>&1) &
-PIDS+=("$!")
+start_phone long "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$TMP/uac_long.xml" -s 1001
 pbx_until 5 "sip show dialogs" "confirmed" || fail "the call was not set up"
 kill -INT "$PBX_PID"
 wait_exit "$PBX_PID" 10 || fail "strowger did not stop"
