@@ -33,6 +33,7 @@
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests;
+static unsigned long requests_absorbed; /* retransmitted requests a server transaction took */
 
 static const char *const supported_ext[] = {NULL};
 
@@ -147,6 +148,8 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 		sip_dlg_ack(m);
 		break;
 	case SIP_STXN_ABSORBED:
+		if (m->method != SIP_METHOD_ACK)
+			requests_absorbed++;
 		break;
 	}
 }
@@ -195,6 +198,12 @@ static enum sg_cli_result show_transactions(struct sg_cli *cli, int argc, const 
 		return SG_CLI_USAGE;
 	sip_txn_show(cli);
 	sip_ctxn_show(cli);
+	unsigned long resent, finals_again;
+	sip_ctxn_retransmissions(&resent, &finals_again);
+	sg_cli_printf(cli, "Retransmissions received: %lu requests absorbed, %lu final responses\n",
+		      requests_absorbed, finals_again);
+	sg_cli_printf(cli, "Retransmissions sent: %lu requests (Timers A and E), %lu 2xx to INVITE\n", resent,
+		      sip_dlg_2xx_resent());
 	return SG_CLI_OK;
 }
 

@@ -56,9 +56,11 @@ struct sip_dlg {
 static struct sg_module *self;
 static struct sip_dlg *dialogs;
 static unsigned ndialogs;
+static unsigned long r200_resent; /* 2xx sent again for want of an ACK */
 static const struct sg_chan_tech sip_tech;
 
 unsigned sip_dlg_count(void) { return ndialogs; }
+unsigned long sip_dlg_2xx_resent(void) { return r200_resent; }
 
 static char *dup_mem(const void *p, size_t len)
 {
@@ -292,6 +294,7 @@ static void r200_again(struct sg_timer *t, void *arg)
 		return;
 	}
 	sip_transport_reply(&d->inv_rx, &d->inv_dst, d->r200, d->r200_len);
+	r200_resent++;
 	d->r200_ms = d->r200_ms * 2 < sip_txn_timers()->t2 ? d->r200_ms * 2 : sip_txn_timers()->t2;
 	sg_timer_restart(t, d->r200_ms);
 }

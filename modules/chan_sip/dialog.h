@@ -27,6 +27,8 @@ void sip_dlg_cancel(struct sip_stxn *t);
 /* An ACK outside any transaction: the ACK for our 2xx. */
 void sip_dlg_ack(const struct sip_msg *ack);
 unsigned sip_dlg_count(void);
+/* Since start: our 2xx to INVITEs sent again because no ACK came yet (§13.3.1.4). */
+unsigned long sip_dlg_2xx_resent(void);
 void sip_dlg_show(struct sg_cli *cli);
 
 #endif

@@ -9,6 +9,8 @@
 #   start_phone NAME PORT ARGS... SIPp in the background on PORT (ready once bound);
 #                                 sets PHONE_PID, output in $TMP/NAME.out
 #   phone_done PID OUTFILE WHO    the background SIPp ran its scenario through, exit 0
+#   calls_config FILE SIP TIMEOUT [EXTENSIONS]
+#                                 a PBX config for calls between SIPp phones
 
 SIPP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/sipp" && pwd)
 
@@ -45,6 +47,8 @@ scenario() {
 sipp_run() {
 	local name=$1
 	shift
+	LAST_CMD="sipp ($name)"
+	CMD_SEQ=$((CMD_SEQ + 1))
 	OUT=$(cd "$TMP" && timeout 40 sipp -nostdin -i 127.0.0.1 -m 1 -timeout 20 -timeout_error \
 		-trace_err -error_file "$TMP/$name.err" "$@" 2>&1)
 	RC=$?
@@ -76,4 +80,36 @@ phone_done() {
 		fail "$3 failed ($EXIT_RC)"
 		context "$(cat "$2" "${2%.out}.err" 2>/dev/null | tail -n 30)"
 	fi
+}
+
+# calls_config FILE SIP TIMEOUT [EXTENSIONS]: chan_sip with SIP as the body of
+# settings.sip (qualify off: SIPp phones answer only what their scenario expects),
+# users 1000-1003 (Alice, Bob, Carol, Dave; passwords alice-pw...), and in context
+# office EXTENSIONS (Lua table entries) and _10XX, which dials the user called for
+# TIMEOUT seconds, logs "dial TO from FROM: STATUS (CAUSE)" and hangs up with the
+# dial's cause.
+calls_config() {
+	cat >"$1" <<EOF
+settings {
+  modules = { "chan_sip" },
+  log = { level = "info" },
+  sip = { $2, qualify = 0 },
+}
+users {
+  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
+  ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
+  ["1002"] = { name = "Carol", password = "carol-pw", context = "office" },
+  ["1003"] = { name = "Dave", password = "dave-pw", context = "office" },
+}
+extensions = {
+  office = {
+    ${4:-}
+    ["_10XX"] = function(call)
+      local r = call:dial(call.to, { timeout = $3 })
+      log.notice("dial %s from %s: %s (%s)", call.to, call.from, r.status, r.cause)
+      if r.status ~= "answered" then call:hangup(r.cause) end
+    end,
+  },
+}
+EOF
 }

@@ -14,29 +14,8 @@ CALLEE_PORT=$(free_port)
 CALLER_PORT=$(free_port)
 
 CFG=$TMP/calls.lua
-cat >"$CFG" <<EOF
-settings {
-  modules = { "chan_sip" },
-  log = { level = "info" },
-  -- No qualify OPTIONS: SIPp phones answer only what their scenario expects.
-  sip = { listen = { "udp:127.0.0.1:$PORT" }, t1 = 200, qualify = 0 },
-}
-users {
-  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
-  ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
-  ["1002"] = { name = "Carol", password = "carol-pw", context = "office" },
-}
-extensions = {
-  office = {
-    ["2001"] = function(call) call:redirect({ "sip:1001@127.0.0.1:5999", "sip:1001@127.0.0.1:5998" }) end,
-    ["_10XX"] = function(call)
-      local r = call:dial(call.to, { timeout = 5 })
-      log.notice("dial %s from %s: %s", call.to, call.from, r.status)
-      if r.status ~= "answered" then call:hangup(r.cause) end
-    end,
-  },
-}
-EOF
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, t1 = 200" 5 \
+	'["2001"] = function(call) call:redirect({ "sip:1001@127.0.0.1:5999", "sip:1001@127.0.0.1:5998" }) end,'
 start_or_bail "$CFG"
 
 # A callee phone: SIPp as a UAS on CALLEE_PORT in the background.
