@@ -462,6 +462,17 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 		snprintf(d->ruri, sizeof(d->ruri), "%s", b->contact);
 		d->peer = b->src;
 		d->proto = b->proto;
+		/* Over TCP the phone's own connection is used while it lasts (the way
+		 * through its NAT). Once it is closed, a new one goes where the Contact
+		 * says the phone listens (§18.1.1 with RFC 3263: the Request-URI's
+		 * address), not to the port it once connected from. */
+		struct sip_sockaddr at;
+		enum sip_proto proto;
+		if (d->proto != SIP_PROTO_UDP && !sip_transport_connected(d->proto, &d->peer) &&
+		    uri_addr(b->contact, &at, &proto) == 0) {
+			d->peer = at;
+			d->proto = proto;
+		}
 		label = aor;
 	} else if (!strncmp(dest, "uri|", 4)) {
 		snprintf(d->ruri, sizeof(d->ruri), "%s", dest + 4);
@@ -511,13 +522,21 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 		return;
 	}
 	if (resp->status >= 300) {
+		/* A synthetic 503 for a transport error (a connection refused, lost or
+		 * timed out) means the phone cannot be reached, not that it is busy. */
+		int err = sip_ctxn_error(t);
+		bool unreachable = err && err != -ETIMEDOUT && err != -ECANCELED;
 		d->ictxn = NULL;
 		sip_ctxn_abandon(t);
 		if (!d->terminated) {
 			d->terminated = true;
-			SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status, (int)resp->status_phrase.l,
-				resp->status_phrase.p);
-			sg_chan_remote_hangup(d->ch, cause_for(resp->status));
+			if (unreachable)
+				SG_NOTICE(TAG, "%s: cannot reach %s over %s: %s", sg_chan_name(d->ch), d->ruri,
+					  sip_proto_name(d->proto), strerror(-err));
+			else
+				SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status,
+					(int)resp->status_phrase.l, resp->status_phrase.p);
+			sg_chan_remote_hangup(d->ch, unreachable ? SG_CAUSE_UNAVAILABLE : cause_for(resp->status));
 		}
 		return;
 	}

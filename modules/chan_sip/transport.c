@@ -578,6 +578,11 @@ static struct sip_conn *conn_find(enum sip_proto proto, const struct sip_sockadd
 	return NULL;
 }
 
+bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst)
+{
+	return conn_find(proto, dst) != NULL;
+}
+
 static void on_connect_timeout(struct sg_timer *t, void *arg)
 {
 	(void)t;

@@ -92,6 +92,8 @@ int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, con
  * 0 or -EAFNOSUPPORT.
  */
 int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out);
+/* Whether a TCP connection to dst is open (inbound or outbound) for sending. */
+bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst);
 /* Called (main loop) when an outbound message was lost with its TCP connection. */
 typedef void (sip_tx_error_fn)(uint64_t conn_id, int err);
 void sip_transport_set_error_fn(sip_tx_error_fn *fn);
