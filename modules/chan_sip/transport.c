@@ -238,6 +238,26 @@ static int conn_queue(struct sip_conn *c, const char *buf, size_t len)
 	return 0;
 }
 
+/* Whether the message at p (n bytes so far, leading CRLFs allowed) has more than
+ * MAX_HEADER_BYTES before the empty line that ends its headers (a bare LF ends
+ * lines too, as the parser allows). */
+static bool headers_too_long(const char *p, size_t n)
+{
+	while (n && (*p == '\r' || *p == '\n')) {
+		p++;
+		n--;
+	}
+	if (n <= MAX_HEADER_BYTES)
+		return false;
+	const char *end = p + MAX_HEADER_BYTES;
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++) {
+		size_t rest = n - (size_t)(q - p) - 1; /* after the LF: at least 1, as n > the limit */
+		if (q[1] == '\n' || (q[1] == '\r' && rest > 1 && q[2] == '\n'))
+			return false;
+	}
+	return true;
+}
+
 /* Splits the stream into messages with the parser's stream framing (RFC 3261
  * §18.3: Content-Length) and hands each over parsed; false when the connection
  * must close. */
@@ -247,11 +267,16 @@ static bool conn_frame(struct sip_conn *c)
 	while (off < c->in_len && !c->closing) {
 		const char *start = c->in + off;
 		size_t avail = c->in_len - off;
+		/* Checked before parsing: headers that arrive whole in one read are
+		 * too long all the same. */
+		if (headers_too_long(start, avail)) {
+			SG_WARNING(TAG, "TCP peer sent headers over %d bytes; closing", MAX_HEADER_BYTES);
+			return false;
+		}
 		int rc = sip_msg_parse(&rx_msg, start, avail, SIP_STREAM);
 		if (rc == SIP_ENEED) {
 			/* A peer that never finishes a message must not grow us forever. */
-			if (avail > MAX_HEADER_BYTES + MAX_BODY_BYTES ||
-			    (avail > MAX_HEADER_BYTES && !memmem(start, avail, "\r\n\r\n", 4))) {
+			if (avail > MAX_HEADER_BYTES + MAX_BODY_BYTES) {
 				SG_WARNING(TAG, "TCP peer sent an endless message (%zu bytes); closing", avail);
 				return false;
 			}
