@@ -11,6 +11,7 @@
 #   phone_done PID OUTFILE WHO    the background SIPp ran its scenario through, exit 0
 #   calls_config FILE SIP TIMEOUT [EXTENSIONS]
 #                                 a PBX config for calls between SIPp phones
+#   calls_all_gone [SECONDS]      a case: no channel, call or dialog is left
 
 SIPP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/sipp" && pwd)
 
@@ -112,4 +113,16 @@ extensions = {
   },
 }
 EOF
+}
+
+# calls_all_gone [SECONDS]: the case "nothing is left behind": no SIP dialog
+# (they may take SECONDS to go, 5 by default), no channel, no call.
+calls_all_gone() {
+	case_begin "nothing is left behind"
+	pbx_until "${1:-5}" "sip show dialogs" "0 dialogs" || fail "dialogs are left: $OUT"
+	pbx "core show channels"
+	expect_out "0 active channels"
+	pbx "core show calls"
+	expect_out "0 active calls"
+	case_end
 }

@@ -111,12 +111,7 @@ phone_done "$RINGER_PID" "$TMP/callee.out" "the ringing phone (expecting CANCEL)
 phone_done "$ANSWER_PID" "$TMP/second.out" "the answering phone"
 case_end
 
-case_begin "nothing is left behind"
-pbx "sip show dialogs"
-expect_out "0 dialogs"
-pbx "core show calls"
-expect_out "0 active calls"
-case_end
+calls_all_gone
 
 case_begin "stopping the PBX (SIGINT) during a call ends both legs and exits cleanly"
 start_callee "$SIPP_DIR/uas_answer.xml"

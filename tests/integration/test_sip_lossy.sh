@@ -89,10 +89,6 @@ resent=$(counter "requests \\(Timers A and E\\)")
 [ -z "$CASE_WHY" ] || _show_last
 case_end
 
-case_begin "nothing is left behind"
-pbx "core show channels"
-expect_out "0 active channels"
-pbx_until 10 "sip show dialogs" "0 dialogs" || fail "dialogs are left: $OUT"
-case_end
+calls_all_gone 10
 
 finish

@@ -90,10 +90,6 @@ expect_log "cannot reach sip:1003@127.0.0.1:$TCP_CONTACT;transport=TCP over TCP:
 expect_log "dial 1003 from 1000: unavailable"
 case_end
 
-case_begin "nothing is left behind"
-pbx "core show channels"
-expect_out "0 active channels"
-pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left: $OUT"
-case_end
+calls_all_gone
 
 finish
