@@ -98,7 +98,7 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	if (rc == SIP_EKEEPALIVE)
 		return;
 	if (rx->too_large) {
-		/* RFC 3261 §21.5.14; the transport closes a stream after it. */
+		/* RFC 3261 §21.5.14; a stream is then drained and closed by the transport. */
 		char reason[80];
 		snprintf(reason, sizeof(reason), "Message Too Large: headers over %u bytes", SIP_MAX_HEADER_BYTES);
 		SG_INFO(TAG, "%s message from %s refused: headers over %u bytes", sip_proto_name(rx->proto),
@@ -296,7 +296,8 @@ static void apply_config(void)
 					 cfg_uint("sip.max_expires", 7200, 60, 86400 * 7),
 					 cfg_uint("sip.default_expires", 3600, 60, 86400)};
 	sip_registrar_set_limits(&l);
-	sip_transport_set_message_timeout(cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600) * 1000);
+	unsigned message_s = cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600);
+	sip_transport_set_message_timeout(message_s * 1000);
 }
 
 static void unload(struct sg_module *m);

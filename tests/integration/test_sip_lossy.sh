@@ -86,6 +86,7 @@ absorbed=$(counter "requests absorbed")
 resent=$(counter "requests \\(Timers A and E\\)")
 [ "${absorbed:-0}" -gt "${absorbed_before:-0}" ] || fail "no repeated request was absorbed during the calls"
 [ "${resent:-0}" -gt 0 ] || fail "the PBX never repeated an INVITE or BYE to the callee"
+grep '^Retransmissions' <<<"$OUT" | sed 's/^/# /'
 [ -z "$CASE_WHY" ] || _show_last
 case_end
 
