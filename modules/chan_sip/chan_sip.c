@@ -41,7 +41,9 @@ static const char *const supported_ext[] = {NULL};
 static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, unsigned status,
 			    const char *reason, const struct sip_hdr_out *h, size_t nh)
 {
-	char buf[8192];
+	/* Room for every header a request may carry (the transport caps them at 16 KB),
+	 * so even a refused oversized request gets its answer. */
+	static char buf[32768];
 	size_t len;
 	struct sip_sockaddr dst;
 	struct sip_resp_opts o = {.status = status, .reason = reason, .hdrs = h, .nhdrs = nh};
@@ -215,8 +217,9 @@ static enum sg_cli_result show_transactions(struct sg_cli *cli, int argc, const 
 	sip_ctxn_retransmissions(&resent, &finals_again);
 	sg_cli_printf(cli, "Retransmissions received: %lu requests absorbed, %lu final responses\n",
 		      requests_absorbed, finals_again);
-	sg_cli_printf(cli, "Retransmissions sent: %lu requests (Timers A and E), %lu 2xx to INVITE\n", resent,
-		      sip_dlg_2xx_resent());
+	sg_cli_printf(cli,
+		      "Retransmissions sent: %lu requests (Timers A and E), %lu 2xx to INVITE, %lu other finals to INVITE (Timer G)\n",
+		      resent, sip_dlg_2xx_resent(), sip_stxn_finals_resent());
 	return SG_CLI_OK;
 }
 
