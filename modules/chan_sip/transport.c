@@ -14,6 +14,7 @@
 #include <strowger/loop.h>
 
 #include "transport.h"
+#include "udp_batch.h"
 
 #define TAG "sip"
 #define MAX_LISTENERS 16
@@ -225,6 +226,7 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 	/* recvmmsg takes what is queued in one system call, and a short batch means the
 	 * socket is drained, so no call ends in EAGAIN. A bounded number of batches per
 	 * wake-up keeps one busy socket from starving the loop. */
+	sip_udp_batch_begin();
 	for (int round = 0; round < UDP_ROUNDS; round++) {
 		for (int i = 0; i < UDP_BATCH; i++) {
 			iov[i] = (struct iovec){udp_bufs[i], UDP_MAX};
@@ -233,7 +235,7 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 		}
 		int got = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0)
-			return;
+			break;
 		for (int i = 0; i < got; i++) {
 			char *buf = udp_bufs[i];
 			size_t n = mm[i].msg_len;
@@ -252,8 +254,9 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 			deliver(SIP_PROTO_UDP, l, NULL, &src[i], buf, n, rc, false);
 		}
 		if (got < UDP_BATCH)
-			return;
+			break;
 	}
+	sip_udp_batch_end();
 }
 
 /* Frees a connection. err (or the send error it met, or ECONNRESET when bytes
@@ -605,8 +608,7 @@ int sip_transport_reply(const struct sip_rx *rx, const struct sip_sockaddr *dst,
 				return conn_queue(rx->conn, buf, len);
 		return -ENOTCONN; /* the connection closed since: §18.2.2 would open a new one */
 	}
-	ssize_t n = sendto(rx->listener->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
-	return n == (ssize_t)len ? 0 : -errno;
+	return sip_udp_send(rx->listener->fd, dst, buf, len);
 }
 
 void sip_transport_shutdown(void)
@@ -797,10 +799,7 @@ int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, con
 		struct sip_listener *l = pick_listener(SIP_PROTO_UDP, dst);
 		if (!l)
 			return -EAFNOSUPPORT;
-		ssize_t n = sendto(l->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
-		if (n == (ssize_t)len)
-			return 0;
-		return n < 0 ? (errno == EWOULDBLOCK ? -EAGAIN : -errno) : -EMSGSIZE;
+		return sip_udp_send(l->fd, dst, buf, len);
 	}
 	if (proto != SIP_PROTO_TCP)
 		return -EPROTONOSUPPORT;
