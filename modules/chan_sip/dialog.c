@@ -21,6 +21,8 @@
 #define TAG "sip"
 #define MAX_DIALOGS 10000
 
+#define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
+
 struct sip_dlg {
 	struct sip_dlg *next;
 	struct sg_channel *ch;
@@ -33,6 +35,9 @@ struct sip_dlg {
 	char contact[160];    /* our Contact value */
 	enum sip_proto proto;
 	struct sip_sockaddr peer; /* we send to the address the phone talks from */
+	/* Incoming: the caller's Max-Forwards; outgoing: what our INVITE carries (the
+	 * caller's less one), so a call that loops through PBXs ends with 483. */
+	int max_forwards;
 	uint32_t lcseq;
 	char *rsdp;	      /* the peer's SDP: offer (UAS) or answer (UAC) */
 	size_t rsdp_len;
@@ -485,9 +490,11 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 	struct sg_call *oc = origin ? sg_chan_call(origin) : NULL;
 	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_from(oc) : "strowger");
 	snprintf(d->from_name, sizeof(d->from_name), "%s", oc && sg_call_from_name(oc) ? sg_call_from_name(oc) : "");
+	d->max_forwards = DEFAULT_MAX_FORWARDS;
 	/* Carry the caller's SDP offer through (the media issue anchors RTP here). */
 	if (origin && sg_chan_tech(origin) == &sip_tech) {
 		struct sip_dlg *od = sg_chan_pvt(origin);
+		d->max_forwards = od->max_forwards > 0 ? od->max_forwards - 1 : 0;
 		if (od->rsdp) {
 			d->lsdp = dup_mem(od->rsdp, od->rsdp_len);
 			d->lsdp_len = od->rsdp_len;
@@ -594,9 +601,11 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	snprintf(d->remote_hdr, sizeof(d->remote_hdr), "<%s>", d->ruri);
 	snprintf(d->rtarget, sizeof(d->rtarget), "%s", d->ruri);
 	snprintf(cseq, sizeof(cseq), "%u INVITE", d->lcseq);
+	char maxf[8];
+	snprintf(maxf, sizeof(maxf), "%d", d->max_forwards);
 	struct sip_hdr_out h[] = {{"From", d->local_hdr},    {"To", d->remote_hdr},
 				  {"Call-ID", d->call_id},   {"CSeq", cseq},
-				  {"Max-Forwards", "70"},    {"Contact", d->contact},
+				  {"Max-Forwards", maxf},    {"Contact", d->contact},
 				  {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
 	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = 7,
 				.content_type = d->lsdp ? "application/sdp" : NULL, .body = d->lsdp,
@@ -663,6 +672,11 @@ void sip_dlg_invite(struct sip_stxn *t)
 		sip_stxn_respond(t, &o);
 		return;
 	}
+	/* §16.3 step 3, as the PBX forwards the call on its other leg: no hops left. */
+	if (req->max_forwards == 0) {
+		respond(t, 483, "Too Many Hops");
+		return;
+	}
 	const struct sg_user *u = sip_auth_check(t);
 	if (!u)
 		return;
@@ -681,6 +695,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 	d->inv = t;
 	d->proto = rx->proto;
 	d->peer = rx->src;
+	d->max_forwards = req->max_forwards < 0 ? DEFAULT_MAX_FORWARDS : req->max_forwards;
 	sip_pl_strcpy(&req->call_id, d->call_id, sizeof(d->call_id));
 	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO, NULL), *from = sip_msg_hdr(req, SIP_HDR_FROM, NULL);
 	char tov[500];
