@@ -114,7 +114,8 @@ static size_t put(char *key, size_t off, const char *p, size_t n)
 {
 	if (off + n >= KEY_MAX)
 		n = off < KEY_MAX - 1 ? KEY_MAX - 1 - off : 0;
-	memcpy(key + off, p, n);
+	if (n)
+		memcpy(key + off, p, n); /* p may be NULL for an empty view */
 	return off + n;
 }
 
