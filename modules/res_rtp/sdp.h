@@ -22,8 +22,9 @@
  *   - o=: six fields, numeric session id and version; c=: "IN IP4|IP6 address", the
  *     address an IPv4 or IPv6 literal (checked with inet_pton) or a domain name, with
  *     an optional multicast "/ttl[/count]"; one c= per level;
- *   - m=: media, port[/count], proto, formats; RTP formats are payload types 0-127;
- *     at least one format unless the port is 0; a stream with a port needs a c=
+ *   - m=: media, port[/count], proto, formats; RTP formats are payload types 0-127
+ *     (a number listed twice counts once; attributes name formats by number, so
+ *     "08" is 8); at least one format unless the port is 0; a stream with a port needs a c=
  *     (its own or the session's); at most SDP_MAX_MEDIA m= lines;
  *   - the attributes Strowger uses: rtpmap, fmtp, ptime, maxptime, rtcp, rtcp-mux and
  *     the four directions (one per level); a malformed one is an error, an rtpmap or

@@ -49,11 +49,19 @@ bool sdp_attr_modelled(const struct sdp_str *name)
 	return false;
 }
 
+/* The format an attribute names: by payload type number for RTP ("08" is 8), by
+ * text otherwise. */
 static struct sdp_fmt *fmt_by_id(struct sdp_media *m, const struct sdp_str *id)
 {
-	for (size_t i = 0; i < m->nfmts; i++)
-		if (m->fmts[i].id.l == id->l && memcmp(m->fmts[i].id.p, id->p, id->l) == 0)
-			return &m->fmts[i];
+	uint32_t pt;
+	bool rtp = m->proto_id != SDP_PROTO_OTHER;
+	if (rtp && sdp_str_u32(id, 127, &pt) != 0)
+		return NULL;
+	for (size_t i = 0; i < m->nfmts; i++) {
+		struct sdp_fmt *f = &m->fmts[i];
+		if (rtp ? f->pt == (int)pt : (f->id.l == id->l && memcmp(f->id.p, id->p, id->l) == 0))
+			return f;
+	}
 	return NULL;
 }
 
@@ -69,8 +77,8 @@ static int rtpmap(struct sdp_media *m, const struct sdp_str *v, const char **why
 		rate = after;
 	if (sdp_str_u32(&rate, UINT32_MAX, &r) || r == 0 || (chans.p && sdp_str_u32(&chans, 255, &ch)) || ch == 0)
 		goto bad;
-	struct sdp_fmt *f = fmt_by_id(m, &pt);
-	if (!f || f->pt < 0)
+	struct sdp_fmt *f = m->proto_id != SDP_PROTO_OTHER ? fmt_by_id(m, &pt) : NULL;
+	if (!f)
 		return 0; /* not a format of this stream: ignored */
 	if (f->rtpmap) {
 		*why = "two a=rtpmap lines for one payload type";

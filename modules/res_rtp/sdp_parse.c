@@ -98,6 +98,14 @@ static enum sdp_proto proto_id(const struct sdp_str *p)
 	return SDP_PROTO_OTHER;
 }
 
+static bool fmt_listed(const struct sdp_media *m, const struct sdp_str *id)
+{
+	for (size_t i = 0; i < m->nfmts; i++)
+		if (m->fmts[i].id.l == id->l && memcmp(m->fmts[i].id.p, id->p, id->l) == 0)
+			return true;
+	return false;
+}
+
 /* m=<media> <port>[/<number of ports>] <proto> <fmt> ... */
 static int media(struct parser *ps, struct sdp_str v)
 {
@@ -131,6 +139,9 @@ static int media(struct parser *ps, struct sdp_str v)
 		bool rtp = m->proto_id != SDP_PROTO_OTHER;
 		if (rtp && sdp_str_u32(&f, 127, &n))
 			return fail(ps, "bad payload type in m= line");
+		/* A format listed twice is one format (its attributes name it once). */
+		if (rtp ? sdp_media_fmt(m, (int)n) != NULL : fmt_listed(m, &f))
+			continue;
 		if (m->nfmts == SDP_MAX_FMTS) {
 			m->fmts_truncated = true;
 			continue;

@@ -304,6 +304,12 @@ static void test_codec_matching(void **state)
 	assert_view(answer.media[0].fmts[1].fmtp, "0-9");
 	assert_int_equal(answer.media[0].nfmts, 2);
 
+	/* A payload type listed twice is one codec, the one its rtpmap names (found by
+	 * the fuzzer: the answer took the second 0 as PCMU). */
+	answered(HEAD "m=audio 4000 RTP/AVP 3 0 0 8\r\na=rtpmap:0 zPCMU/8000\r\n");
+	assert_int_equal(answer.media[0].nfmts, 1);
+	assert_int_equal(neg.pt, 8);
+
 	/* telephone-event alone is no codec. */
 	assert_int_equal(answer_to(HEAD "m=audio 4000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n", &why),
 			 -EINVAL);

@@ -12,6 +12,8 @@
 
 static struct sdp_session s;
 
+#define HEAD_ONLY "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+
 static void test_baresip(void **state)
 {
 	(void)state;
@@ -217,6 +219,25 @@ static void test_line_ends_and_odd_spacing(void **state)
 	free(k);
 }
 
+/* A payload type listed twice is one format; attributes find formats by number. */
+static void test_repeated_formats(void **state)
+{
+	(void)state;
+	char *k = sdp_must_parse(&s, HEAD_ONLY "m=audio 4000 RTP/AVP 0 08 0 8\r\na=rtpmap:0 zPCMU/8000\r\n"
+					       "a=rtpmap:8 PCMA/8000\r\na=fmtp:008 x=1\r\n"
+					       "m=message 4002 TCP/MSRP * *\r\n");
+	const struct sdp_media *m = &s.media[0];
+	assert_int_equal(m->nfmts, 2);
+	assert_view(m->fmt_list, "0 08 0 8");
+	assert_view(m->fmts[0].name, "zPCMU");
+	assert_view(m->fmts[1].id, "08");
+	assert_int_equal(m->fmts[1].pt, 8);
+	assert_view(m->fmts[1].name, "PCMA");
+	assert_view(m->fmts[1].fmtp, "x=1");
+	assert_int_equal(s.media[1].nfmts, 1);
+	free(k);
+}
+
 static void test_other_protocols_and_rejected_streams(void **state)
 {
 	(void)state;
@@ -413,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_rfc_examples_with_names),
 		cmocka_unit_test(test_directions),
 		cmocka_unit_test(test_line_ends_and_odd_spacing),
+		cmocka_unit_test(test_repeated_formats),
 		cmocka_unit_test(test_other_protocols_and_rejected_streams),
 		cmocka_unit_test(test_format_bounds),
 		cmocka_unit_test(test_refusals),
