@@ -134,6 +134,8 @@ static int media(struct parser *ps, struct sdp_str v)
 	m->port = (uint16_t)n;
 
 	m->fmt_list = v;
+	while (m->fmt_list.l && m->fmt_list.p[m->fmt_list.l - 1] == ' ')
+		m->fmt_list.l--;
 	struct sdp_str f;
 	while (sdp_str_field(&v, &f)) {
 		bool rtp = m->proto_id != SDP_PROTO_OTHER;

@@ -202,13 +202,14 @@ static void test_line_ends_and_odd_spacing(void **state)
 	/* LF only, no final line end, runs of spaces, a port count, a fractional ptime,
 	 * multicast with a TTL, trailing blank lines. */
 	char *k = sdp_must_parse(&s, "v=0\no=-  7 8 IN IP4 192.0.2.1\ns=x\nc=IN IP4 233.252.0.1/127\nt=0 0\n"
-				     "m=audio 4000/2 RTP/AVP 0  8\na=ptime:20.5\r\n\r\n\n");
+				     "m=audio 4000/2 RTP/AVP 0  8 \na=ptime:20.5\r\n\r\n\n");
 	assert_view(s.origin.id, "7");
 	assert_true(s.conn.multicast);
 	assert_view(s.conn.addr, "233.252.0.1");
 	assert_view(s.conn.suffix, "127");
 	assert_int_equal(s.media[0].nports, 2);
 	assert_int_equal(s.media[0].nfmts, 2);
+	assert_view(s.media[0].fmt_list, "0  8");
 	assert_int_equal(s.media[0].ptime, 20);
 	free(k);
 
