@@ -25,7 +25,10 @@ CORE_LIBS = $(LUA_LIBS) $(EVENT_LIBS) $(EDIT_LIBS) $(SQLITE_LIBS) -ldl -lpthread
 
 CORE_SRC = $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
-MODULES = $(notdir $(wildcard modules/*))
+# A folder modules/NAME/ is a loadable module once it holds NAME.c, the file that
+# declares it (SG_MODULE_DEFINE); until then it is a set of pure files that only the
+# unit tests and fuzz targets compile (modules/res_rtp, issue 4, starts that way).
+MODULES = $(foreach d,$(notdir $(wildcard modules/*)),$(if $(wildcard modules/$(d)/$(d).c),$(d)))
 MODULE_SO = $(MODULES:%=$(BUILD)/modules/%.so)
 TEST_MODULES = $(basename $(notdir $(wildcard tests/modules/*.c)))
 TEST_MODULE_SO = $(TEST_MODULES:%=$(BUILD)/tests/modules/%.so)
@@ -81,6 +84,17 @@ SIP_PURE_SRC = $(wildcard modules/chan_sip/sip_*.c)
 $(BUILD)/tests/unit/test_sip_%: tests/unit/test_sip_%.c $(SIP_PURE_SRC) $(wildcard modules/chan_sip/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(CMOCKA_CFLAGS) -o $@ $< $(SIP_PURE_SRC) $(CMOCKA_LIBS) $(CORE_LIBS) $(SSL_LIBS)
+
+# res_rtp's pure parts (libc only, no core calls), compiled into their unit tests the
+# same way: a file is pure when its name starts with one of RTP_PURE_PREFIXES (SDP:
+# sdp_*.c; codecs: g711*.c), and test_<prefix>*.c tests link them. A new pure part
+# adds its prefix here; a file that calls the core must not start with one.
+RTP_PURE_PREFIXES = sdp_ g711
+RTP_PURE_SRC = $(wildcard $(foreach p,$(RTP_PURE_PREFIXES),modules/res_rtp/$(p)*.c))
+RTP_UNIT_BIN = $(filter $(foreach p,$(RTP_PURE_PREFIXES),$(BUILD)/tests/unit/test_$(p)%),$(UNIT_BIN))
+$(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcard modules/res_rtp/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) -o $@ $< $(RTP_PURE_SRC) $(CMOCKA_LIBS)
 
 $(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)

@@ -18,23 +18,28 @@
 
 static volatile unsigned fuzz_sink;
 
-/* Reads every byte of a view, so ASan reports a view reaching outside the input.
- * An unset view (p == NULL) must have length 0 (sip_pl.h). */
-static inline void touch_pl(const struct sip_pl *pl)
+/* Reads every byte of a view, so ASan reports a view reaching outside the input, and
+ * when base is not NULL checks the view lies inside [base, base + len). An unset view
+ * (p == NULL) must have length 0. For any view type: sip_pl here, sdp_str in sdp_parser. */
+static inline void touch_bytes(const char *p, size_t l, const char *base, size_t len)
 {
 	unsigned s = 0;
-	FUZZ_CHECK(pl->p || pl->l == 0);
-	for (size_t i = 0; i < pl->l; i++)
-		s += (unsigned char)pl->p[i];
+	FUZZ_CHECK(p || l == 0);
+	for (size_t i = 0; i < l; i++)
+		s += (unsigned char)p[i];
 	fuzz_sink += s;
+	if (p && base)
+		FUZZ_CHECK(p >= base && l <= len && (size_t)(p - base) <= len - l);
 }
 
-/* Same, and checks the view lies inside [base, base + len). */
+static inline void touch_pl(const struct sip_pl *pl)
+{
+	touch_bytes(pl->p, pl->l, NULL, 0);
+}
+
 static inline void touch_in(const struct sip_pl *pl, const char *base, size_t len)
 {
-	touch_pl(pl);
-	if (pl->p)
-		FUZZ_CHECK(pl->p >= base && pl->l <= len && (size_t)(pl->p - base) <= len - pl->l);
+	touch_bytes(pl->p, pl->l, base, len);
 }
 
 #endif
