@@ -112,8 +112,11 @@ static uint64_t hash_bytes(const char *s, size_t n)
 
 static size_t put(char *key, size_t off, const char *p, size_t n)
 {
-	if (off + n >= KEY_MAX)
-		n = off < KEY_MAX - 1 ? KEY_MAX - 1 - off : 0;
+	if (off >= KEY_MAX - 1)
+		return off;
+	size_t room = KEY_MAX - 1 - off;
+	if (n > room)
+		n = room;
 	if (n)
 		memcpy(key + off, p, n); /* p may be NULL for an empty view */
 	return off + n;
