@@ -92,11 +92,15 @@ static int load_identity(SSL_CTX *c, const char *cert, const char *key, char *er
 		return -EINVAL;
 	}
 	if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1) {
-		snprintf(err, errlen, "settings.sip.tls_key \"%s\": not a usable PEM private key (%s; encrypted keys "
-			 "are not supported)", key, openssl_reason(why, sizeof(why)));
-		return -EINVAL;
+		unsigned long e = ERR_peek_last_error();
+		if (ERR_GET_LIB(e) != ERR_LIB_X509 || ERR_GET_REASON(e) != X509_R_KEY_VALUES_MISMATCH) {
+			/* No one is there to type a passphrase: an encrypted key fails here. */
+			snprintf(err, errlen, "settings.sip.tls_key \"%s\": not a usable PEM private key, or an "
+				 "encrypted one (%s)", key, openssl_reason(why, sizeof(why)));
+			return -EINVAL;
+		}
 	}
-	if (SSL_CTX_check_private_key(c) != 1) {
+	if (ERR_peek_last_error() || SSL_CTX_check_private_key(c) != 1) {
 		ERR_clear_error();
 		snprintf(err, errlen, "settings.sip.tls_key \"%s\" is not the key of tls_cert \"%s\"", key, cert);
 		return -EINVAL;

@@ -8,6 +8,7 @@
 #   wait_log TEXT [SECONDS]     poll the log (after the last mark_log) for TEXT
 #   wait_exit PID [SECONDS]     wait for a process to end; sets EXIT_RC
 #   case_begin NAME ... case_end  one test case; expect_* record why it failed
+#   need_tools TOOL...          end the script (one failed case) unless each is on PATH
 #
 # Each case prints "ok - NAME" or "not ok - NAME: why" plus "#" lines of context.
 # End a script with finish: it stops what still runs, adds a case for clean exits
@@ -73,6 +74,16 @@ mkdir -p "$MODS"
 for so in "$MODULE_DIR"/*.so "$TEST_MODULE_DIR"/*.so; do
 	[ -e "$so" ] && ln -sf "$so" "$MODS/"
 done
+
+need_tools() {
+	local t
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			echo "not ok - $t is installed (./configure --install-deps installs it)"
+			exit 1
+		fi
+	done
+}
 
 # --- test cases ---
 

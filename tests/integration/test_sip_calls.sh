@@ -5,18 +5,7 @@
 # with BYE; a busy callee gives the caller 486, an unregistered user 480, an
 # unknown one 404, a missing extension 404.
 . "$(dirname "$0")/lib.sh"
-
-if ! command -v sipp >/dev/null; then
-	echo "not ok - sipp is installed (./configure --install-deps installs sip-tester)"
-	exit 1
-fi
-SIPP_DIR=$(cd "$(dirname "$0")/sipp" && pwd)
-
-free_port() {
-	local p=$((20000 + RANDOM % 25000))
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((20000 + RANDOM % 25000)); done
-	echo "$p"
-}
+. "$(dirname "$0")/sipp.sh"
 PORT=$(free_port)
 CALLEE_PORT=$(free_port)
 CALLER_PORT=$(free_port)
@@ -47,24 +36,6 @@ extensions = {
 EOF
 start_or_bail "$CFG"
 
-# scenario XML USER PASS [CODE]: a copy of a scenario with the user, password and
-# expected status written in (SIPp cannot nest [field0] in [authentication]).
-scenario() {
-	local out="$TMP/$(basename "$1" .xml)-$2-${4:-x}.xml"
-	sed "s/AUTH_USER/$2/g; s/AUTH_PASS/$3/g; s/EXPECT_CODE/${4:-}/g" "$SIPP_DIR/$1" >"$out"
-	echo "$out"
-}
-
-# sipp_run NAME ARGS...: one bounded SIPp run in the foreground; sets RC and OUT.
-sipp_run() {
-	local name=$1
-	shift
-	OUT=$(cd "$TMP" && timeout 30 sipp -nostdin -i 127.0.0.1 -m 1 -timeout 20 -timeout_error \
-		-trace_err -error_file "$TMP/$name.err" "$@" 2>&1)
-	RC=$?
-	[ -f "$TMP/$name.err" ] && OUT="$OUT"$'\n'"$(cat "$TMP/$name.err")"
-}
-
 # A callee phone: SIPp as a UAS on CALLEE_PORT in the background.
 start_callee() {
 	(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLEE_PORT" -m 1 -timeout 20 \
@@ -78,16 +49,6 @@ start_callee() {
 		grep -q "$hex" /proc/net/udp && return 0
 		sleep 0.05
 	done
-}
-
-# phone_done PID OUTFILE WHO: the SIPp phone ran its scenario through and exited 0.
-phone_done() {
-	if ! wait_exit "$1" 10; then
-		fail "$3 did not finish"
-	elif [ "${EXIT_RC:-1}" != 0 ]; then
-		fail "$3 failed ($EXIT_RC)"
-		context "$(cat "$2")"
-	fi
 }
 
 case_begin "the callee registers with SIPp (digest auth)"

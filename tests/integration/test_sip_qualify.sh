@@ -9,25 +9,10 @@
 # the qualify interval 1 s, so it all fits in about 15 s. The SIPp scenarios are
 # written into the test's temp dir.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sipp.sh"
 
-for tool in sipp sipsak socat; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "not ok - $tool is installed (./configure --install-deps installs it)"
-		exit 1
-	fi
-done
+need_tools sipsak socat
 
-# free_port: a random port in 20000-44999 that nothing holds (UDP or TCP).
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 25000))
-		ss -Hltun 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$" && continue
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-		echo "$p"
-		return
-	done
-}
 PORT=$(free_port)
 SP=$(free_port)  # SIPp as the UDP phone
 SP2=$(free_port) # SIPp as the TCP phone
