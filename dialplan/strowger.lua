@@ -11,6 +11,8 @@ settings {
     -- Phones register here with the users below (digest MD5 or SHA-256).
     listen = { "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060" },
     realm = "strowger",
+    -- TLS (see the README): add "tls:127.0.0.1:5061" to listen, and
+    -- tls_cert = "/etc/strowger/tls/pbx.pem", tls_key = "/etc/strowger/tls/pbx.key",
   },
   log = { level = "notice" },       -- error, warning, notice, info or debug
   console = { mode = "0660" },      -- socket: DATA_DIR/strowger.ctl unless set here
