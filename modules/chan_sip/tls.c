@@ -217,6 +217,8 @@ static int set_peer_identity(SSL *ssl, const char *host)
 	return SSL_set1_host(ssl, host) == 1 ? 0 : -EINVAL;
 }
 
+/* OpenSSL writes to fd with write(2), not send(MSG_NOSIGNAL): the core ignores
+ * SIGPIPE (core/main.c), so a peer gone mid-write is EPIPE, not our end. */
 struct sip_tls *sip_tls_new(int fd, bool client, const char *host)
 {
 	if (!ctx || (!client && !can_serve))
@@ -284,7 +286,9 @@ static int io_result(struct sip_tls *t, int rc, int saved_errno, unsigned *want)
 	default:
 		t->dead = true;
 		/* Phones often close without close_notify: that is an end, not a fault. */
-		if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING && t->established) {
+		unsigned long e = ERR_peek_last_error();
+		if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING &&
+		    t->established) {
 			ERR_clear_error();
 			return 0;
 		}
