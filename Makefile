@@ -114,8 +114,13 @@ check-config: all
 test: test-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
 
-bench:
-	@if [ -d bench ] && [ -x bench/run ]; then bench/run; else echo "no benchmarks yet (bench/ arrives with the SIP issue)"; fi
+bench: $(BUILD)/bench/sip_parse
+	@$(BUILD)/bench/sip_parse
+	@bench/run
+
+$(BUILD)/bench/sip_parse: bench/sip_parse.c $(SIP_PURE_SRC) $(wildcard modules/chan_sip/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip -o $@ $< $(SIP_PURE_SRC) $(CORE_LIBS) $(SSL_LIBS)
 
 fuzz:
 	@tests/fuzz/run

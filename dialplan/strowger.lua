@@ -8,7 +8,8 @@
 settings {
   modules = { "chan_sip", "res_example" }, -- loaded at start, in dependency order
   sip = {
-    -- Phones register here with the users below (digest MD5 or SHA-256).
+    -- Phones register here with the users below (digest MD5; add
+    -- auth_algorithms = { "SHA-256", "MD5" } to offer SHA-256 too).
     listen = { "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060" },
     realm = "strowger",
     -- TLS (see the README): add "tls:127.0.0.1:5061" to listen, and

@@ -8,15 +8,17 @@
 #include <strowger/users.h>
 
 #include "auth.h"
+#include "random_pool.h"
 #include "sip_digest.h"
 
 #define TAG "sip"
 
 static struct sip_digest_server *server;
 static char realm[128];
-/* Offered in this order; clients take the first they support (RFC 7616 §3.7). */
-static enum sip_digest_alg algs[2] = {SIP_DIGEST_ALG_MD5, SIP_DIGEST_ALG_SHA256};
-static size_t nalgs = 2;
+/* Offered in this order; clients take the first they support (RFC 7616 §3.7).
+ * MD5 alone by default: see auth.h for the phones a second challenge breaks. */
+static enum sip_digest_alg algs[2] = {SIP_DIGEST_ALG_MD5};
+static size_t nalgs = 1;
 
 int sip_auth_set_algorithms(const char *const *names, size_t n)
 {
@@ -47,7 +49,8 @@ static uint64_t wall_ms(void)
 int sip_auth_init(const char *r, unsigned nonce_lifetime_s)
 {
 	snprintf(realm, sizeof(realm), "%s", r);
-	struct sip_digest_config cfg = {.nonce_lifetime_ms = (uint64_t)nonce_lifetime_s * 1000u};
+	struct sip_digest_config cfg = {.nonce_lifetime_ms = (uint64_t)nonce_lifetime_s * 1000u,
+					.random = sip_random_cb};
 	return sip_digest_server_new(&server, &cfg);
 }
 
@@ -55,6 +58,8 @@ void sip_auth_shutdown(void)
 {
 	sip_digest_server_free(server);
 	server = NULL;
+	sip_digest_cleanup();
+	sip_random_wipe();
 }
 
 const char *sip_auth_realm(void) { return realm; }
@@ -83,8 +88,6 @@ static void challenge(struct sip_stxn *t, bool stale)
 const struct sg_user *sip_auth_check(struct sip_stxn *t)
 {
 	const struct sip_msg *req = sip_stxn_request(t);
-	char src[64];
-	sip_sockaddr_str(&sip_stxn_rx(t)->src, src, sizeof(src));
 	/* Credentials for another realm (a phone also registered elsewhere) are not ours. */
 	for (const struct sip_hdr *h = NULL; (h = sip_msg_hdr(req, SIP_HDR_AUTHORIZATION, h));) {
 		struct sip_digest_credentials cr;
@@ -120,7 +123,9 @@ const struct sg_user *sip_auth_check(struct sip_stxn *t)
 			challenge(t, true);
 			return NULL;
 		}
-		SG_NOTICE(TAG, "authentication failed for '%s' from %s: %s", cr.username, src,
+		char src[64];
+		SG_NOTICE(TAG, "authentication failed for '%s' from %s: %s", cr.username,
+			  sip_sockaddr_str(&sip_stxn_rx(t)->src, src, sizeof(src)),
 			  why ? why : sip_digest_result_name(r));
 		if (r == SIP_DIGEST_BAD_RESPONSE) {
 			/* A wrong password and an unknown user look the same from outside. */

@@ -1,10 +1,11 @@
 /*
  * auth.h: digest authentication of incoming requests (RFC 3261 §22, RFC 7616,
  * RFC 8760) against the users of the config. A request without valid credentials
- * is answered here with a 401 carrying a challenge per algorithm (MD5 then
- * SHA-256 by default, because many phones give up on the first challenge they
- * cannot do instead of reading the next; settings.sip.auth_algorithms changes the
- * order), with stale=true when only the nonce had expired. Credentials that do not
+ * is answered here with a 401 carrying a challenge per algorithm offered, with
+ * stale=true when only the nonce had expired. Only MD5 is offered by default:
+ * some phones refuse the whole 401 when any of its challenges names an algorithm
+ * they lack (baresip 1.0 with libre 1.1, Debian 12's, fails with ENOSYS), so
+ * SHA-256 is opt-in through settings.sip.auth_algorithms. Credentials that do not
  * verify get 403, whether the user is unknown or the password wrong, so a scanner
  * cannot tell which ids exist.
  */

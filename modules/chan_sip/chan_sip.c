@@ -139,6 +139,8 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
 		dispatch(t);
+		if (sip_stxn_settle(t))
+			SG_WARNING(TAG, "out of memory keeping a %s request", sip_method_name(m->method));
 		break;
 	case SIP_STXN_ERROR: {
 		struct sip_hdr_out h[] = {{"Retry-After", "5"}};
@@ -374,7 +376,7 @@ static int reload(struct sg_module *m)
 static const struct sg_config_key config_keys[] = {
 	{"listen", SG_CFG_STRING_LIST, "sockets: { \"udp:127.0.0.1:5060\", \"tcp:[::1]:5060\", \"tls:127.0.0.1:5061\" }"},
 	{"realm", SG_CFG_STRING, "digest realm (default \"strowger\")"},
-	{"auth_algorithms", SG_CFG_STRING_LIST, "digest challenges in order: { \"MD5\", \"SHA-256\" }"},
+	{"auth_algorithms", SG_CFG_STRING_LIST, "digest challenges in order: { \"SHA-256\", \"MD5\" } (default { \"MD5\" })"},
 	{"t1", SG_CFG_INT, "RFC 3261 T1 in ms (500)"},
 	{"t2", SG_CFG_INT, "RFC 3261 T2 in ms (4000)"},
 	{"t4", SG_CFG_INT, "RFC 3261 T4 in ms (5000)"},

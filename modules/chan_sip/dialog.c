@@ -308,23 +308,21 @@ static int t_answer(struct sg_channel *ch)
 	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
 	struct sip_resp_opts o = {.status = 200, .to_tag = d->ltag, .hdrs = h, .nhdrs = 2,
 				  .content_type = "application/sdp", .body = d->lsdp, .body_len = d->lsdp_len};
-	char *buf = malloc(8192);
-	if (!buf)
-		return -ENOMEM;
-	int rc = sip_print_response(buf, 8192, &d->r200_len, sip_stxn_request(d->inv), &o);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	d->r200 = buf;
 	d->inv_rx = *sip_stxn_rx(d->inv);
 	d->inv_rx.data = NULL;
-	d->inv_dst = d->peer;
+	d->inv_rx.msg = NULL;
 	sip_response_dest(sip_stxn_rx(d->inv), sip_stxn_request(d->inv), &d->inv_dst);
-	rc = sip_stxn_respond(d->inv, &o);
+	int rc = sip_stxn_respond(d->inv, &o);
+	/* The dialog layer repeats the 2xx until the ACK (§13.3.1.4): keep its bytes. */
+	size_t len = 0;
+	const char *sent = rc ? NULL : sip_stxn_response(d->inv, &len);
 	d->inv = NULL;
 	if (rc)
 		return rc;
+	if (!(d->r200 = malloc(len)))
+		return -ENOMEM;
+	memcpy(d->r200, sent, len);
+	d->r200_len = len;
 	d->answered = true;
 	if (d->proto == SIP_PROTO_UDP) {
 		d->r200_ms = sip_txn_timers()->t1;
@@ -727,9 +725,12 @@ void sip_dlg_bye(struct sip_stxn *t)
 	respond(t, 200, NULL);
 	d->terminated = true;
 	d->r200_timer = sg_timer_free(d->r200_timer);
-	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
+	/* Last: hanging up a leg we dialled (the callee's BYE) can end the dial
+	 * that holds its only reference, which frees d. An incoming leg's own
+	 * reference is dropped on the next loop turn, so it is safe to post first. */
 	if (!d->uac)
 		drop_own_ref(d);
+	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
 }
 
 void sip_dlg_cancel(struct sip_stxn *t)

@@ -25,6 +25,7 @@
 struct node {
 	struct sip_binding b;
 	size_t idx; /* position in all[] */
+	int64_t stored_expires_at; /* the expiry the store has for it */
 };
 
 struct aor {
@@ -139,13 +140,32 @@ static void sweep(struct sg_timer *t, void *arg)
 		}
 }
 
-static struct sip_binding *slot(const char *aor, const char *contact)
+static struct node *slot(const char *aor, const char *contact)
 {
 	struct aor *a = aor_find(aor, false);
 	for (size_t i = 0; a && i < a->n; i++)
 		if (!strcmp(a->nodes[i]->b.contact, contact))
-			return &a->nodes[i]->b;
+			return a->nodes[i];
 	return NULL;
+}
+
+/*
+ * A refresh that changes nothing needed to reach the phone after a restart (only
+ * the expiry, CSeq, Call-ID or User-Agent) is written to the store only once the
+ * stored expiry lags the new one by half the registration's lifetime or a minute:
+ * a restart then keeps the binding for at least half its time, and phones behind
+ * NAT that re-register every few seconds do not cost a write each. (A stale stored
+ * Call-ID and CSeq only mean that, after a restart, a REGISTER delayed in the
+ * network is not recognised as older than the binding.)
+ */
+static bool worth_storing(const struct node *n, const struct sip_binding *b)
+{
+	const struct sip_binding *o = &n->b;
+	if (o->q1000 != b->q1000 || o->proto != b->proto || o->src.len != b->src.len ||
+	    memcmp(&o->src.ss, &b->src.ss, b->src.len))
+		return true;
+	int64_t lag = b->expires_at - n->stored_expires_at, life = b->expires_at - now_s();
+	return lag >= 60 || lag * 2 >= life;
 }
 
 static size_t count_aor(const char *aor)
@@ -173,6 +193,7 @@ static int add(const struct sip_binding *b)
 	}
 	n->b = *b;
 	n->idx = nall;
+	n->stored_expires_at = b->expires_at; /* restored from the store, or about to be stored */
 	all[nall++] = n;
 	a->nodes[a->n++] = n;
 	return 0;
@@ -180,19 +201,24 @@ static int add(const struct sip_binding *b)
 
 int sip_loc_update(const struct sip_binding *b)
 {
-	struct sip_binding *old = slot(b->aor, b->contact);
+	struct node *old = slot(b->aor, b->contact);
 	if (old) {
-		struct sip_reach_info keep = old->reach; /* a refresh is not news about reachability */
-		*old = *b;
-		old->reach = keep;
+		bool store_it = worth_storing(old, b);
+		struct sip_reach_info keep = old->b.reach; /* a refresh is not news about reachability */
+		old->b = *b;
+		old->b.reach = keep;
+		if (!store_it)
+			return 0;
 	} else {
 		if (count_aor(b->aor) >= SIP_LOC_MAX_PER_AOR)
 			return -ENOSPC;
 		int rc = add(b);
 		if (rc)
 			return rc;
+		old = all[nall - 1];
 	}
 	persist(b);
+	old->stored_expires_at = b->expires_at;
 	return 0;
 }
 
@@ -218,7 +244,8 @@ int sip_loc_remove(const char *aor, const char *contact)
 
 const struct sip_binding *sip_loc_find(const char *aor, const char *contact)
 {
-	return slot(aor, contact);
+	struct node *n = slot(aor, contact);
+	return n ? &n->b : NULL;
 }
 
 size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t max)
@@ -245,8 +272,8 @@ const struct sip_binding *sip_loc_at(size_t i) { return i < nall ? &all[i]->b : 
 
 struct sip_reach_info *sip_loc_reach(const char *aor, const char *contact)
 {
-	struct sip_binding *b = slot(aor, contact);
-	return b ? &b->reach : NULL;
+	struct node *n = slot(aor, contact);
+	return n ? &n->b.reach : NULL;
 }
 
 /* "reachable 1.2ms", "UNREACHABLE", "unknown" */

@@ -162,10 +162,10 @@ void sip_registrar_handle(struct sip_stxn *t)
 		}
 		struct sip_binding b = {.expires_at = now + c[i].expires, .cseq = req->cseq,
 					.q1000 = c[i].q1000, .proto = rx->proto, .src = rx->src};
-		snprintf(b.aor, sizeof(b.aor), "%s", aor);
-		snprintf(b.contact, sizeof(b.contact), "%s", c[i].uri);
-		snprintf(b.call_id, sizeof(b.call_id), "%s", call_id);
-		snprintf(b.user_agent, sizeof(b.user_agent), "%s", ua);
+		sip_strcpy(b.aor, sizeof(b.aor), aor);
+		sip_strcpy(b.contact, sizeof(b.contact), c[i].uri);
+		sip_strcpy(b.call_id, sizeof(b.call_id), call_id);
+		sip_strcpy(b.user_agent, sizeof(b.user_agent), ua);
 		int rc = sip_loc_update(&b);
 		if (rc == -ENOSPC) {
 			answer(t, 403, "Too many registered contacts for this user");

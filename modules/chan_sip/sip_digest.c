@@ -7,13 +7,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include "sip_digest.h"
 
 #define DEFAULT_LIFETIME_MS 300000u
-#define DEFAULT_NC_TABLE 1024u
+#define DEFAULT_NC_TABLE 16384u
 
 /*
  * A nonce is hex(ts | rnd | mac): ts the issue time in ms (8 bytes, big endian),
@@ -132,18 +133,36 @@ static bool alg_is_sess(enum sip_digest_alg alg)
 	return alg == SIP_DIGEST_ALG_MD5_SESS || alg == SIP_DIGEST_ALG_SHA256_SESS;
 }
 
+/*
+ * The digests, fetched once and a context kept between uses: OpenSSL 3 looks an
+ * algorithm up by name on every implicit fetch (EVP_md5()), which cost more than the
+ * hashing itself at thousands of registrations a second. Main thread only, like all
+ * of chan_sip; sip_digest_cleanup() frees them.
+ */
+static EVP_MD *md_md5, *md_sha256;
+static EVP_MD_CTX *md_ctx;
+
 static const EVP_MD *alg_md(enum sip_digest_alg alg)
 {
 	switch (alg) {
 	case SIP_DIGEST_ALG_MD5:
 	case SIP_DIGEST_ALG_MD5_SESS:
-		return EVP_md5();
+		return md_md5 ? md_md5 : (md_md5 = EVP_MD_fetch(NULL, "MD5", NULL));
 	case SIP_DIGEST_ALG_SHA256:
 	case SIP_DIGEST_ALG_SHA256_SESS:
-		return EVP_sha256();
+		return md_sha256 ? md_sha256 : (md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL));
 	default:
 		return NULL;
 	}
+}
+
+void sip_digest_cleanup(void)
+{
+	EVP_MD_CTX_free(md_ctx);
+	EVP_MD_free(md_md5);
+	EVP_MD_free(md_sha256);
+	md_ctx = NULL;
+	md_md5 = md_sha256 = NULL;
 }
 
 size_t sip_digest_hex_len(enum sip_digest_alg alg)
@@ -197,25 +216,21 @@ static int hash_join(enum sip_digest_alg alg, const struct piece *pc, size_t n, 
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
-	int err = -EIO;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx)
+	const EVP_MD *type = alg_md(alg);
+	if (!md_ctx && !(md_ctx = EVP_MD_CTX_new()))
 		return -ENOMEM;
-	if (!EVP_DigestInit_ex(ctx, alg_md(alg), NULL))
-		goto out;
+	if (!type || !EVP_DigestInit_ex(md_ctx, type, NULL))
+		return -EIO;
 	for (size_t i = 0; i < n; i++) {
-		if (i && !EVP_DigestUpdate(ctx, ":", 1))
-			goto out;
-		if (pc[i].len && !EVP_DigestUpdate(ctx, pc[i].p, pc[i].len))
-			goto out;
+		if (i && !EVP_DigestUpdate(md_ctx, ":", 1))
+			return -EIO;
+		if (pc[i].len && !EVP_DigestUpdate(md_ctx, pc[i].p, pc[i].len))
+			return -EIO;
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &md_len) || 2 * (size_t)md_len != sip_digest_hex_len(alg))
-		goto out;
+	if (!EVP_DigestFinal_ex(md_ctx, md, &md_len) || 2 * (size_t)md_len != sip_digest_hex_len(alg))
+		return -EIO;
 	hex_encode(md, md_len, out);
-	err = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	return err;
+	return 0;
 }
 
 int sip_digest_ha1(enum sip_digest_alg alg, const char *username, const char *realm, const char *password,
@@ -451,15 +466,84 @@ static int store(const struct param *pm, char *dst, size_t size, const char *too
 	return -1;
 }
 
+/*
+ * Walks the auth-params after the "Digest" scheme, calling fn for each known one
+ * (unknown ones are skipped, RFC 7616 §3.4); a repeated parameter is an error.
+ * *seen gets a bit per parameter met. Returns 0 or -EINVAL with *reason set.
+ */
+typedef int(param_fn)(void *out, enum param_id id, const struct param *pm, const char **reason);
+
+static int parse_params(const char *value, size_t len, unsigned *seen, param_fn *fn, void *out, const char **reason)
+{
+	struct cursor c = { value, value + len };
+	struct param pm;
+	int err, rc;
+	if ((err = parse_scheme(&c, reason)) < 0)
+		return err;
+	for (bool first = true; (rc = next_param(&c, &pm, first, reason)) > 0; first = false) {
+		enum param_id id = param_lookup(&pm);
+		if (id == P_UNKNOWN)
+			continue;
+		if (*seen & (1u << id)) {
+			*reason = "duplicate parameter";
+			return -EINVAL;
+		}
+		*seen |= 1u << id;
+		if (fn(out, id, &pm, reason) < 0)
+			return -EINVAL;
+	}
+	return rc < 0 ? -EINVAL : 0;
+}
+
+static int credential_param(void *arg, enum param_id id, const struct param *pm, const char **reason)
+{
+	struct sip_digest_credentials *out = arg;
+	switch (id) {
+	case P_USERNAME:
+		return store(pm, out->username, sizeof(out->username), "username too long", reason);
+	case P_REALM:
+		return store(pm, out->realm, sizeof(out->realm), "realm too long", reason);
+	case P_NONCE:
+		return store(pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
+	case P_URI:
+		return store(pm, out->uri, sizeof(out->uri), "uri too long", reason);
+	case P_RESPONSE:
+		return store(pm, out->response, sizeof(out->response), "response too long", reason);
+	case P_CNONCE:
+		return store(pm, out->cnonce, sizeof(out->cnonce), "cnonce too long", reason);
+	case P_OPAQUE:
+		out->has_opaque = true;
+		return store(pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
+	case P_NC:
+		/* nc-value is exactly 8LHEX; anything else is refused by the caller. */
+		short_value(pm, out->nc_text, sizeof(out->nc_text));
+		return 0;
+	case P_ALGORITHM:
+		set_algorithm(pm, &out->alg, out->algorithm, sizeof(out->algorithm));
+		return 0;
+	case P_QOP: {
+		char qop[16];
+		short_value(pm, qop, sizeof(qop));
+		out->qop = qop_parse(qop);
+		return 0;
+	}
+	case P_USERHASH: {
+		char v[8];
+		short_value(pm, v, sizeof(v));
+		out->userhash = !strcasecmp(v, "true");
+		return 0;
+	}
+	default:
+		return 0; /* stale has no meaning in credentials */
+	}
+}
+
 int sip_digest_parse_credentials(const char *value, size_t len, struct sip_digest_credentials *out,
 				 const char **reason)
 {
 	const char *dummy;
-	struct cursor c = { value, value + len };
-	struct param pm;
-	char qop[16] = "";
 	unsigned seen = 0;
-	int err, rc;
+	int err;
 	if (!reason)
 		reason = &dummy;
 	*reason = "";
@@ -469,65 +553,8 @@ int sip_digest_parse_credentials(const char *value, size_t len, struct sip_diges
 	}
 	memset(out, 0, sizeof(*out));
 	out->alg = SIP_DIGEST_ALG_MD5;
-	if ((err = parse_scheme(&c, reason)) < 0)
+	if ((err = parse_params(value, len, &seen, credential_param, out, reason)) < 0)
 		return err;
-	for (bool first = true; (rc = next_param(&c, &pm, first, reason)) > 0; first = false) {
-		enum param_id id = param_lookup(&pm);
-		if (id == P_UNKNOWN)
-			continue;
-		if (seen & (1u << id)) {
-			*reason = "duplicate parameter";
-			return -EINVAL;
-		}
-		seen |= 1u << id;
-		switch (id) {
-		case P_USERNAME:
-			rc = store(&pm, out->username, sizeof(out->username), "username too long", reason);
-			break;
-		case P_REALM:
-			rc = store(&pm, out->realm, sizeof(out->realm), "realm too long", reason);
-			break;
-		case P_NONCE:
-			rc = store(&pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
-			break;
-		case P_URI:
-			rc = store(&pm, out->uri, sizeof(out->uri), "uri too long", reason);
-			break;
-		case P_RESPONSE:
-			rc = store(&pm, out->response, sizeof(out->response), "response too long", reason);
-			break;
-		case P_CNONCE:
-			rc = store(&pm, out->cnonce, sizeof(out->cnonce), "cnonce too long", reason);
-			break;
-		case P_OPAQUE:
-			rc = store(&pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
-			out->has_opaque = true;
-			break;
-		case P_NC:
-			/* nc-value is exactly 8LHEX; anything else is refused below. */
-			short_value(&pm, out->nc_text, sizeof(out->nc_text));
-			break;
-		case P_ALGORITHM:
-			set_algorithm(&pm, &out->alg, out->algorithm, sizeof(out->algorithm));
-			break;
-		case P_QOP:
-			short_value(&pm, qop, sizeof(qop));
-			out->qop = qop_parse(qop);
-			break;
-		case P_USERHASH: {
-			char v[8];
-			short_value(&pm, v, sizeof(v));
-			out->userhash = !strcasecmp(v, "true");
-			break;
-		}
-		default:
-			break; /* stale has no meaning in credentials */
-		}
-		if (rc < 0)
-			return -EINVAL;
-	}
-	if (rc < 0)
-		return -EINVAL;
 
 	static const struct {
 		enum param_id id;
@@ -585,14 +612,43 @@ static void challenge_qops(const char *list, struct sip_digest_challenge *out)
 	}
 }
 
+static int challenge_param(void *arg, enum param_id id, const struct param *pm, const char **reason)
+{
+	struct sip_digest_challenge *out = arg;
+	switch (id) {
+	case P_REALM:
+		return store(pm, out->realm, sizeof(out->realm), "realm too long", reason);
+	case P_NONCE:
+		return store(pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
+	case P_OPAQUE:
+		out->has_opaque = true;
+		return store(pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
+	case P_ALGORITHM:
+		set_algorithm(pm, &out->alg, out->algorithm, sizeof(out->algorithm));
+		return 0;
+	case P_QOP: {
+		char list[64];
+		short_value(pm, list, sizeof(list));
+		challenge_qops(list, out);
+		return 0;
+	}
+	case P_STALE: {
+		char v[8];
+		short_value(pm, v, sizeof(v));
+		out->stale = !strcasecmp(v, "true");
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 int sip_digest_parse_challenge(const char *value, size_t len, struct sip_digest_challenge *out,
 			       const char **reason)
 {
 	const char *dummy;
-	struct cursor c = { value, value + len };
-	struct param pm;
 	unsigned seen = 0;
-	int err, rc;
+	int err;
 	if (!reason)
 		reason = &dummy;
 	*reason = "";
@@ -602,51 +658,8 @@ int sip_digest_parse_challenge(const char *value, size_t len, struct sip_digest_
 	}
 	memset(out, 0, sizeof(*out));
 	out->alg = SIP_DIGEST_ALG_MD5;
-	if ((err = parse_scheme(&c, reason)) < 0)
+	if ((err = parse_params(value, len, &seen, challenge_param, out, reason)) < 0)
 		return err;
-	for (bool first = true; (rc = next_param(&c, &pm, first, reason)) > 0; first = false) {
-		enum param_id id = param_lookup(&pm);
-		if (id == P_UNKNOWN)
-			continue;
-		if (seen & (1u << id)) {
-			*reason = "duplicate parameter";
-			return -EINVAL;
-		}
-		seen |= 1u << id;
-		switch (id) {
-		case P_REALM:
-			rc = store(&pm, out->realm, sizeof(out->realm), "realm too long", reason);
-			break;
-		case P_NONCE:
-			rc = store(&pm, out->nonce, sizeof(out->nonce), "nonce too long", reason);
-			break;
-		case P_OPAQUE:
-			rc = store(&pm, out->opaque, sizeof(out->opaque), "opaque too long", reason);
-			out->has_opaque = true;
-			break;
-		case P_ALGORITHM:
-			set_algorithm(&pm, &out->alg, out->algorithm, sizeof(out->algorithm));
-			break;
-		case P_QOP: {
-			char list[64];
-			short_value(&pm, list, sizeof(list));
-			challenge_qops(list, out);
-			break;
-		}
-		case P_STALE: {
-			char v[8];
-			short_value(&pm, v, sizeof(v));
-			out->stale = !strcasecmp(v, "true");
-			break;
-		}
-		default:
-			break;
-		}
-		if (rc < 0)
-			return -EINVAL;
-	}
-	if (rc < 0)
-		return -EINVAL;
 	if (!(seen & (1u << P_REALM))) {
 		*reason = "missing realm";
 		return -EINVAL;
@@ -690,15 +703,21 @@ static void out_quoted(struct wbuf *o, const char *sep, const char *name, const 
 	out_str(o, sep);
 	out_str(o, name);
 	out_str(o, "=\"");
-	for (const char *p = value; *p; p++) {
+	/* Runs of plain characters are copied whole; '"' and '\\' get a backslash. */
+	for (const char *p = value; *p;) {
+		const char *run = p;
+		while (*p && *p != '"' && *p != '\\' && !is_ctl(*p))
+			p++;
+		out_mem(o, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		if (is_ctl(*p)) {
 			if (!o->err)
 				o->err = -EINVAL;
 			return;
 		}
-		if (*p == '"' || *p == '\\')
-			out_mem(o, "\\", 1);
-		out_mem(o, p, 1);
+		out_mem(o, "\\", 1);
+		out_mem(o, p++, 1);
 	}
 	out_str(o, "\"");
 }
@@ -738,7 +757,8 @@ int sip_digest_format_challenge(char *buf, size_t size, enum sip_digest_alg alg,
 struct nc_entry {
 	uint64_t ts_ms;
 	uint8_t rnd[NONCE_RND];
-	uint32_t nc; /* highest seen */
+	uint32_t nc;	/* highest seen */
+	uint32_t hnext; /* next entry of its hash chain, as index + 1; 0 ends it */
 	bool used;
 };
 
@@ -749,6 +769,7 @@ struct sip_digest_server {
 	void *random_arg;
 	uint8_t secret[SECRET_MAX];
 	size_t secret_len;
+	EVP_MAC_CTX *mac; /* HMAC-SHA256 keyed with secret once; re-initialised per nonce */
 	/*
 	 * When a live entry is evicted to make room, we no longer know its nc. So
 	 * that this cannot open a replay, nonces issued at or before the newest
@@ -757,14 +778,32 @@ struct sip_digest_server {
 	 */
 	uint64_t floor_ts;
 	bool has_floor;
-	size_t count, cap;
+	/* The table is a ring filled in the order nonces are first used, so the entry
+	 * replaced is the one used first, nearly always the oldest issued too. A hash
+	 * index (chains through hnext) finds a nonce without scanning the ring. */
+	size_t count, cap, ring_next;
 	struct nc_entry *table;
+	uint32_t *buckets; /* index + 1 of a chain's first entry; 0: empty */
+	size_t nbuckets;   /* a power of two >= cap */
 };
 
 static int default_random(void *arg, uint8_t *buf, size_t n)
 {
 	(void)arg;
 	return RAND_bytes(buf, (int)n) == 1 ? 0 : -EIO;
+}
+
+/* Keys the server's HMAC once: HMAC() per nonce fetched and keyed it every time. */
+static int mac_new(struct sip_digest_server *s)
+{
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+			       OSSL_PARAM_construct_end()};
+	s->mac = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac);
+	if (!s->mac)
+		return -ENOMEM;
+	return EVP_MAC_init(s->mac, s->secret, s->secret_len, params) == 1 ? 0 : -EIO;
 }
 
 int sip_digest_server_new(struct sip_digest_server **out, const struct sip_digest_config *cfg)
@@ -786,7 +825,10 @@ int sip_digest_server_new(struct sip_digest_server **out, const struct sip_diges
 	s->random = cfg->random ? cfg->random : default_random;
 	s->random_arg = cfg->random_arg;
 	s->cap = cfg->nc_table_size ? cfg->nc_table_size : DEFAULT_NC_TABLE;
-	if (!(s->table = calloc(s->cap, sizeof(*s->table)))) {
+	for (s->nbuckets = 1; s->nbuckets < s->cap; s->nbuckets *= 2)
+		;
+	if (s->cap > UINT32_MAX - 1 || !(s->table = calloc(s->cap, sizeof(*s->table))) ||
+	    !(s->buckets = calloc(s->nbuckets, sizeof(*s->buckets)))) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -798,6 +840,8 @@ int sip_digest_server_new(struct sip_digest_server **out, const struct sip_diges
 		if ((err = s->random(s->random_arg, s->secret, s->secret_len)) < 0)
 			goto fail;
 	}
+	if ((err = mac_new(s)) < 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -810,7 +854,9 @@ void sip_digest_server_free(struct sip_digest_server *s)
 	if (!s)
 		return;
 	OPENSSL_cleanse(s->secret, sizeof(s->secret));
+	EVP_MAC_CTX_free(s->mac);
 	free(s->table);
+	free(s->buckets);
 	free(s);
 }
 
@@ -839,14 +885,15 @@ static int nonce_mac(const struct sip_digest_server *s, const uint8_t *ts_rnd, c
 {
 	uint8_t data[NONCE_TS + NONCE_RND + SIP_DIGEST_FIELD_MAX];
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
 	size_t rlen = strlen(realm);
 	if (rlen >= SIP_DIGEST_FIELD_MAX)
 		return -EINVAL;
 	memcpy(data, ts_rnd, NONCE_TS + NONCE_RND);
 	memcpy(data + NONCE_TS + NONCE_RND, realm, rlen);
-	if (!HMAC(EVP_sha256(), s->secret, (int)s->secret_len, data, NONCE_TS + NONCE_RND + rlen, md, &md_len) ||
-	    md_len < NONCE_MAC)
+	size_t md_len = 0;
+	if (EVP_MAC_init(s->mac, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(s->mac, data, NONCE_TS + NONCE_RND + rlen) != 1 ||
+	    EVP_MAC_final(s->mac, md, &md_len, sizeof(md)) != 1 || md_len < NONCE_MAC)
 		return -EIO;
 	memcpy(mac, md, NONCE_MAC);
 	return 0;
@@ -925,34 +972,44 @@ int sip_digest_challenge(struct sip_digest_server *s, enum sip_digest_alg alg, c
  * goes; expired nonces are always the oldest, so they go first, and raising
  * the floor to their timestamp refuses nothing that was not stale already.
  */
+static uint32_t *nc_bucket(struct sip_digest_server *s, uint64_t ts, const uint8_t rnd[NONCE_RND])
+{
+	/* rnd is random and secret: a few of its bits spread the chains well enough. */
+	uint64_t h = get_be64(rnd) ^ (ts * 0x9e3779b97f4a7c15ull);
+	return &s->buckets[(h ^ h >> 29) & (s->nbuckets - 1)];
+}
+
+static void nc_unlink(struct sip_digest_server *s, struct nc_entry *e)
+{
+	uint32_t idx = (uint32_t)(e - s->table) + 1;
+	for (uint32_t *link = nc_bucket(s, e->ts_ms, e->rnd); *link; link = &s->table[*link - 1].hnext)
+		if (*link == idx) {
+			*link = e->hnext;
+			return;
+		}
+}
+
 static enum sip_digest_result nc_record(struct sip_digest_server *s, uint64_t ts, const uint8_t rnd[NONCE_RND],
 					uint32_t nc)
 {
-	struct nc_entry *free_e = NULL, *oldest = NULL, *victim;
-	for (size_t i = 0; i < s->cap; i++) {
-		struct nc_entry *e = &s->table[i];
-		if (!e->used) {
-			if (!free_e)
-				free_e = e;
-			continue;
-		}
+	uint32_t *head = nc_bucket(s, ts, rnd);
+	for (uint32_t i = *head; i; i = s->table[i - 1].hnext) {
+		struct nc_entry *e = &s->table[i - 1];
 		if (e->ts_ms == ts && memcmp(e->rnd, rnd, NONCE_RND) == 0) {
 			if (nc <= e->nc)
 				return SIP_DIGEST_REPLAY;
 			e->nc = nc;
 			return SIP_DIGEST_OK;
 		}
-		if (!oldest || e->ts_ms < oldest->ts_ms)
-			oldest = e;
 	}
 	if (s->has_floor && ts <= s->floor_ts)
 		return SIP_DIGEST_STALE;
-	victim = free_e ? free_e : oldest;
-	if (!victim)
-		return SIP_DIGEST_ERROR; /* cap is never 0 */
-	if (victim == free_e) {
+	struct nc_entry *victim = &s->table[s->ring_next];
+	s->ring_next = (s->ring_next + 1) % s->cap;
+	if (!victim->used) {
 		s->count++;
 	} else {
+		nc_unlink(s, victim);
 		if (!s->has_floor || victim->ts_ms > s->floor_ts)
 			s->floor_ts = victim->ts_ms;
 		s->has_floor = true;
@@ -961,6 +1018,10 @@ static enum sip_digest_result nc_record(struct sip_digest_server *s, uint64_t ts
 	memcpy(victim->rnd, rnd, NONCE_RND);
 	victim->nc = nc;
 	victim->used = true;
+	/* The head may have moved if the victim headed this very chain. */
+	head = nc_bucket(s, ts, rnd);
+	victim->hnext = *head;
+	*head = (uint32_t)(victim - s->table) + 1;
 	return SIP_DIGEST_OK;
 }
 

@@ -143,7 +143,7 @@ struct sip_digest_server;
 
 struct sip_digest_config {
 	uint64_t nonce_lifetime_ms; /* 0: 300000 (5 minutes) */
-	size_t nc_table_size;       /* nonces whose nc is remembered; 0: 1024 */
+	size_t nc_table_size;       /* nonces whose nc is remembered; 0: 16384 */
 	/* Accept credentials without qop (RFC 2069 clients). Their nonces can be
 	 * replayed within the lifetime, so this is off unless asked for. */
 	bool allow_rfc2069;
@@ -160,6 +160,9 @@ struct sip_digest_config {
 /* Creates a server; cfg may be NULL for defaults. Returns 0, -EINVAL, -ENOMEM or -EIO. */
 int sip_digest_server_new(struct sip_digest_server **out, const struct sip_digest_config *cfg);
 void sip_digest_server_free(struct sip_digest_server *s);
+/* The hashing functions keep the digest algorithms and one context between calls
+ * (one thread only); this frees them, e.g. when the module unloads. */
+void sip_digest_cleanup(void);
 /* Nonces whose nc is remembered right now (never above nc_table_size). */
 size_t sip_digest_server_nc_count(const struct sip_digest_server *s);
 

@@ -3,46 +3,44 @@
 
 #include "sip_lex.h"
 
-/* True if c is one of the (non-NUL) characters of set. */
-static bool in_set(unsigned char c, const char *set)
-{
-	return c != 0 && strchr(set, c) != NULL;
-}
+/* The table is built by the compiler from the grammar's definitions. */
+#define IS_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_HEX(c) (IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+#define IS_TOKEN_MARK(c)                                                                                      \
+	((c) == '-' || (c) == '.' || (c) == '!' || (c) == '%' || (c) == '*' || (c) == '_' || (c) == '+' ||     \
+	 (c) == '`' || (c) == '\'' || (c) == '~')
+#define IS_MARK(c)                                                                                            \
+	((c) == '-' || (c) == '_' || (c) == '.' || (c) == '!' || (c) == '~' || (c) == '*' || (c) == '\'' ||   \
+	 (c) == '(' || (c) == ')')
+#define IS_WORD_EXTRA(c)                                                                                      \
+	((c) == '(' || (c) == ')' || (c) == '<' || (c) == '>' || (c) == ':' || (c) == '\\' || (c) == '"' ||  \
+	 (c) == '/' || (c) == '[' || (c) == ']' || (c) == '?' || (c) == '{' || (c) == '}')
+#define IS_UNRESERVED(c) (IS_ALNUM(c) || IS_MARK(c))
+#define IS_USER(c)                                                                                            \
+	(IS_UNRESERVED(c) || (c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',' || (c) == ';' || \
+	 (c) == '?' || (c) == '/')
+#define IS_PASSWORD(c) (IS_UNRESERVED(c) || (c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',')
+#define IS_PARAM(c)                                                                                           \
+	(IS_UNRESERVED(c) || (c) == '[' || (c) == ']' || (c) == '/' || (c) == ':' || (c) == '&' || (c) == '+' || \
+	 (c) == '$')
+#define IS_HNV(c)                                                                                             \
+	(IS_UNRESERVED(c) || (c) == '[' || (c) == ']' || (c) == '/' || (c) == '?' || (c) == ':' || (c) == '+' || \
+	 (c) == '$')
+#define IS_HOST(c) (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_')
+#define CLS(c)                                                                                                \
+	((IS_ALNUM(c) ? SIP_CC_ALNUM : 0) | (IS_DIGIT(c) ? SIP_CC_DIGIT : 0) | (IS_HEX(c) ? SIP_CC_HEX : 0) |   \
+	 (IS_WS(c) ? SIP_CC_WS : 0) | (IS_ALNUM(c) || IS_TOKEN_MARK(c) ? SIP_CC_TOKEN : 0) |                  \
+	 (IS_UNRESERVED(c) ? SIP_CC_UNRESERVED : 0) |                                                         \
+	 (IS_ALNUM(c) || IS_TOKEN_MARK(c) || IS_WORD_EXTRA(c) ? SIP_CC_WORD : 0) |                            \
+	 (IS_USER(c) ? SIP_CC_USER : 0) | (IS_PASSWORD(c) ? SIP_CC_PASSWORD : 0) |                            \
+	 (IS_PARAM(c) ? SIP_CC_PARAM : 0) | (IS_HNV(c) ? SIP_CC_HNV : 0) | (IS_HOST(c) ? SIP_CC_HOST : 0))
+#define C4(i) CLS(i), CLS((i) + 1), CLS((i) + 2), CLS((i) + 3)
+#define C16(i) C4(i), C4((i) + 4), C4((i) + 8), C4((i) + 12)
+#define C64(i) C16(i), C16((i) + 16), C16((i) + 32), C16((i) + 48)
 
-bool sip_is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool sip_is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-bool sip_is_hex(unsigned char c)
-{
-	return sip_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-bool sip_is_ws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-bool sip_is_token(unsigned char c)
-{
-	return sip_is_alnum(c) || in_set(c, "-.!%*_+`'~");
-}
-
-bool sip_is_unreserved(unsigned char c)
-{
-	return sip_is_alnum(c) || in_set(c, "-_.!~*'()");
-}
-
-bool sip_is_word(unsigned char c)
-{
-	return sip_is_alnum(c) || in_set(c, "-.!%*_+`'~()<>:\\\"/[]?{}");
-}
+const unsigned short sip_cclass[256] = {C64(0), C64(64), C64(128), C64(192)};
 
 size_t sip_lex_ws(const char *p, size_t i, size_t n)
 {

@@ -10,17 +10,31 @@
 
 #include "sip_pl.h"
 
-bool sip_is_alnum(unsigned char c);
-bool sip_is_digit(unsigned char c);
-bool sip_is_hex(unsigned char c);
-/* SP, HTAB, CR, LF. */
-bool sip_is_ws(unsigned char c);
-/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
-bool sip_is_token(unsigned char c);
-/* unreserved = alphanum / mark */
-bool sip_is_unreserved(unsigned char c);
-/* The characters of a Call-ID word. */
-bool sip_is_word(unsigned char c);
+/* Character classes as bits of one table lookup: the parser asks for every byte. */
+enum {
+	SIP_CC_ALNUM = 1 << 0,
+	SIP_CC_DIGIT = 1 << 1,
+	SIP_CC_HEX = 1 << 2,
+	SIP_CC_WS = 1 << 3,	    /* SP, HTAB, CR, LF */
+	SIP_CC_TOKEN = 1 << 4,	    /* alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
+	SIP_CC_UNRESERVED = 1 << 5, /* alphanum / mark */
+	SIP_CC_WORD = 1 << 6,	    /* the characters of a Call-ID word */
+	/* URI parts (RFC 3261 §25.1), escapes aside: */
+	SIP_CC_USER = 1 << 7,	  /* unreserved / user-unreserved */
+	SIP_CC_PASSWORD = 1 << 8, /* unreserved / "&" / "=" / "+" / "$" / "," */
+	SIP_CC_PARAM = 1 << 9,	  /* unreserved / param-unreserved */
+	SIP_CC_HNV = 1 << 10,	  /* unreserved / hnv-unreserved */
+	SIP_CC_HOST = 1 << 11,	  /* alphanum / "-" / "." (and "_", seen in real host names) */
+};
+extern const unsigned short sip_cclass[256];
+
+static inline bool sip_is_alnum(unsigned char c) { return sip_cclass[c] & SIP_CC_ALNUM; }
+static inline bool sip_is_digit(unsigned char c) { return sip_cclass[c] & SIP_CC_DIGIT; }
+static inline bool sip_is_hex(unsigned char c) { return sip_cclass[c] & SIP_CC_HEX; }
+static inline bool sip_is_ws(unsigned char c) { return sip_cclass[c] & SIP_CC_WS; }
+static inline bool sip_is_token(unsigned char c) { return sip_cclass[c] & SIP_CC_TOKEN; }
+static inline bool sip_is_unreserved(unsigned char c) { return sip_cclass[c] & SIP_CC_UNRESERVED; }
+static inline bool sip_is_word(unsigned char c) { return sip_cclass[c] & SIP_CC_WORD; }
 
 /* First index >= i that is not white space (n if none). */
 size_t sip_lex_ws(const char *p, size_t i, size_t n);

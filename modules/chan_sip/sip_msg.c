@@ -434,7 +434,7 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, enum sip_fra
 	size_t start = 0, pos, eol, next, hdr_end = 0, body_start = 0;
 	bool complete = false;
 
-	memset(msg, 0, sizeof(*msg));
+	memset(msg, 0, offsetof(struct sip_msg, hdrs));
 	msg->max_forwards = -1;
 	if (!buf)
 		len = 0;

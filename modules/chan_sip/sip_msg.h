@@ -113,7 +113,6 @@ struct sip_msg {
 	unsigned status;
 	struct sip_pl status_phrase; /* may be empty; any UTF-8 */
 
-	struct sip_hdr hdrs[SIP_MSG_MAX_HDRS];
 	size_t nhdrs;
 
 	/* Parsed on every message (valid when the parse returned 0). */
@@ -133,6 +132,9 @@ struct sip_msg {
 	struct sip_pl body; /* binary-safe; empty (not unset) when there is none */
 	size_t used;	    /* bytes of the buffer this message took */
 	char reason[96];    /* why it failed: a 400 reason phrase; "" on success */
+
+	/* Last: the parser clears only what comes before (10 KB of it is here). */
+	struct sip_hdr hdrs[SIP_MSG_MAX_HDRS];
 };
 
 /* Parses the message at the start of buf. See the comment above for the results. */

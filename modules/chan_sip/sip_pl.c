@@ -93,12 +93,8 @@ int sip_pl_u64(const struct sip_pl *pl, uint64_t max, uint64_t *out)
 		if (c < '0' || c > '9')
 			return -EINVAL;
 		/* Keep scanning after an overflow: a non-digit later is still -EINVAL. */
-		if (!range) {
-			if (v > (UINT64_MAX - (c - '0')) / 10)
-				range = true;
-			else
-				v = v * 10 + (c - '0');
-		}
+		if (!range && (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, c - '0', &v)))
+			range = true;
 	}
 	if (range || v > max)
 		return -ERANGE;
@@ -168,4 +164,10 @@ char *sip_pl_strcpy(const struct sip_pl *pl, char *out, size_t size)
 		memcpy(out, pl->p, n);
 	out[n] = '\0';
 	return out;
+}
+
+char *sip_strcpy(char *out, size_t size, const char *s)
+{
+	struct sip_pl pl = sip_pl_of(s);
+	return sip_pl_strcpy(&pl, out, size);
 }

@@ -73,5 +73,7 @@ int sip_pl_unquote(const struct sip_pl *pl, char *out, size_t size, size_t *outl
 
 /* Copies into a NUL-terminated C string, truncating to size - 1; returns out. */
 char *sip_pl_strcpy(const struct sip_pl *pl, char *out, size_t size);
+/* The same for a C string (snprintf "%s" without the format machinery). */
+char *sip_strcpy(char *out, size_t size, const char *s);
 
 #endif

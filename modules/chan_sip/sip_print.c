@@ -1,6 +1,5 @@
 /* sip_print.c: writes responses and requests into caller buffers. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include <strowger/common.h>
@@ -31,21 +30,16 @@ static void put_str(struct wbuf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-static void put_fmt(struct wbuf *b, const char *fmt, ...) SG_PRINTF(2, 3);
-static void put_fmt(struct wbuf *b, const char *fmt, ...)
+/* A number in decimal; written by hand because vsnprintf showed in profiles. */
+static void put_uint(struct wbuf *b, size_t v, size_t min_digits)
 {
-	/* Formatted pieces are short (a status line, a length): format them aside so
-	 * vsnprintf's NUL never needs room in the output itself. */
-	char tmp[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		b->full = true;
-	else
-		put(b, tmp, (size_t)n);
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || sizeof(tmp) - i < min_digits);
+	put(b, tmp + i, sizeof(tmp) - i);
 }
 
 /* A received value without its folds: each run of CR/LF and white space after it
@@ -114,7 +108,9 @@ static void put_tail(struct wbuf *b, const struct sip_hdr_out *hdrs, size_t nhdr
 		put_str(b, ctype);
 		put(b, "\r\n", 2);
 	}
-	put_fmt(b, "Content-Length: %zu\r\n\r\n", body_len);
+	put_str(b, "Content-Length: ");
+	put_uint(b, body_len, 1);
+	put(b, "\r\n\r\n", 4);
 	put(b, body, body_len);
 }
 
@@ -150,7 +146,11 @@ int sip_print_response(char *out, size_t size, size_t *outlen, const struct sip_
 
 	const char *phrase = o->reason ? o->reason : sip_status_phrase(o->status);
 	sip_print_reason(reason, sizeof(reason), phrase, strlen(phrase));
-	put_fmt(&b, "SIP/2.0 %03u %s\r\n", o->status, reason);
+	put(&b, "SIP/2.0 ", 8);
+	put_uint(&b, o->status, 3);
+	put(&b, " ", 1);
+	put_str(&b, reason);
+	put(&b, "\r\n", 2);
 
 	for (h = sip_msg_hdr(req, SIP_HDR_VIA, NULL); h; h = sip_msg_hdr(req, SIP_HDR_VIA, h))
 		put_copied(&b, "Via", h);

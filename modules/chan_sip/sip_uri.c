@@ -11,28 +11,16 @@ static bool in_set(unsigned char c, const char *set)
 }
 
 /* user = 1*( unreserved / escaped / user-unreserved ) */
-static bool is_user(unsigned char c)
-{
-	return sip_is_unreserved(c) || in_set(c, "&=+$,;?/");
-}
+static bool is_user(unsigned char c) { return sip_cclass[c] & SIP_CC_USER; }
 
 /* password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
-static bool is_password(unsigned char c)
-{
-	return sip_is_unreserved(c) || in_set(c, "&=+$,");
-}
+static bool is_password(unsigned char c) { return sip_cclass[c] & SIP_CC_PASSWORD; }
 
 /* paramchar = param-unreserved / unreserved / escaped */
-static bool is_paramchar(unsigned char c)
-{
-	return sip_is_unreserved(c) || in_set(c, "[]/:&+$");
-}
+static bool is_paramchar(unsigned char c) { return sip_cclass[c] & SIP_CC_PARAM; }
 
 /* hname / hvalue characters: hnv-unreserved / unreserved / escaped */
-static bool is_hnvchar(unsigned char c)
-{
-	return sip_is_unreserved(c) || in_set(c, "[]/?:+$");
-}
+static bool is_hnvchar(unsigned char c) { return sip_cclass[c] & SIP_CC_HNV; }
 
 /*
  * Checks that p[i, end) holds only characters accepted by ok() or valid %XX escapes.
@@ -104,11 +92,8 @@ static bool is_ipv6(const char *p, size_t n)
 	return inet_pton(AF_INET6, tmp, bin) == 1;
 }
 
-static bool is_hostchar(unsigned char c)
-{
-	/* '_' is not in the RFC 3261 grammar but common in real host names: be liberal. */
-	return sip_is_alnum(c) || c == '-' || c == '.' || c == '_';
-}
+/* '_' is not in the RFC 3261 grammar but common in real host names: be liberal. */
+static bool is_hostchar(unsigned char c) { return sip_cclass[c] & SIP_CC_HOST; }
 
 int sip_host_scan(const char *p, size_t i, size_t n, size_t *end, struct sip_pl *host,
 		  enum sip_host_type *type)

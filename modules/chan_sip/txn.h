@@ -5,7 +5,7 @@
  * retransmission gets the last response again, an ACK for a non-2xx final is taken
  * — or it starts a new transaction that the caller (the registrar, the dialog
  * layer) answers with sip_stxn_respond(). The layer keeps the INVITE state machine
- * (100 Trying at once, Timer G retransmissions of a non-2xx final over UDP until
+ * (100 Trying when the INVITE is still unanswered 100 ms later or retransmitted, Timer G retransmissions of a non-2xx final over UDP until
  * ACK, Timer H giving up, Timer I) and the non-INVITE one (Timer J absorbing
  * retransmissions after the final response). Timers come from settings.sip
  * (t1/t2/t4). Main thread only.
@@ -41,9 +41,18 @@ enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_m
 /* Sends a response built from the transaction's request and moves the state machine.
  * 0 or -errno (-EALREADY: a final response was already sent). */
 int sip_stxn_respond(struct sip_stxn *t, const struct sip_resp_opts *o);
-/* The request that started the transaction, parsed (valid while it lives). */
+/* Called by the receive path once the handler of a new transaction returned. The
+ * request still points into the transport's buffer: if no final response was sent,
+ * the transaction now keeps its own parsed copy (an INVITE waiting for the
+ * dialplan); if one was, it keeps only that response. 0 or -errno (the copy
+ * failed: the transaction can no longer answer, sip_stxn_respond says -ENOENT). */
+int sip_stxn_settle(struct sip_stxn *t);
+/* The request that started the transaction, parsed: valid until its final response
+ * has been sent (then NULL once settled). */
 const struct sip_msg *sip_stxn_request(const struct sip_stxn *t);
 const struct sip_rx *sip_stxn_rx(const struct sip_stxn *t);
+/* The last response sent (NULL if none), as bytes on the wire. */
+const char *sip_stxn_response(const struct sip_stxn *t, size_t *len);
 /* The INVITE transaction a CANCEL names (same branch and sent-by), or NULL. */
 struct sip_stxn *sip_stxn_find_invite(const struct sip_msg *cancel);
 /* Called when the transaction ends without a final response having been acked. */

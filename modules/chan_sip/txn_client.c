@@ -7,12 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
 
 #include <strowger/cli.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
 
+#include "random_pool.h"
 #include "txn_client.h"
 
 #define TAG "sip"
@@ -86,7 +86,7 @@ static int random_hex(char *out, size_t nbytes)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[32];
-	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
+	if (nbytes > sizeof(r) || sip_random(r, nbytes))
 		return -EIO;
 	for (size_t i = 0; i < nbytes; i++) {
 		out[2 * i] = hex[r[i] >> 4];
@@ -102,7 +102,7 @@ int sip_new_tag(char out[SIP_TAG_SIZE]) { return random_hex(out, 12); }
 uint32_t sip_new_cseq(void)
 {
 	unsigned char r[2] = {0, 0};
-	if (RAND_bytes(r, 2) != 1)
+	if (sip_random(r, 2))
 		return 1;
 	return ((uint32_t)r[0] << 8 | r[1]) + 1;
 }
@@ -364,12 +364,11 @@ static int build_request(const struct sip_ctxn_req *r, const char *branch, char 
 	bool maxf = has_hdr(q, "Max-Forwards", 0);
 	size_t n = q->nhdrs + 1 + !maxf;
 	struct sip_hdr_out *h = malloc(n * sizeof(*h));
-	char *buf = malloc(MSG_MAX);
-	if (!h || !buf) {
-		free(h);
-		free(buf);
+	/* Printed aside, then kept at its exact size: a transaction keeps its request
+	 * for retransmissions, and a 64 KB block each cost page faults at load. */
+	static char scratch[MSG_MAX];
+	if (!h)
 		return -ENOMEM;
-	}
 	h[0] = (struct sip_hdr_out){"Via", via};
 	if (!maxf)
 		h[1] = (struct sip_hdr_out){"Max-Forwards", MAX_FORWARDS};
@@ -378,14 +377,14 @@ static int build_request(const struct sip_ctxn_req *r, const char *branch, char 
 	struct sip_req_out full = *q;
 	full.hdrs = h;
 	full.nhdrs = n;
-	rc = sip_print_request(buf, MSG_MAX, outlen, &full);
+	rc = sip_print_request(scratch, MSG_MAX, outlen, &full);
 	free(h);
-	if (rc) {
-		free(buf);
+	if (rc)
 		return rc;
-	}
-	char *shrunk = realloc(buf, *outlen + 1);
-	*out = shrunk ? shrunk : buf;
+	if (!(*out = malloc(*outlen + 1)))
+		return -ENOMEM;
+	memcpy(*out, scratch, *outlen);
+	(*out)[*outlen] = '\0';
 	return 0;
 }
 

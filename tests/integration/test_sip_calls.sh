@@ -2,8 +2,8 @@
 # test_sip_calls.sh: calls through Strowger as a B2BUA, with SIPp as both phones:
 # the callee registers (digest auth) and answers, the caller authenticates its
 # INVITE, the dialplan dials the callee, the call is answered, ACKed and hung up
-# with BYE; a busy callee gives the caller 486, an unregistered user 480, an
-# unknown one 404, a missing extension 404.
+# with BYE by either phone; a busy callee gives the caller 486, an unregistered
+# user 480, an unknown one 404, a missing extension 404.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sipp.sh"
 PORT=$(free_port)
@@ -69,6 +69,36 @@ expect_log "call C-000001: SIP/1001-000002 answered"
 expect_log "dial 1001 from 1000: hangup"
 pbx "core show channels"
 expect_out "0 active channels"
+case_end
+
+case_begin "the callee hangs up: its BYE is answered and the PBX sends BYE to the caller"
+mark_log
+start_callee "$SIPP_DIR/uas_hangup.xml"
+# uac_call.xml up to its talk pause, then the PBX's BYE answered with 200.
+sed '/<pause milliseconds="300"\/>/,$d' "$(scenario uac_call.xml 1000 alice-pw)" >"$TMP/uac_hungup.xml"
+cat >>"$TMP/uac_hungup.xml" <<'XML'
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+XML
+sipp_run hungup 127.0.0.1:"$PORT" -sf "$TMP/uac_hungup.xml" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp (hanging up)"
+# The dial returns "answered" (its callee ended the call), then the caller leg goes.
+expect_log "dial 1001 from 1000: answered"
+tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -qE "SIP/1001-[0-9]+: hung up by the far end" ||
+	fail "the log does not say the callee hung up"
+pbx "sip show dialogs"
+expect_out "0 dialogs"
 case_end
 
 case_begin "a busy callee: the caller gets 486"

@@ -1,5 +1,6 @@
 /* test_sip_msg.c: message parsing: compact forms, folding, lists, framing, errors, fields. */
 #include <errno.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,40 @@ static int parse_f(struct fx *f, const char *s, size_t n, enum sip_framing frami
 static int parse(struct fx *f, const char *s)
 {
 	return parse_f(f, s, strlen(s), SIP_DATAGRAM);
+}
+
+/* Every name and compact form finds its own id, in any case; near misses find none. */
+static void test_header_names(void **state)
+{
+	(void)state;
+	for (int i = 1; i < SIP_HDR_COUNT; i++) {
+		char upper[64], lower[64];
+		const char *name = sip_hdr_name((enum sip_hdr_id)i);
+		size_t n = strlen(name);
+		assert_true(n > 1 && n < sizeof(upper));
+		for (size_t k = 0; k <= n; k++) {
+			upper[k] = (char)toupper((unsigned char)name[k]);
+			lower[k] = (char)tolower((unsigned char)name[k]);
+		}
+		struct sip_pl a = sip_pl_of(name), u = sip_pl_of(upper), l = sip_pl_of(lower);
+		assert_int_equal(sip_hdr_lookup(&a), i);
+		assert_int_equal(sip_hdr_lookup(&u), i);
+		assert_int_equal(sip_hdr_lookup(&l), i);
+		/* One letter less is another header or none (one letter is a compact form). */
+		struct sip_pl shorter = sip_pl_make(name, n - 1);
+		enum sip_hdr_id s = sip_hdr_lookup(&shorter);
+		assert_true(n == 2 || s == SIP_HDR_OTHER || strlen(sip_hdr_name(s)) == n - 1);
+		char c = sip_hdr_compact((enum sip_hdr_id)i);
+		if (c) {
+			char cs[2] = {(char)toupper((unsigned char)c), 0};
+			struct sip_pl cp = sip_pl_of(cs);
+			assert_int_equal(sip_hdr_lookup(&cp), i);
+		}
+	}
+	struct sip_pl none = sip_pl_of("X-Unknown-Header"), empty = sip_pl_make("", 0), q = sip_pl_of("q");
+	assert_int_equal(sip_hdr_lookup(&none), SIP_HDR_OTHER);
+	assert_int_equal(sip_hdr_lookup(&empty), SIP_HDR_OTHER);
+	assert_int_equal(sip_hdr_lookup(&q), SIP_HDR_OTHER);
 }
 
 static void test_compact_forms(void **state)
@@ -721,6 +756,7 @@ static void test_refer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_names),
 		cmocka_unit_test_setup_teardown(test_compact_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_splitting, setup, teardown),

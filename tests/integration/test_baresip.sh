@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# test_baresip.sh: two real softphones, baresip (Debian's baresip-core), register
+# with Strowger over UDP and call each other by extension through it, as a person
+# with two phones would: 1000 dials 1001, which answers by itself; each phone hears
+# the other's tone (media goes phone to phone: the PBX passes the SDP through);
+# the caller hangs up; then 1001 dials 1000 and the callee hangs up. Checked on the
+# phones' logs, the recorded audio (sox) and the PBX's console and log.
+#
+# The phones are headless: no terminal, no sound card. ausine is the microphone
+# (a sine tone per phone), ALSA's "null" device the speaker, and the sndfile
+# filter records what each phone decodes to a WAV file. The test drives them with
+# ctrl_tcp (JSON commands in netstrings on a TCP port of their own).
+. "$(dirname "$0")/lib.sh"
+
+for tool in baresip:baresip-core sox:sox; do
+	if ! command -v "${tool%%:*}" >/dev/null; then
+		echo "not ok - ${tool%%:*} is installed (./configure --install-deps installs ${tool#*:})"
+		exit 1
+	fi
+done
+
+# port_used PORT: something holds PORT, TCP or UDP, v4 or v6 (/proc/net lists
+# local addresses as HEXIP:HEXPORT in the second column).
+port_used() {
+	awk '{ print $2 }' /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
+		grep -qi ":$(printf '%04X' "$1")\$"
+}
+
+# free_ports N: the first of N consecutive ports that nothing holds.
+free_ports() {
+	local base i
+	while :; do
+		base=$((20000 + RANDOM % 25000))
+		for ((i = 0; i < $1; i++)); do
+			port_used $((base + i)) && continue 2
+		done
+		echo "$base"
+		return
+	done
+}
+
+PORT=$(free_ports 1)
+CFG=$TMP/baresip.lua
+cat >"$CFG" <<EOF
+settings {
+  modules = { "chan_sip" },
+  log = { level = "info" },
+  -- Digest and qualify settings left at their defaults: what \`make run\` offers.
+  sip = { listen = { "udp:127.0.0.1:$PORT" } },
+}
+users {
+  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
+  ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
+}
+extensions = {
+  office = {
+    ["_10XX"] = function(call)
+      local r = call:dial(call.to, { timeout = 10 })
+      log.notice("dial %s from %s: %s", call.to, call.from, r.status)
+      if r.status ~= "answered" then call:hangup(r.cause) end
+    end,
+  },
+}
+EOF
+start_or_bail "$CFG"
+
+# Each phone: SIP on UDP and TCP at its port, TLS at the port + 1 (baresip binds
+# it whatever the account uses), ctrl_tcp at the port + 2.
+A_PORT=$(free_ports 3)
+B_PORT=$(free_ports 3)
+while [ $((A_PORT - B_PORT)) -lt 3 ] && [ $((B_PORT - A_PORT)) -lt 3 ]; do B_PORT=$(free_ports 3); done
+A_TONE=1000 # Hz, what 1000's microphone sends
+B_TONE=440
+
+declare -A PHONE_PID PHONE_CTL PHONE_MARK
+
+# start_phone NAME USER PASSWORD SIP_PORT TONE: one baresip with its own config
+# folder, registered as USER, answering calls by itself.
+start_phone() {
+	local name=$1 user=$2 pass=$3 port=$4 tone=$5 dir=$TMP/$1
+	mkdir -p "$dir"
+	# net_interface as an address: libre never takes a loopback interface's
+	# address ("net_interface lo" fails with "Cannot assign requested address"),
+	# and without it the phone would put its LAN address in Contact and SDP.
+	# dns_server: the phone resolves nothing (every URI holds an address), and
+	# should it try, the query stays on this machine. ausine makes 48 kHz stereo.
+	cat >"$dir/config" <<EOF
+poll_method		epoll
+sip_listen		127.0.0.1:$port
+net_interface		127.0.0.1
+dns_server		127.0.0.1:53
+audio_source		ausine,$tone
+audio_player		alsa,null
+ausrc_srate		48000
+ausrc_channels		2
+statmode_default	off
+snd_path		$dir
+ctrl_tcp_listen		127.0.0.1:$((port + 2))
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			ausine.so
+module			alsa.so
+module			sndfile.so
+module_tmp		account.so
+module_app		menu.so
+module_app		ctrl_tcp.so
+EOF
+	echo "<sip:$user@127.0.0.1:$PORT;transport=udp>;auth_pass=$pass;answermode=auto;regint=600" >"$dir/accounts"
+	# -t: the phone quits by itself should the test never get to tell it.
+	baresip -f "$dir" -t 120 </dev/null >"$TMP/$name.log" 2>&1 &
+	PHONE_PID[$name]=$!
+	PIDS+=("$!")
+	PHONE_CTL[$name]=$((port + 2))
+	PHONE_MARK[$name]=0
+}
+
+# The phone helpers reuse lib.sh's log polling on the phone's log: bash's dynamic
+# scoping hands the local PBX_LOG and LOG_MARK to wait_log and log_has.
+
+# phone_mark NAME...: later phone_* checks look at lines written after this.
+phone_mark() {
+	local p
+	for p in "$@"; do
+		PHONE_MARK[$p]=$(grep -c '' "$TMP/$p.log")
+	done
+}
+
+# expect_phone NAME TEXT [SECONDS]: waits for TEXT in the phone's log.
+expect_phone() {
+	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
+	if ! wait_log "$2" "${3:-5}"; then
+		fail "phone $1 did not print '$2'"
+		context "--- $1's log since the last step ---"
+		context "$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | tail -n 12 | sed 's/\x1b\[[0-9;]*m//g')"
+	fi
+}
+
+# phone_cmd NAME COMMAND [PARAMS]: one ctrl_tcp command; true if the phone
+# answered ok. Sets OUT to the answer. Event messages on the way are skipped.
+phone_cmd() {
+	local json="{\"command\":\"$2\",\"params\":\"${3:-}\",\"token\":\"t\"}" fd len msg
+	local LC_ALL=C # netstring lengths count bytes, and so must read -N
+	LAST_CMD="ctrl_tcp $1: $2 ${3:-}"
+	CMD_SEQ=$((CMD_SEQ + 1))
+	OUT="no answer on 127.0.0.1:${PHONE_CTL[$1]}"
+	RC=1
+	{ exec {fd}<>"/dev/tcp/127.0.0.1/${PHONE_CTL[$1]}"; } 2>/dev/null || return 1
+	# A netstring: LENGTH:JSON,
+	printf '%d:%s,' "${#json}" "$json" >&"$fd"
+	while read -r -t 5 -d : -u "$fd" len && read -r -t 5 -N "$((len + 1))" -u "$fd" msg; do
+		case $msg in
+		*'"response":true'*)
+			OUT=${msg%,}
+			case $OUT in *'"ok":true'*) RC=0 ;; esac
+			break
+			;;
+		esac
+	done
+	exec {fd}>&-
+	[ "$RC" = 0 ]
+}
+
+expect_cmd() {
+	if ! phone_cmd "$@"; then
+		fail "'$LAST_CMD' failed"
+		_show_last
+	fi
+}
+
+# dec_wav NAME: the file the phone records its current call's received audio in.
+dec_wav() {
+	tail -n +"$((${PHONE_MARK[$1]} + 1))" "$TMP/$1.log" | sed -n 's/^sndfile: dumping decode audio to //p' | tail -n 1
+}
+
+# wav_holds FILE SECONDS: FILE has that much 8 kHz 16-bit audio (after its header).
+wav_holds() {
+	[ -f "$1" ] && [ "$(stat -c %s "$1")" -ge $((44 + 16000 * $2)) ]
+}
+
+# expect_tone WAV HZ: the recording is a tone of about HZ (sox's rough
+# frequency, within 10 %), loud enough to hear.
+expect_tone() {
+	local wav=$1 hz=$2 stat f rms
+	if [ -z "$wav" ] || [ ! -f "$wav" ]; then
+		fail "no recording of what the phone received"
+		return
+	fi
+	stat=$(sox "$wav" -n stat 2>&1)
+	f=$(awk '/^Rough +frequency:/ { print $3 }' <<<"$stat")
+	rms=$(awk '/^RMS +amplitude:/ { print $3 }' <<<"$stat")
+	if ! awk -v f="${f:-0}" -v hz="$hz" -v r="${rms:-0}" 'BEGIN { exit !(f > hz * 0.9 && f < hz * 1.1 && r > 0.05) }'; then
+		fail "$(basename "$wav"): a tone of $f Hz at RMS $rms, expected about $hz Hz"
+		context "$stat"
+	fi
+}
+
+# A call from phone CALLER (user FROM) to phone CALLEE (user TO), by extension:
+# the callee answers by itself, the call is up on both phones and both PBX legs,
+# and each phone receives RTP straight from the other.
+call_case() {
+	local caller=$1 from=$2 callee=$3 to=$4 cport=$5 eport=$6
+	mark_log
+	phone_mark "$caller" "$callee"
+	expect_cmd "$caller" dial "$to"
+	expect_phone "$callee" "call: answering call on line 1 from sip:$from@"
+	expect_phone "$caller" "Call established: sip:$to@127.0.0.1:$PORT"
+	expect_phone "$callee" "Call established: sip:$from@127.0.0.1:$PORT"
+	expect_phone "$caller" "receiving from 127.0.0.1:"
+	expect_phone "$callee" "receiving from 127.0.0.1:"
+	expect_log "from '$from' to '$to' in context 'office'"
+	pbx "sip show dialogs"
+	expect_out_re "^SIP/$from-[0-9]+ +in +confirmed +127.0.0.1:$cport " \
+		"^SIP/$to-[0-9]+ +out +confirmed +127.0.0.1:$eport "
+}
+
+# hangup_case WHO OTHER FROM TO STATUS: phone WHO hangs up; OTHER sees the call
+# closed (BYE through the PBX); the dial of TO by FROM ends with STATUS.
+hangup_case() {
+	local who=$1 other=$2
+	phone_mark "$who" "$other"
+	expect_cmd "$who" hangup
+	expect_phone "$who" "terminated (duration:"
+	expect_phone "$other" "session closed: Connection reset by peer"
+	expect_phone "$other" "terminated (duration:"
+	expect_log "dial $4 from $3: $5"
+	pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left on the PBX"
+	pbx "core show channels"
+	expect_out "0 active channels"
+}
+
+start_phone a 1000 alice-pw "$A_PORT" "$A_TONE"
+start_phone b 1001 bob-pw "$B_PORT" "$B_TONE"
+
+case_begin "two baresip phones register as 1000 and 1001 over UDP (digest auth)"
+expect_phone a "1000@127.0.0.1: {0/UDP/v4} 200 OK" 10
+expect_phone b "1001@127.0.0.1: {0/UDP/v4} 200 OK" 10
+expect_phone a "baresip is ready." 10
+expect_phone b "baresip is ready." 10
+pbx_until 5 "sip show registrations" "2 registrations"
+expect_out_re "^1000 +sip:1000-[^ ]*@127.0.0.1:$A_PORT +[0-9]+ +UDP +127.0.0.1:$A_PORT .*baresip" \
+	"^1001 +sip:1001-[^ ]*@127.0.0.1:$B_PORT +[0-9]+ +UDP +127.0.0.1:$B_PORT .*baresip"
+case_end
+
+case_begin "1000 dials 1001: 1001 answers by itself, the call is up on both phones and the PBX"
+call_case a 1000 b 1001 "$A_PORT" "$B_PORT"
+A_WAV=$(dec_wav a)
+B_WAV=$(dec_wav b)
+# A second of audio each way before hanging up.
+poll_until 10 wav_holds "$A_WAV" 1 && poll_until 10 wav_holds "$B_WAV" 1 ||
+	fail "the phones recorded less than a second of each other's audio"
+case_end
+
+case_begin "1000 hangs up: 1001 sees the call closed, the PBX ends both legs"
+hangup_case a b 1000 1001 hangup
+case_end
+
+case_begin "each phone heard the other's tone (RTP phone to phone, SDP through the PBX)"
+expect_tone "$B_WAV" "$A_TONE"
+expect_tone "$A_WAV" "$B_TONE"
+case_end
+
+case_begin "1001 dials 1000: 1000 answers by itself, the call is up on both phones and the PBX"
+call_case b 1001 a 1000 "$B_PORT" "$A_PORT"
+case_end
+
+case_begin "1000, the callee, hangs up: 1001 sees the call closed, the PBX ends both legs"
+hangup_case a b 1001 1000 answered
+case_end
+
+case_begin "the phones quit cleanly and unregister"
+for p in a b; do
+	expect_cmd "$p" quit
+	if ! wait_exit "${PHONE_PID[$p]}" 10; then
+		fail "phone $p still runs 10 s after quit"
+	elif [ "$EXIT_RC" != 0 ]; then
+		fail "phone $p exited with status $EXIT_RC"
+	fi
+done
+pbx_until 5 "sip show registrations" "0 registrations" || fail "registrations are left"
+case_end
+
+finish
