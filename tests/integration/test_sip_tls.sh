@@ -7,12 +7,15 @@
 # registers (digest: 401, then 200) and is called from a UDP phone over its own
 # connection, a TLS phone calls a UDP phone, and a sips: dial opens a TLS client
 # connection to a SIPp phone behind a TLS socat (one whose certificate the CA did
-# not sign is refused). `openssl s_client` carries hand-written OPTIONS over IPv4
+# not sign is refused). baresip, which does TLS itself, is a real TLS phone:
+# registering, calling and called by a baresip on UDP. `openssl s_client` carries
+# hand-written OPTIONS over IPv4
 # and IPv6 and garbage after the handshake (400 or close, close_notify, the PBX
 # serving on); a peer that never handshakes is dropped after the timeout; renewed
 # certificates come in on reload; broken TLS settings stop the PBX with FILE:LINE.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sipp.sh"
+. "$(dirname "$0")/baresip.sh"
 
 need_tools socat openssl
 
@@ -63,6 +66,8 @@ users {
   ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
   ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
   ["1002"] = { name = "Carol", password = "carol-pw", context = "office" },
+  ["1003"] = { name = "Dave", password = "dave-pw", context = "office" },
+  ["1004"] = { name = "Erin", password = "erin-pw", context = "office" },
 }
 local function dial(call, dest)
   local r = call:dial(dest, { timeout = 5 })
@@ -238,6 +243,69 @@ sipp_run rogue 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1000 alice-pw 500)
 expect_rc 0
 expect_log "TLS handshake with 127.0.0.1:$ROGUE_PORT failed: certificate verify failed: self-signed certificate"
 expect_log "dial sip:rogue@127.0.0.1:$ROGUE_PORT;transport=tls from 1000: failed"
+case_end
+
+# --- baresip: a real phone doing TLS ---
+
+# Each baresip takes three ports: SIP (UDP, TCP), its TLS listener, ctrl_tcp.
+D_PORT=$(free_ports 3)
+E_PORT=$(free_ports 3)
+while [ $((D_PORT - E_PORT)) -lt 3 ] && [ $((E_PORT - D_PORT)) -lt 3 ]; do E_PORT=$(free_ports 3); done
+PHONE_CA=$TMP/ca.pem start_phone dave 1003 dave-pw "$D_PORT" 440 "127.0.0.1:$TLS_PORT;transport=tls"
+start_phone erin 1004 erin-pw "$E_PORT" 1000
+
+# reg_gone USER: no binding of USER is left.
+reg_gone() {
+	pbx "sip show registrations"
+	! out_has "sip:$1-"
+}
+
+case_begin "baresip registers over TLS, checking the PBX's certificate against the CA"
+expect_phone dave "1003@127.0.0.1: {0/TLS/v4} 200 OK" 10
+expect_phone erin "1004@127.0.0.1: {0/UDP/v4} 200 OK" 10
+expect_phone dave "baresip is ready." 10
+expect_phone erin "baresip is ready." 10
+pbx_until 5 "sip show registrations" "sip:1003-"
+expect_out_re "^1003 +sip:1003-[^ ]*@127.0.0.1:$((D_PORT + 1));transport=tls +[0-9]+ +TLS +127.0.0.1:[0-9]+ .*baresip"
+case_end
+
+case_begin "a UDP baresip calls the TLS baresip, which answers over its own connection"
+mark_log
+phone_mark dave erin
+expect_cmd erin dial 1003
+expect_phone dave "call: answering call on line 1 from sip:1004@"
+expect_phone erin "Call established: sip:1003@127.0.0.1:$PORT"
+expect_phone dave "Call established: sip:1004@127.0.0.1"
+pbx "sip show dialogs"
+expect_out_re "^SIP/1004-[0-9]+ +in +confirmed +127.0.0.1:$E_PORT " "^SIP/1003-[0-9]+ +out +confirmed +127.0.0.1:"
+pbx "sip show transports"
+expect_out "1 TLS connection"
+phone_mark dave erin
+expect_cmd erin hangup
+expect_phone dave "session closed: Connection reset by peer" # the PBX's BYE, over TLS
+expect_log "dial 1003 from 1004: hangup"
+case_end
+
+case_begin "the TLS baresip calls the UDP baresip; the callee hangs up"
+mark_log
+phone_mark dave erin
+expect_cmd dave dial 1004
+expect_phone erin "call: answering call on line 1 from sip:1003@"
+expect_phone dave "Call established: sip:1004@127.0.0.1:$TLS_PORT"
+phone_mark dave erin
+expect_cmd erin hangup
+expect_phone dave "session closed: Connection reset by peer" # the PBX's BYE, over TLS
+expect_log "dial 1004 from 1003: answered"
+pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left on the PBX"
+case_end
+
+case_begin "the baresip phones quit and unregister (the TLS one over its connection)"
+for p in dave erin; do
+	expect_cmd "$p" quit
+	wait_exit "${PHONE_PID[$p]}" 10 || fail "phone $p still runs 10 s after quit"
+done
+poll_until 5 reg_gone 1003 || fail "1003 is still registered"
+poll_until 5 reg_gone 1004 || fail "1004 is still registered"
 case_end
 
 # --- misbehaving peers ---
