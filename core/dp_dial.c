@@ -238,12 +238,18 @@ static void start_one(struct dial_op *op, const struct sg_chan_tech *tech, const
 	op->legs[op->nlegs] = ch;
 	op->causes[op->nlegs++] = SG_CAUSE_NORMAL;
 	op->live++;
-	if (tech->call(ch, timeout_ms) == 0)
+	int rc = tech->call(ch, timeout_ms);
+	if (rc == 0)
 		return;
+	/* A phone that cannot be reached at all is unavailable (480), not a fault of ours. */
+	cause = rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -ENETUNREACH || rc == -ETIMEDOUT ||
+				rc == -ENOTCONN
+			? SG_CAUSE_UNAVAILABLE
+			: SG_CAUSE_FAILURE;
 	op->live--;
-	op->causes[op->nlegs - 1] = SG_CAUSE_FAILURE;
+	op->causes[op->nlegs - 1] = cause;
 	sg_chan_set_observer(ch, NULL, NULL);
-	sg_chan_hangup(ch, SG_CAUSE_FAILURE);
+	sg_chan_hangup(ch, cause);
 }
 
 /* Starts the legs of one target ("TECH/dest", or a bare user id for SIP): a

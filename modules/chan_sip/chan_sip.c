@@ -34,7 +34,8 @@
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
 
 static struct sg_module *self;
-static unsigned long dropped_responses, bad_requests;
+static unsigned long dropped_responses, bad_requests, unreadable;
+static unsigned long requests_absorbed; /* retransmitted requests a server transaction took */
 static bool tls_listening; /* a tls: listener is open: a reload must keep a certificate */
 
 static const char *const supported_ext[] = {NULL};
@@ -43,7 +44,9 @@ static const char *const supported_ext[] = {NULL};
 static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, unsigned status,
 			    const char *reason, const struct sip_hdr_out *h, size_t nh)
 {
-	char buf[8192];
+	/* Room for every header a request may carry (the transport caps them at 16 KB),
+	 * so even a refused oversized request gets its answer. */
+	static char buf[32768];
 	size_t len;
 	struct sip_sockaddr dst;
 	struct sip_resp_opts o = {.status = status, .reason = reason, .hdrs = h, .nhdrs = nh};
@@ -99,6 +102,16 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	int rc = rx->parse_rc;
 	if (rc == SIP_EKEEPALIVE)
 		return;
+	if (rx->too_large) {
+		/* RFC 3261 §21.5.14; a stream is then drained and closed by the transport. */
+		char reason[80];
+		snprintf(reason, sizeof(reason), "Message Too Large: headers over %u bytes", SIP_MAX_HEADER_BYTES);
+		SG_INFO(TAG, "%s message from %s refused: headers over %u bytes", sip_proto_name(rx->proto),
+			sip_sockaddr_str(&rx->src, src, sizeof(src)), SIP_MAX_HEADER_BYTES);
+		if (sip_msg_can_reply(m))
+			reply_stateless(rx, m, 513, reason, NULL, 0);
+		return;
+	}
 	if (rc) {
 		unsigned status = sip_msg_error_status(rc);
 		sip_sockaddr_str(&rx->src, src, sizeof(src));
@@ -107,6 +120,7 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 			SG_INFO(TAG, "bad request from %s: %s", src, m->reason);
 			reply_stateless(rx, m, status, m->reason, NULL, 0);
 		} else {
+			unreadable++;
 			SG_DEBUG(TAG, "dropped an unreadable message from %s: %s", src, m->reason);
 		}
 		return;
@@ -152,6 +166,8 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 		sip_dlg_ack(m);
 		break;
 	case SIP_STXN_ABSORBED:
+		if (m->method != SIP_METHOD_ACK)
+			requests_absorbed++;
 		break;
 	}
 }
@@ -200,6 +216,13 @@ static enum sg_cli_result show_transactions(struct sg_cli *cli, int argc, const 
 		return SG_CLI_USAGE;
 	sip_txn_show(cli);
 	sip_ctxn_show(cli);
+	unsigned long resent, finals_again;
+	sip_ctxn_retransmissions(&resent, &finals_again);
+	sg_cli_printf(cli, "Retransmissions received: %lu requests absorbed, %lu final responses\n",
+		      requests_absorbed, finals_again);
+	sg_cli_printf(cli,
+		      "Retransmissions sent: %lu requests (Timers A and E), %lu 2xx to INVITE, %lu other finals to INVITE (Timer G)\n",
+		      resent, sip_dlg_2xx_resent(), sip_stxn_finals_resent());
 	return SG_CLI_OK;
 }
 
@@ -225,6 +248,10 @@ static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const ch
 	sip_transport_show(cli);
 	sg_cli_printf(cli, "realm: %s; %lu bad requests answered, %lu stray responses dropped\n",
 		      sip_auth_realm(), bad_requests, dropped_responses);
+	struct sip_transport_stats st;
+	sip_transport_get_stats(&st);
+	sg_cli_printf(cli, "refused: %lu messages too large, %lu unreadable; TCP connections closed: %lu stalled "
+		      "mid-message, %lu not framing as SIP\n", st.too_large, unreadable, st.stalled, st.unframed);
 	return SG_CLI_OK;
 }
 
@@ -297,6 +324,8 @@ static void apply_config(void)
 					 cfg_uint("sip.max_expires", 7200, 60, 86400 * 7),
 					 cfg_uint("sip.default_expires", 3600, 60, 86400)};
 	sip_registrar_set_limits(&l);
+	unsigned message_s = cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600);
+	sip_transport_set_message_timeout(message_s * 1000);
 }
 
 static void unload(struct sg_module *m);
@@ -386,6 +415,7 @@ static const struct sg_config_key config_keys[] = {
 	{"nonce_lifetime", SG_CFG_INT, "seconds a digest nonce stays fresh (300)"},
 	{"qualify", SG_CFG_INT, "seconds between keep-alives to each registered contact; 0: none (60)"},
 	{"keepalive", SG_CFG_STRING, "keep-alive to contacts: \"options\" (and track reachability), \"crlf\", \"off\""},
+	{"message_timeout", SG_CFG_INT, "seconds a TCP or TLS peer has to finish a message it began; then it is closed (10)"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},

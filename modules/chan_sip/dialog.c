@@ -57,9 +57,11 @@ struct sip_dlg {
 static struct sg_module *self;
 static struct sip_dlg *dialogs;
 static unsigned ndialogs;
+static unsigned long r200_resent; /* 2xx sent again for want of an ACK */
 static const struct sg_chan_tech sip_tech;
 
 unsigned sip_dlg_count(void) { return ndialogs; }
+unsigned long sip_dlg_2xx_resent(void) { return r200_resent; }
 
 static char *dup_mem(const void *p, size_t len)
 {
@@ -295,6 +297,7 @@ static void r200_again(struct sg_timer *t, void *arg)
 		return;
 	}
 	sip_transport_reply(&d->inv_rx, &d->inv_dst, d->r200, d->r200_len);
+	r200_resent++;
 	d->r200_ms = d->r200_ms * 2 < sip_txn_timers()->t2 ? d->r200_ms * 2 : sip_txn_timers()->t2;
 	sg_timer_restart(t, d->r200_ms);
 }
@@ -465,6 +468,17 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 		d->peer = b->src;
 		d->proto = b->proto;
 		d->sips = !strncasecmp(b->contact, "sips:", 5);
+		/* Over TCP or TLS the phone's own connection is used while it lasts (the way
+		 * through its NAT). Once it is closed, a new one goes where the Contact
+		 * says the phone listens (§18.1.1 with RFC 3263: the Request-URI's
+		 * address), not to the port it once connected from. */
+		struct sip_sockaddr at;
+		enum sip_proto proto;
+		if (d->proto != SIP_PROTO_UDP && !sip_transport_connected(d->proto, &d->peer) &&
+		    uri_addr(b->contact, &at, &proto) == 0) {
+			d->peer = at;
+			d->proto = proto;
+		}
 		label = aor;
 	} else if (!strncmp(dest, "uri|", 4)) {
 		snprintf(d->ruri, sizeof(d->ruri), "%s", dest + 4);
@@ -515,13 +529,21 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 		return;
 	}
 	if (resp->status >= 300) {
+		/* A synthetic 503 for a transport error (a connection refused, lost or
+		 * timed out) means the phone cannot be reached, not that it is busy. */
+		int err = sip_ctxn_error(t);
+		bool unreachable = err && err != -ETIMEDOUT && err != -ECANCELED;
 		d->ictxn = NULL;
 		sip_ctxn_abandon(t);
 		if (!d->terminated) {
 			d->terminated = true;
-			SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status, (int)resp->status_phrase.l,
-				resp->status_phrase.p);
-			sg_chan_remote_hangup(d->ch, cause_for(resp->status));
+			if (unreachable)
+				SG_NOTICE(TAG, "%s: cannot reach %s over %s: %s", sg_chan_name(d->ch), d->ruri,
+					  sip_proto_name(d->proto), strerror(-err));
+			else
+				SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status,
+					(int)resp->status_phrase.l, resp->status_phrase.p);
+			sg_chan_remote_hangup(d->ch, unreachable ? SG_CAUSE_UNAVAILABLE : cause_for(resp->status));
 		}
 		return;
 	}

@@ -3,7 +3,9 @@
  * for Strowger as a B2BUA (RFC 3261 §12-§15): an authenticated INVITE becomes an
  * incoming channel that runs the dialplan; call:dial("1001") rings every contact
  * user 1001 registered (one leg each, sent to the address the phone registered
- * from, so NATed phones are reached). Provisional responses are relayed as
+ * from, so NATed phones are reached; over TCP on the phone's own connection, or
+ * once that is closed on a new one to its Contact). A transport error (connection
+ * refused, lost) ends a leg "unavailable", not "failed". Provisional responses are relayed as
  * ringing, the first 2xx is ACKed and answers the caller, CANCEL and BYE from
  * either side end both legs. The SDP is carried through from one leg to the other
  * (the media issue anchors RTP in the PBX); a call answered by the dialplan itself
@@ -27,6 +29,8 @@ void sip_dlg_cancel(struct sip_stxn *t);
 /* An ACK outside any transaction: the ACK for our 2xx. */
 void sip_dlg_ack(const struct sip_msg *ack);
 unsigned sip_dlg_count(void);
+/* Since start: our 2xx to INVITEs sent again because no ACK came yet (§13.3.1.4). */
+unsigned long sip_dlg_2xx_resent(void);
 void sip_dlg_show(struct sg_cli *cli);
 
 #endif

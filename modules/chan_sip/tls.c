@@ -25,6 +25,7 @@ struct sip_tls {
 	bool established;
 	/* A fatal error happened: SSL_shutdown(3) must not be called any more. */
 	bool dead;
+	bool shut; /* our close_notify is sent */
 	/* What the last handshake, read and write call waited for (SG_IO_*). */
 	unsigned hs_want, rd_want, wr_want;
 	char error[128];
@@ -239,16 +240,22 @@ struct sip_tls *sip_tls_new(int fd, bool client, const char *host)
 	return t;
 }
 
+void sip_tls_close_notify(struct sip_tls *t)
+{
+	/* close_notify (RFC 8446 §6.1): one try; the peer's answer is not awaited. */
+	if (t->established && !t->dead && !t->shut) {
+		t->shut = true;
+		ERR_clear_error();
+		SSL_shutdown(t->ssl);
+		ERR_clear_error();
+	}
+}
+
 void sip_tls_free(struct sip_tls *t)
 {
 	if (!t)
 		return;
-	/* close_notify (RFC 5246 §7.2.1): one try; the peer's answer is not awaited. */
-	if (t->established && !t->dead) {
-		ERR_clear_error();
-		SSL_shutdown(t->ssl);
-	}
-	ERR_clear_error();
+	sip_tls_close_notify(t);
 	SSL_free(t->ssl);
 	free(t);
 }

@@ -54,8 +54,11 @@ void sip_tls_shutdown(void);
  * text form, or a name). NULL when out of memory or not configured.
  */
 struct sip_tls *sip_tls_new(int fd, bool client, const char *host);
-/* Sends close_notify when the session is in a state to (best effort, never
- * waits) and frees it; the caller closes the socket. */
+/* Sends close_notify, once, when the session is in a state to (best effort,
+ * never waits); the session may still read what the peer sends after it. */
+void sip_tls_close_notify(struct sip_tls *t);
+/* Sends close_notify if not done yet and frees the session; the caller closes
+ * the socket. */
 void sip_tls_free(struct sip_tls *t);
 
 /* Drives the handshake: 0 when done, -EAGAIN to wait, else -errno (EPROTO:

@@ -16,11 +16,12 @@
 
 #include "tls.h"
 #include "transport.h"
+#include "udp_batch.h"
 
 #define TAG "sip"
 #define MAX_LISTENERS 16
 #define MAX_CONNS 1024
-#define MAX_HEADER_BYTES 65536 /* a stream message whose headers run past this is garbage */
+#define MAX_HEADER_BYTES SIP_MAX_HEADER_BYTES
 #define MAX_BODY_BYTES (1u << 20)
 #define CONN_IDLE_MS (180 * 1000)
 #define UDP_MAX 65535
@@ -55,6 +56,8 @@ struct sip_conn {
 	int err;		      /* why a send failed: reported on close */
 	/* Connect and TLS handshake deadline: a connection not ready by then goes. */
 	struct sg_timer *setup_timer;
+	struct sg_timer *msg_timer;   /* runs while a message is incomplete, or draining */
+	bool draining;		      /* a message was refused: input is dropped until close */
 };
 
 static struct sg_module *self;
@@ -71,6 +74,8 @@ static char udp_bufs[UDP_BATCH][UDP_MAX + 1];
 static struct sip_msg rx_msg;
 static uint64_t next_conn_id = 1;
 static sip_tx_error_fn *tx_error_fn;
+static unsigned message_timeout_ms = SIP_MESSAGE_TIMEOUT_MS;
+static struct sip_transport_stats stats;
 
 const char *sip_proto_name(enum sip_proto p)
 {
@@ -181,11 +186,43 @@ const struct sip_sockaddr *sip_listener_addr(const struct sip_listener *l) { ret
 enum sip_proto sip_listener_proto(const struct sip_listener *l) { return l->proto; }
 
 static void deliver(enum sip_proto proto, struct sip_listener *l, struct sip_conn *c,
-		    const struct sip_sockaddr *src, const char *data, size_t len, int parse_rc)
+		    const struct sip_sockaddr *src, const char *data, size_t len, int parse_rc, bool too_large)
 {
 	struct sip_rx rx = {.proto = proto, .src = *src, .listener = l, .conn = c, .conn_id = c ? c->id : 0,
-			    .data = data, .len = len, .msg = &rx_msg, .parse_rc = parse_rc};
+			    .data = data, .len = len, .msg = &rx_msg, .parse_rc = parse_rc, .too_large = too_large};
 	rx_fn(&rx, rx_arg);
+}
+
+/* Whether the message at p (n bytes so far, leading CRLFs allowed) has more than
+ * MAX_HEADER_BYTES before the empty line that ends its headers (a bare LF ends
+ * lines too, as the parser allows). */
+static bool headers_too_long(const char *p, size_t n)
+{
+	while (n && (*p == '\r' || *p == '\n')) {
+		p++;
+		n--;
+	}
+	if (n <= MAX_HEADER_BYTES)
+		return false;
+	const char *end = p + MAX_HEADER_BYTES;
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++) {
+		size_t rest = n - (size_t)(q - p) - 1; /* after the LF: at least 1, as n > the limit */
+		if (q[1] == '\n' || (q[1] == '\r' && rest > 1 && q[2] == '\n'))
+			return false;
+	}
+	return true;
+}
+
+/* Hands over a message whose headers are too long, parsed as far as the whole
+ * lines within the limit go and marked too_large: a request can still be
+ * refused (513) with its Via, From, To, Call-ID and CSeq, if they come first. */
+static void deliver_too_large(enum sip_proto proto, struct sip_listener *l, struct sip_conn *c,
+			      const struct sip_sockaddr *src, const char *data)
+{
+	const char *lf = memrchr(data, '\n', MAX_HEADER_BYTES);
+	size_t len = lf ? (size_t)(lf - data) + 1 : MAX_HEADER_BYTES;
+	stats.too_large++;
+	deliver(proto, l, c, src, data, len, sip_msg_parse(&rx_msg, data, len, SIP_DATAGRAM), true);
 }
 
 static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
@@ -199,6 +236,7 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 	/* recvmmsg takes what is queued in one system call, and a short batch means the
 	 * socket is drained, so no call ends in EAGAIN. A bounded number of batches per
 	 * wake-up keeps one busy socket from starving the loop. */
+	sip_udp_batch_begin();
 	for (int round = 0; round < UDP_ROUNDS; round++) {
 		for (int i = 0; i < UDP_BATCH; i++) {
 			iov[i] = (struct iovec){udp_bufs[i], UDP_MAX};
@@ -207,7 +245,7 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 		}
 		int got = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0)
-			return;
+			break;
 		for (int i = 0; i < got; i++) {
 			char *buf = udp_bufs[i];
 			size_t n = mm[i].msg_len;
@@ -216,14 +254,19 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 			/* Keep-alive pings (RFC 5626 CRLF) carry no message. */
 			if (n <= 4 && strspn(buf, "\r\n") >= n)
 				continue;
+			if (headers_too_long(buf, n)) {
+				deliver_too_large(SIP_PROTO_UDP, l, NULL, &src[i], buf);
+				continue;
+			}
 			int rc = sip_msg_parse(&rx_msg, buf, n, SIP_DATAGRAM);
 			if (rc == SIP_EKEEPALIVE)
 				continue;
-			deliver(SIP_PROTO_UDP, l, NULL, &src[i], buf, n, rc);
+			deliver(SIP_PROTO_UDP, l, NULL, &src[i], buf, n, rc, false);
 		}
 		if (got < UDP_BATCH)
-			return;
+			break;
 	}
+	sip_udp_batch_end();
 }
 
 /* Frees a connection. err (or the send error it met, or ECONNRESET when bytes
@@ -247,6 +290,7 @@ static void conn_close(struct sip_conn *c, int err)
 			 sip_sockaddr_str(&c->peer, a, sizeof(a)), strerror(err));
 	}
 	sg_timer_free(c->setup_timer);
+	sg_timer_free(c->msg_timer);
 	sg_io_free(c->io);
 	sip_tls_free(c->tls); /* close_notify first, while the socket is open */
 	close(c->fd);
@@ -323,23 +367,90 @@ static int conn_queue(struct sip_conn *c, const char *buf, size_t len)
 	return 0;
 }
 
+static void on_msg_timeout(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	struct sip_conn *c = arg;
+	char a[64];
+	sip_sockaddr_str(&c->peer, a, sizeof(a));
+	if (c->draining) {
+		SG_DEBUG(TAG, "%s connection with %s closed after a refusal", sip_proto_name(c->proto), a);
+	} else {
+		SG_NOTICE(TAG, "%s peer %s left a message unfinished for %u ms (%zu bytes); closing",
+			  sip_proto_name(c->proto), a, message_timeout_ms, c->in_len);
+		stats.stalled++;
+	}
+	conn_close(c, 0);
+}
+
+static bool msg_timer_restart(struct sip_conn *c)
+{
+	if (c->msg_timer)
+		sg_timer_restart(c->msg_timer, message_timeout_ms);
+	else
+		c->msg_timer = sg_timer_start(sg_loop_main(), self, message_timeout_ms, 0, on_msg_timeout, c);
+	return c->msg_timer != NULL;
+}
+
+/*
+ * After a refusal the stream cannot be trusted: what the peer still sends is read
+ * and dropped, our answer goes out followed by our FIN, and the connection closes
+ * when the peer closes it or the message timeout ends. Closing at once would
+ * answer the peer's unread bytes with a RST, which can destroy our answer before
+ * the peer reads it. False when the connection must close now.
+ */
+static bool conn_drain(struct sip_conn *c)
+{
+	c->draining = true;
+	c->in_len = 0;
+	if (!c->out_len) {
+		/* Over TLS our end is a close_notify: a bare FIN would read as truncation. */
+		if (c->tls)
+			sip_tls_close_notify(c->tls);
+		shutdown(c->fd, SHUT_WR);
+	}
+	return msg_timer_restart(c) && !c->closing;
+}
+
+/* A message must arrive whole within message_timeout_ms of its first bytes: a
+ * peer that sends part of one and stalls, or trickles it in, must not hold a
+ * connection and its buffer until the idle sweep. The deadline starts with the
+ * first bytes of a message (new_message: the one before it just completed). */
+static void conn_deadline(struct sip_conn *c, bool new_message)
+{
+	if (!c->in_len)
+		c->msg_timer = sg_timer_free(c->msg_timer);
+	else if (new_message || !c->msg_timer)
+		msg_timer_restart(c);
+}
+
 /* Splits the stream into messages with the parser's stream framing (RFC 3261
  * §18.3: Content-Length) and hands each over parsed; false when the connection
  * must close. */
 static bool conn_frame(struct sip_conn *c)
 {
+	if (c->draining) {
+		c->in_len = 0;
+		return true;
+	}
 	size_t off = 0;
 	while (off < c->in_len && !c->closing) {
 		const char *start = c->in + off;
 		size_t avail = c->in_len - off;
+		/* Checked before parsing: headers that arrive whole in one read are
+		 * too long all the same. */
+		if (headers_too_long(start, avail)) {
+			deliver_too_large(c->proto, c->listener, c, &c->peer, start);
+			return conn_drain(c); /* where the message ends is anyone's guess */
+		}
 		int rc = sip_msg_parse(&rx_msg, start, avail, SIP_STREAM);
 		if (rc == SIP_ENEED) {
 			/* A peer that never finishes a message must not grow us forever. */
-			if (avail > MAX_HEADER_BYTES + MAX_BODY_BYTES ||
-			    (avail > MAX_HEADER_BYTES && !memmem(start, avail, "\r\n\r\n", 4))) {
+			if (avail > MAX_HEADER_BYTES + MAX_BODY_BYTES) {
 				SG_WARNING(TAG, "%s peer sent an endless message (%zu bytes); closing",
 					   sip_proto_name(c->proto), avail);
-				return false;
+				stats.too_large++;
+				return conn_drain(c);
 			}
 			break;
 		}
@@ -351,13 +462,16 @@ static bool conn_frame(struct sip_conn *c)
 			continue;
 		}
 		size_t used = rc == 0 ? rx_msg.used : avail;
-		deliver(c->proto, c->listener, c, &c->peer, start, used, rc);
-		if (rc != 0)
-			return false; /* after a framing error the stream cannot be trusted */
+		deliver(c->proto, c->listener, c, &c->peer, start, used, rc, false);
+		if (rc != 0) {
+			stats.unframed++;
+			return conn_drain(c); /* after a framing error the stream cannot be trusted */
+		}
 		off += used;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	conn_deadline(c, off > 0);
 	return !c->closing;
 }
 
@@ -622,8 +736,7 @@ int sip_transport_reply(const struct sip_rx *rx, const struct sip_sockaddr *dst,
 				return conn_queue(rx->conn, buf, len);
 		return -ENOTCONN; /* the connection closed since: §18.2.2 would open a new one */
 	}
-	ssize_t n = sendto(rx->listener->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
-	return n == (ssize_t)len ? 0 : -errno;
+	return sip_udp_send(rx->listener->fd, dst, buf, len);
 }
 
 void sip_transport_shutdown(void)
@@ -751,9 +864,19 @@ int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, st
 static struct sip_conn *conn_find(enum sip_proto proto, const struct sip_sockaddr *dst)
 {
 	for (size_t i = 0; i < nconns; i++)
-		if (conns[i]->proto == proto && !conns[i]->closing && sip_sockaddr_eq(&conns[i]->peer, dst))
+		if (conns[i]->proto == proto && !conns[i]->closing && !conns[i]->draining &&
+		    sip_sockaddr_eq(&conns[i]->peer, dst))
 			return conns[i];
 	return NULL;
+}
+
+void sip_transport_set_message_timeout(unsigned ms) { message_timeout_ms = ms; }
+
+void sip_transport_get_stats(struct sip_transport_stats *out) { *out = stats; }
+
+bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst)
+{
+	return conn_find(proto, dst) != NULL;
 }
 
 /* Opens a TCP or TLS connection to dst without blocking. */
@@ -797,10 +920,7 @@ int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, con
 		struct sip_listener *l = pick_listener(SIP_PROTO_UDP, dst);
 		if (!l)
 			return -EAFNOSUPPORT;
-		ssize_t n = sendto(l->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
-		if (n == (ssize_t)len)
-			return 0;
-		return n < 0 ? (errno == EWOULDBLOCK ? -EAGAIN : -errno) : -EMSGSIZE;
+		return sip_udp_send(l->fd, dst, buf, len);
 	}
 	struct sip_conn *c = conn_find(proto, dst);
 	if (!c) {

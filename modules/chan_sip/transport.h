@@ -7,6 +7,17 @@
  * connections are kept and reused, closed after an idle time, and bounded in
  * number and buffer size; a TLS connection is a TCP one whose bytes go through
  * tls.c (handshake deadline, close_notify). Main thread only.
+ *
+ * Limits. A message's headers (start line to the empty line) may take
+ * SIP_MAX_HEADER_BYTES: a datagram or stream message with more is handed over
+ * marked too_large, for a 513. A stream message's body may take 1 MB, and the
+ * whole message must arrive within the message timeout (SIP_MESSAGE_TIMEOUT_MS
+ * unless set) of its first bytes, else the connection closes. After a stream
+ * message is refused (too large, or not framing as SIP: the receiver answers 400
+ * if it can), where the next one starts is unknown: the answer goes out with our
+ * FIN (over TLS, close_notify first), and what the peer still sends is dropped
+ * until it closes or the message timeout ends (closing at once would reset the
+ * connection, answer and all).
  */
 #ifndef CHAN_SIP_TRANSPORT_H
 #define CHAN_SIP_TRANSPORT_H
@@ -17,6 +28,9 @@
 #include <sys/socket.h>
 
 #include "sip_msg.h"
+
+#define SIP_MAX_HEADER_BYTES 16384
+#define SIP_MESSAGE_TIMEOUT_MS 10000
 
 struct sg_cli;
 struct sg_module;
@@ -42,6 +56,8 @@ struct sip_rx {
 	size_t len;
 	const struct sip_msg *msg; /* data parsed; valid during the callback */
 	int parse_rc;		   /* what the parser said (0, or SIP_E*: see sip_msg.h) */
+	bool too_large;		   /* headers over SIP_MAX_HEADER_BYTES: data and msg hold
+				      the whole lines within the limit; refuse it (513) */
 };
 
 typedef void (sip_rx_fn)(const struct sip_rx *rx, void *arg);
@@ -96,6 +112,19 @@ int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, con
  * 0 or -EAFNOSUPPORT.
  */
 int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out);
+/* How long a TCP or TLS peer may take to send one whole message once it began (ms). */
+void sip_transport_set_message_timeout(unsigned ms);
+
+/* What the transport refused since start. */
+struct sip_transport_stats {
+	unsigned long too_large; /* messages with too long headers (or a stream body over 1 MB) */
+	unsigned long stalled;	 /* connections closed: a message left unfinished */
+	unsigned long unframed;	 /* connections closed: bytes that do not frame as SIP */
+};
+void sip_transport_get_stats(struct sip_transport_stats *out);
+
+/* Whether a TCP or TLS connection to dst is open (inbound or outbound) for sending. */
+bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst);
 /* Called (main loop) when an outbound message was lost with its TCP or TLS connection. */
 typedef void (sip_tx_error_fn)(uint64_t conn_id, int err);
 void sip_transport_set_error_fn(sip_tx_error_fn *fn);

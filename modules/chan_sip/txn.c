@@ -76,12 +76,14 @@ static struct sip_timers T = {500, 4000, 5000};
 static struct sip_stxn **table;
 static unsigned nbuckets;
 static unsigned count;
+static unsigned long finals_resent; /* Timer G repeats, for the console */
 static struct linger_q lingers[LINGER_KINDS];
 static const char *const state_names[] = {"trying", "proceeding", "completed", "confirmed", "terminated"};
 
 void sip_txn_set_timers(const struct sip_timers *timers) { T = *timers; }
 const struct sip_timers *sip_txn_timers(void) { return &T; }
 unsigned sip_stxn_count(void) { return count; }
+unsigned long sip_stxn_finals_resent(void) { return finals_resent; }
 const struct sip_msg *sip_stxn_request(const struct sip_stxn *t) { return t->req; }
 const struct sip_rx *sip_stxn_rx(const struct sip_stxn *t) { return &t->rx; }
 
@@ -257,6 +259,7 @@ static void on_retrans(struct sg_timer *timer, void *arg)
 {
 	struct sip_stxn *t = arg;
 	send_last(t);
+	finals_resent++;
 	t->retrans_ms = t->retrans_ms * 2 < T.t2 ? t->retrans_ms * 2 : T.t2;
 	sg_timer_restart(timer, t->retrans_ms);
 }

@@ -58,6 +58,8 @@ struct sip_stxn *sip_stxn_find_invite(const struct sip_msg *cancel);
 /* Called when the transaction ends without a final response having been acked. */
 void sip_stxn_set_owner(struct sip_stxn *t, void (*gone)(struct sip_stxn *t, void *arg), void *arg);
 unsigned sip_stxn_count(void);
+/* Non-2xx finals to INVITE sent again by Timer G since the module loaded. */
+unsigned long sip_stxn_finals_resent(void);
 void sip_txn_show(struct sg_cli *cli);
 
 /* Where a response to this request goes (§18.2.2 with RFC 3581 rport). */

@@ -57,6 +57,7 @@ static struct sg_module *self;
 static struct sip_timers T = {500, 4000, 5000};
 static struct sip_ctxn *table[BUCKETS];
 static unsigned count;
+static unsigned long resent, finals_again; /* for sip_ctxn_retransmissions() */
 static const char *const state_names[] = {"calling", "trying", "proceeding", "completed", "accepted",
 					  "terminated"};
 /* Scratch space: parsing our own requests, and synthetic responses. Deliveries
@@ -68,6 +69,12 @@ static void on_transport_error(uint64_t conn_id, int err);
 
 void sip_ctxn_set_timers(const struct sip_timers *timers) { T = *timers; }
 unsigned sip_ctxn_count(void) { return count; }
+
+void sip_ctxn_retransmissions(unsigned long *requests_resent, unsigned long *finals_received_again)
+{
+	*requests_resent = resent;
+	*finals_received_again = finals_again;
+}
 int sip_ctxn_error(const struct sip_ctxn *t) { return t->error; }
 unsigned sip_ctxn_status(const struct sip_ctxn *t) { return t->status; }
 const char *sip_ctxn_branch(const struct sip_ctxn *t) { return t->branch; }
@@ -247,6 +254,7 @@ static void on_retrans(struct sg_timer *timer, void *arg)
 		fail(t, rc);
 		return;
 	}
+	resent++;
 	if (t->invite)
 		t->interval *= 2;
 	else if (t->state == CT_PROCEEDING)
@@ -553,6 +561,8 @@ static void on_final(struct sip_ctxn *t, const struct sip_msg *m)
 {
 	bool udp = t->proto == SIP_PROTO_UDP;
 	bool active = t->state == CT_CALLING || t->state == CT_TRYING || t->state == CT_PROCEEDING;
+	if (!active)
+		finals_again++; /* the peer missed our ACK, or a copy crossed it */
 	if (t->invite && m->status < 300) {
 		if (active) {
 			/* RFC 6026: accepted; the TU ACKs, and hears of every further 2xx. */

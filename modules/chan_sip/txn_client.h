@@ -87,6 +87,9 @@ int sip_ctxn_error(const struct sip_ctxn *t);
 unsigned sip_ctxn_status(const struct sip_ctxn *t);
 /* The branch of the transaction's Via (for logs and tests). */
 const char *sip_ctxn_branch(const struct sip_ctxn *t);
+/* Since start: requests sent again by Timers A and E, and final responses that
+ * came again after the first (the peer did not hear our ACK, or a copy crossed). */
+void sip_ctxn_retransmissions(unsigned long *requests_resent, unsigned long *finals_received_again);
 
 /*
  * A response from the transport: true when it matched a client transaction (it

@@ -4,10 +4,11 @@
 # ctrl_tcp (JSON commands in netstrings) to drive them. Source it after lib.sh.
 #
 #   free_ports N               the first of N consecutive ports nothing holds
-#   start_phone NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
+#   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
 #                              a phone registering as USER, answering by itself
 #   phone_mark NAME..., expect_phone NAME TEXT [SECONDS]
 #                              wait for TEXT in the phone's log (after the mark)
+#   expect_phone_closed NAME   wait for the phone to see its call ended by the peer
 #   phone_cmd / expect_cmd NAME COMMAND [PARAMS]
 #                              one ctrl_tcp command (OUT: the answer)
 
@@ -35,11 +36,11 @@ free_ports() {
 
 declare -A PHONE_PID PHONE_CTL PHONE_MARK
 
-# start_phone NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]: one baresip with its
+# start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]: one baresip with its
 # own config folder, registered as USER at REGISTRAR (HOST:PORT;transport=T;
 # default: the PBX's UDP listener on $PORT), answering calls by itself. With
 # PHONE_CA set, the phone checks TLS servers against that CA file.
-start_phone() {
+start_baresip() {
 	local name=$1 user=$2 pass=$3 port=$4 tone=$5 dir=$TMP/$1
 	local registrar=${6:-127.0.0.1:$PORT;transport=udp}
 	mkdir -p "$dir"
@@ -98,6 +99,21 @@ expect_phone() {
 		context "--- $1's log since the last step ---"
 		context "$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | tail -n 12 | sed 's/\x1b\[[0-9;]*m//g')"
 	fi
+}
+
+# expect_phone_closed NAME: the phone saw the other side end its call (a BYE).
+# baresip 1.0 says so either way, as timing has it: "session closed: Connection
+# reset by peer", or only "Call with ... terminated (duration: ...)".
+expect_phone_closed() {
+	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
+	if ! poll_until 5 _log_has_either "session closed: Connection reset by peer" "terminated (duration:"; then
+		fail "phone $1 did not see its call closed"
+		context "--- $1's log since the last step ---"
+		context "$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | tail -n 12 | sed 's/\x1b\[[0-9;]*m//g')"
+	fi
+}
+_log_has_either() {
+	log_has "$1" || log_has "$2"
 }
 
 # phone_cmd NAME COMMAND [PARAMS]: one ctrl_tcp command; true if the phone

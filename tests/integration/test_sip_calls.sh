@@ -5,50 +5,23 @@
 # with BYE by either phone; a busy callee gives the caller 486, an unregistered
 # user 480, an unknown one 404, a missing extension 404.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/sipp.sh"
+. "$(dirname "$0")/lib_sipp.sh"
+
+need_tools sipp
+
 PORT=$(free_port)
 CALLEE_PORT=$(free_port)
 CALLER_PORT=$(free_port)
 
 CFG=$TMP/calls.lua
-cat >"$CFG" <<EOF
-settings {
-  modules = { "chan_sip" },
-  log = { level = "info" },
-  -- No qualify OPTIONS: SIPp phones answer only what their scenario expects.
-  sip = { listen = { "udp:127.0.0.1:$PORT" }, t1 = 200, qualify = 0 },
-}
-users {
-  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
-  ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
-  ["1002"] = { name = "Carol", password = "carol-pw", context = "office" },
-}
-extensions = {
-  office = {
-    ["2001"] = function(call) call:redirect({ "sip:1001@127.0.0.1:5999", "sip:1001@127.0.0.1:5998" }) end,
-    ["_10XX"] = function(call)
-      local r = call:dial(call.to, { timeout = 5 })
-      log.notice("dial %s from %s: %s", call.to, call.from, r.status)
-      if r.status ~= "answered" then call:hangup(r.cause) end
-    end,
-  },
-}
-EOF
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, t1 = 200" 5 \
+	'["2001"] = function(call) call:redirect({ "sip:1001@127.0.0.1:5999", "sip:1001@127.0.0.1:5998" }) end,'
 start_or_bail "$CFG"
 
 # A callee phone: SIPp as a UAS on CALLEE_PORT in the background.
 start_callee() {
-	(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLEE_PORT" -m 1 -timeout 20 \
-		-sf "$1" >"$TMP/callee.out" 2>&1) &
-	CALLEE_PID=$!
-	PIDS+=("$CALLEE_PID")
-	# Ready once its UDP port is bound (/proc/net/udp lists ports in hex).
-	local hex i
-	hex=$(printf ':%04X ' "$CALLEE_PORT")
-	for ((i = 0; i < 100; i++)); do
-		grep -q "$hex" /proc/net/udp && return 0
-		sleep 0.05
-	done
+	start_phone callee "$CALLEE_PORT" -sf "$1"
+	CALLEE_PID=$PHONE_PID
 }
 
 case_begin "the callee registers with SIPp (digest auth)"
@@ -160,30 +133,20 @@ expect_out_re "^1001 +Bob +2 "
 mark_log
 start_callee "$SIPP_DIR/uas_ring.xml"
 RINGER_PID=$CALLEE_PID
-(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$SECOND_PORT" -m 1 -timeout 20 \
-	-sf "$SIPP_DIR/uas_answer.xml" >"$TMP/second.out" 2>&1) &
-ANSWER_PID=$!
-PIDS+=("$ANSWER_PID")
-sleep 0.3
+start_phone second "$SECOND_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+ANSWER_PID=$PHONE_PID
 sipp_run fork 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$RINGER_PID" "$TMP/callee.out" "the ringing phone (expecting CANCEL)"
 phone_done "$ANSWER_PID" "$TMP/second.out" "the answering phone"
 case_end
 
-case_begin "nothing is left behind"
-pbx "sip show dialogs"
-expect_out "0 dialogs"
-pbx "core show calls"
-expect_out "0 active calls"
-case_end
+calls_all_gone
 
 case_begin "stopping the PBX (SIGINT) during a call ends both legs and exits cleanly"
 start_callee "$SIPP_DIR/uas_answer.xml"
 sed 's/<pause milliseconds="300"\/>/<pause milliseconds="8000"\/>/' "$(scenario uac_call.xml 1000 alice-pw)" >"$TMP/uac_long.xml"
-(cd "$TMP" && exec timeout 30 sipp -nostdin -i 127.0.0.1 -p "$CALLER_PORT" -m 1 -timeout 20 \
-	127.0.0.1:"$PORT" -sf "$TMP/uac_long.xml" -s 1001 >"$TMP/long.out" 2>&1) &
-PIDS+=("$!")
+start_phone long "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$TMP/uac_long.xml" -s 1001
 pbx_until 5 "sip show dialogs" "confirmed" || fail "the call was not set up"
 kill -INT "$PBX_PID"
 wait_exit "$PBX_PID" 10 || fail "strowger did not stop"

@@ -9,9 +9,9 @@
 # the qualify interval 1 s, so it all fits in about 15 s. The SIPp scenarios are
 # written into the test's temp dir.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/sipp.sh"
+. "$(dirname "$0")/lib_sipp.sh"
 
-need_tools sipsak socat
+need_tools sipp sipsak socat
 
 PORT=$(free_port)
 SP=$(free_port)  # SIPp as the UDP phone
