@@ -21,8 +21,12 @@
 #define TAG "sip"
 #define MAX_DIALOGS 10000
 
+#define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
+
 struct sip_dlg {
-	struct sip_dlg *next;
+	struct sip_dlg *prev, *next; /* every dialog, for the console */
+	struct sip_dlg *hnext;	      /* the Call-ID hash chain, once the Call-ID is known */
+	bool indexed;
 	struct sg_channel *ch;
 	bool uac, answered, terminated, cancelled;
 	char call_id[160];
@@ -34,12 +38,17 @@ struct sip_dlg {
 	enum sip_proto proto;
 	bool sips;		  /* a sips: dialog: our Contact must be sips: too (§8.1.1.8) */
 	struct sip_sockaddr peer; /* we send to the address the phone talks from */
+	/* Incoming: the caller's Max-Forwards; outgoing: what our INVITE carries (the
+	 * caller's less one), so a call that loops through PBXs ends with 483. */
+	int max_forwards;
 	uint32_t lcseq;
 	char *rsdp;	      /* the peer's SDP: offer (UAS) or answer (UAC) */
 	size_t rsdp_len;
 	char *lsdp;	      /* what we sent */
 	size_t lsdp_len;
 	/* UAS */
+	char rtag[64];	 /* the caller's From tag */
+	uint32_t rcseq; /* and its INVITE's CSeq: a merged request matches both (§8.2.2.2) */
 	struct sip_stxn *inv;
 	struct sip_rx inv_rx;
 	struct sip_sockaddr inv_dst;
@@ -57,6 +66,10 @@ struct sip_dlg {
 static struct sg_module *self;
 static struct sip_dlg *dialogs;
 static unsigned ndialogs;
+/* In-dialog requests, ACKs and CANCELs find their dialog by Call-ID here, not by a
+ * walk over every call. */
+#define DLG_BUCKETS 4096
+static struct sip_dlg *by_call_id[DLG_BUCKETS];
 static unsigned long r200_resent; /* 2xx sent again for want of an ACK */
 static const struct sg_chan_tech sip_tech;
 
@@ -82,6 +95,23 @@ static void drop_own_ref(struct sip_dlg *d)
 		SG_WARNING(TAG, "main queue full: %s lingers", sg_chan_name(d->ch));
 }
 
+static unsigned call_id_bucket(const char *p, size_t n)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h % DLG_BUCKETS;
+}
+
+/* Enters the dialog in the Call-ID index: once its call_id is set. */
+static void dlg_index(struct sip_dlg *d)
+{
+	unsigned b = call_id_bucket(d->call_id, strlen(d->call_id));
+	d->hnext = by_call_id[b];
+	by_call_id[b] = d;
+	d->indexed = true;
+}
+
 static struct sip_dlg *dlg_new(bool uac)
 {
 	if (ndialogs >= MAX_DIALOGS)
@@ -94,6 +124,8 @@ static struct sip_dlg *dlg_new(bool uac)
 	d->uac = uac;
 	d->lcseq = sip_new_cseq();
 	d->next = dialogs;
+	if (dialogs)
+		dialogs->prev = d;
 	dialogs = d;
 	ndialogs++;
 	return d;
@@ -102,12 +134,17 @@ static struct sip_dlg *dlg_new(bool uac)
 static void dlg_destroy(void *pvt)
 {
 	struct sip_dlg *d = pvt;
-	for (struct sip_dlg **pp = &dialogs; *pp; pp = &(*pp)->next)
-		if (*pp == d) {
-			*pp = d->next;
-			ndialogs--;
-			break;
-		}
+	*(d->prev ? &d->prev->next : &dialogs) = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	ndialogs--;
+	if (d->indexed)
+		for (struct sip_dlg **pp = &by_call_id[call_id_bucket(d->call_id, strlen(d->call_id))]; *pp;
+		     pp = &(*pp)->hnext)
+			if (*pp == d) {
+				*pp = d->hnext;
+				break;
+			}
 	if (d->ictxn)
 		sip_ctxn_abandon(d->ictxn);
 	sg_timer_free(d->r200_timer);
@@ -118,12 +155,21 @@ static void dlg_destroy(void *pvt)
 	free(d);
 }
 
-static struct sip_dlg *find(const struct sip_pl *call_id, const struct sip_pl *ltag)
+/* The first dialog of this Call-ID that match() accepts. */
+static struct sip_dlg *find_by(const struct sip_pl *call_id, bool (*match)(const struct sip_dlg *d, const void *arg),
+			       const void *arg)
 {
-	for (struct sip_dlg *d = dialogs; d; d = d->next)
-		if (sip_pl_eq_str(call_id, d->call_id) && sip_pl_eq_str(ltag, d->ltag))
+	for (struct sip_dlg *d = by_call_id[call_id_bucket(call_id->p, call_id->l)]; d; d = d->hnext)
+		if (sip_pl_eq_str(call_id, d->call_id) && match(d, arg))
 			return d;
 	return NULL;
+}
+
+static bool has_ltag(const struct sip_dlg *d, const void *ltag) { return sip_pl_eq_str(ltag, d->ltag); }
+
+static struct sip_dlg *find(const struct sip_pl *call_id, const struct sip_pl *ltag)
+{
+	return find_by(call_id, has_ltag, ltag);
 }
 
 static void make_contact(struct sip_dlg *d)
@@ -494,9 +540,11 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 	struct sg_call *oc = origin ? sg_chan_call(origin) : NULL;
 	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_from(oc) : "strowger");
 	snprintf(d->from_name, sizeof(d->from_name), "%s", oc && sg_call_from_name(oc) ? sg_call_from_name(oc) : "");
+	d->max_forwards = DEFAULT_MAX_FORWARDS;
 	/* Carry the caller's SDP offer through (the media issue anchors RTP here). */
 	if (origin && sg_chan_tech(origin) == &sip_tech) {
 		struct sip_dlg *od = sg_chan_pvt(origin);
+		d->max_forwards = od->max_forwards > 0 ? od->max_forwards - 1 : 0;
 		if (od->rsdp) {
 			d->lsdp = dup_mem(od->rsdp, od->rsdp_len);
 			d->lsdp_len = od->rsdp_len;
@@ -593,6 +641,7 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	char a[64], cseq[32];
 	if (sip_new_call_id(d->call_id) || sip_transport_local(d->proto, &d->peer, &local))
 		return -EIO;
+	dlg_index(d);
 	sip_sockaddr_str(&local, a, sizeof(a));
 	make_contact(d);
 	if (d->from_name[0])
@@ -603,9 +652,11 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	snprintf(d->remote_hdr, sizeof(d->remote_hdr), "<%s>", d->ruri);
 	snprintf(d->rtarget, sizeof(d->rtarget), "%s", d->ruri);
 	snprintf(cseq, sizeof(cseq), "%u INVITE", d->lcseq);
+	char maxf[8];
+	snprintf(maxf, sizeof(maxf), "%d", d->max_forwards);
 	struct sip_hdr_out h[] = {{"From", d->local_hdr},    {"To", d->remote_hdr},
 				  {"Call-ID", d->call_id},   {"CSeq", cseq},
-				  {"Max-Forwards", "70"},    {"Contact", d->contact},
+				  {"Max-Forwards", maxf},    {"Contact", d->contact},
 				  {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
 	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = 7,
 				.content_type = d->lsdp ? "application/sdp" : NULL, .body = d->lsdp,
@@ -653,6 +704,12 @@ static void reinvite(struct sip_stxn *t, struct sip_dlg *d)
 	sip_stxn_respond(t, &o);
 }
 
+static bool is_merged(const struct sip_dlg *d, const void *arg)
+{
+	const struct sip_msg *req = arg;
+	return !d->uac && d->rcseq == req->cseq && sip_pl_eq_str(&req->from.tag, d->rtag);
+}
+
 void sip_dlg_invite(struct sip_stxn *t)
 {
 	const struct sip_msg *req = sip_stxn_request(t);
@@ -670,6 +727,17 @@ void sip_dlg_invite(struct sip_stxn *t)
 		struct sip_hdr_out h[] = {{"Accept", "application/sdp"}};
 		struct sip_resp_opts o = {.status = 415, .hdrs = h, .nhdrs = 1};
 		sip_stxn_respond(t, &o);
+		return;
+	}
+	/* §8.2.2.2: the same INVITE (Call-ID, From tag, CSeq) on another branch, say
+	 * forked by a proxy and arriving twice, is answered once; the copy gets 482. */
+	if (find_by(&req->call_id, is_merged, req)) {
+		respond(t, 482, "Loop Detected");
+		return;
+	}
+	/* §16.3 step 3, as the PBX forwards the call on its other leg: no hops left. */
+	if (req->max_forwards == 0) {
+		respond(t, 483, "Too Many Hops");
 		return;
 	}
 	const struct sg_user *u = sip_auth_check(t);
@@ -691,7 +759,11 @@ void sip_dlg_invite(struct sip_stxn *t)
 	d->proto = rx->proto;
 	d->sips = req->ruri.scheme == SIP_URI_SIPS;
 	d->peer = rx->src;
+	d->max_forwards = req->max_forwards < 0 ? DEFAULT_MAX_FORWARDS : req->max_forwards;
 	sip_pl_strcpy(&req->call_id, d->call_id, sizeof(d->call_id));
+	sip_pl_strcpy(&req->from.tag, d->rtag, sizeof(d->rtag));
+	d->rcseq = req->cseq;
+	dlg_index(d);
 	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO, NULL), *from = sip_msg_hdr(req, SIP_HDR_FROM, NULL);
 	char tov[500];
 	copy_value(&to->val, tov, sizeof(tov));
@@ -755,13 +827,13 @@ void sip_dlg_bye(struct sip_stxn *t)
 	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
 }
 
+static bool has_inv(const struct sip_dlg *d, const void *inv) { return d->inv == inv; }
+
 void sip_dlg_cancel(struct sip_stxn *t)
 {
-	struct sip_stxn *inv = sip_stxn_find_invite(sip_stxn_request(t));
-	struct sip_dlg *d = NULL;
-	for (struct sip_dlg *x = dialogs; inv && x; x = x->next)
-		if (x->inv == inv)
-			d = x;
+	const struct sip_msg *req = sip_stxn_request(t);
+	struct sip_stxn *inv = sip_stxn_find_invite(req);
+	struct sip_dlg *d = inv ? find_by(&req->call_id, has_inv, inv) : NULL;
 	if (!d) {
 		respond(t, 481, NULL);
 		return;

@@ -92,6 +92,15 @@ phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
 expect_log "dial 1001 from 1000: hangup"
 case_end
 
+case_begin "the same INVITE arriving twice on two branches: the copy gets 482, the call goes on"
+mark_log
+start_callee "$SIPP_DIR/uas_ring.xml"
+sipp_run merged 127.0.0.1:"$PORT" -sf "$(scenario uac_merged.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+expect_log "dial 1001 from 1000: hangup"
+case_end
+
 case_begin "no answer within the dial timeout: the callee is cancelled, the caller gets 480"
 mark_log
 start_callee "$SIPP_DIR/uas_ring.xml"

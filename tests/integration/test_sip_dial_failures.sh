@@ -56,7 +56,20 @@ n=$(grep -ac '^INVITE sip:1001@' "$TMP/silent.bin")
 branches=$(grep -a '^Via:' "$TMP/silent.bin" | sed 's/.*branch=//' | tr -d '\r' | sort -u | grep -c '')
 [ "$branches" = 1 ] || fail "the INVITEs carried $branches branches: they were not retransmissions"
 grep -aq '^CANCEL ' "$TMP/silent.bin" && fail "a CANCEL went out although no provisional response came (§9.1)"
+# The caller sent Max-Forwards: 70; the PBX forwards the call as one hop.
+grep -aq '^Max-Forwards: 69' "$TMP/silent.bin" || fail "the callee's INVITE did not carry Max-Forwards: 69"
 wait_exit "$SILENT_PID" 5
+case_end
+
+case_begin "an INVITE with no hops left (Max-Forwards: 0) gets 483 and starts no call"
+mark_log
+OUT=$(printf '%s\r\n' "INVITE sip:1001@127.0.0.1:$PORT SIP/2.0" \
+	"Via: SIP/2.0/UDP 127.0.0.1:$CALLER_PORT;branch=z9hG4bK-hops-1;rport" \
+	"From: <sip:1000@127.0.0.1>;tag=hops1" "To: <sip:1001@127.0.0.1>" "Call-ID: hops-1@127.0.0.1" \
+	"CSeq: 1 INVITE" "Max-Forwards: 0" "Content-Length: 0" "" |
+	timeout 5 socat -t 2 - "UDP:127.0.0.1:$PORT,bind=127.0.0.1:$CALLER_PORT" 2>&1)
+expect_out "SIP/2.0 483 Too Many Hops"
+log_has "dial 1001" && fail "the refused INVITE reached the dialplan"
 case_end
 
 calls_all_gone
