@@ -98,6 +98,8 @@ static inline unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z'
  * cheap, since the whole name is compared anyway. */
 static unsigned name_hash(const char *p, size_t n)
 {
+	if (!n) /* ": value": no letters to read (p[n - 1] would be before the name) */
+		return 0;
 	return (unsigned)n * 31u + lower((unsigned char)p[0]) * 7u + lower((unsigned char)p[n - 1]) * 3u;
 }
 
