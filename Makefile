@@ -96,6 +96,12 @@ $(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcar
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) -o $@ $< $(RTP_PURE_SRC) $(CMOCKA_LIBS)
 
+# tls.c calls nothing of the core either (it takes SG_IO_* from loop.h): its test
+# links it alone, with OpenSSL.
+$(BUILD)/tests/unit/test_sip_tls: tests/unit/test_sip_tls.c modules/chan_sip/tls.c $(wildcard modules/chan_sip/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(CMOCKA_CFLAGS) -o $@ $< modules/chan_sip/tls.c $(CMOCKA_LIBS) $(SSL_LIBS)
+
 $(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Icore -rdynamic -o $@ $< $(TEST_SUPPORT_OBJ) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CORE_LIBS)

@@ -12,6 +12,8 @@ settings {
     -- auth_algorithms = { "SHA-256", "MD5" } to offer SHA-256 too).
     listen = { "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060" },
     realm = "strowger",
+    -- TLS (see the README): add "tls:127.0.0.1:5061" to listen, and
+    -- tls_cert = "/etc/strowger/tls/pbx.pem", tls_key = "/etc/strowger/tls/pbx.key",
   },
   log = { level = "notice" },       -- error, warning, notice, info or debug
   console = { mode = "0660" },      -- socket: DATA_DIR/strowger.ctl unless set here

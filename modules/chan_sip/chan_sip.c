@@ -1,15 +1,16 @@
 /*
  * chan_sip.c: the SIP channel module: config, the receive path (parse, answer
  * malformed requests with a 400 naming the fault, hand the rest to the transaction
- * layer) and the request dispatcher. What is built so far: UDP and TCP transports
- * on IPv4 and IPv6, server transactions, OPTIONS, and the registrar with digest
- * authentication and stored registrations, client transactions, and qualify
- * (OPTIONS or CRLF keep-alives to registered contacts). Calls (INVITE as a
- * B2BUA) and TLS come next (see the README's status table).
+ * layer) and the request dispatcher. What is built so far: UDP, TCP and TLS
+ * transports on IPv4 and IPv6, server transactions, OPTIONS, and the registrar
+ * with digest authentication and stored registrations, client transactions,
+ * qualify (OPTIONS or CRLF keep-alives to registered contacts) and calls (INVITE
+ * as a B2BUA); see the README's status table.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <strowger/cli.h>
 #include <strowger/config.h>
@@ -24,6 +25,7 @@
 #include "registrar.h"
 #include "sip_msg.h"
 #include "sip_print.h"
+#include "tls.h"
 #include "transport.h"
 #include "txn.h"
 #include "txn_client.h"
@@ -34,6 +36,7 @@
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
 static unsigned long requests_absorbed; /* retransmitted requests a server transaction took */
+static bool tls_listening; /* a tls: listener is open: a reload must keep a certificate */
 
 static const char *const supported_ext[] = {NULL};
 
@@ -288,6 +291,26 @@ static int cfg_keepalive(enum sip_keepalive *out)
 	return -EINVAL;
 }
 
+/* settings.sip.tls_*: builds the TLS context and puts it in place; 0, or -errno
+ * (logged with file:line; the context in force, if any, stays). */
+static int cfg_tls(void)
+{
+	struct sip_tls_settings s = {.verify_peer = -1, .need_cert = tls_listening};
+	bool verify;
+	sg_config_string("sip.tls_cert", &s.cert);
+	sg_config_string("sip.tls_key", &s.key);
+	sg_config_string("sip.tls_ca", &s.ca);
+	sg_config_string("sip.tls_min_version", &s.min_version);
+	if (sg_config_bool("sip.tls_verify_peer", &verify))
+		s.verify_peer = verify;
+	s.handshake_ms = cfg_uint("sip.tls_handshake_timeout", SIP_TLS_HANDSHAKE_MS, 100, 120000);
+	char err[700];
+	int rc = sip_tls_configure(&s, err, sizeof(err));
+	if (rc)
+		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
+	return rc;
+}
+
 static void apply_config(void)
 {
 	struct sip_timers timers = {cfg_uint("sip.t1", 500, 50, 10000), cfg_uint("sip.t2", 4000, 500, 60000),
@@ -320,7 +343,8 @@ static int load(struct sg_module *m)
 		return rc;
 	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
-	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) || (rc = sip_dlg_init(m)))
+	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
+	    (rc = sip_dlg_init(m)) || (rc = cfg_tls()))
 		goto fail;
 	apply_config();
 	size_t na = sg_config_list_len("sip.auth_algorithms");
@@ -343,6 +367,8 @@ static int load(struct sg_module *m)
 			SG_ERROR(TAG, "%s: settings.sip.%s", sg_config_where(), err);
 			goto fail;
 		}
+		if (!strncasecmp(spec, "tls:", 4))
+			tls_listening = true;
 	}
 	if ((rc = sg_cli_register(m, commands, sizeof(commands) / sizeof(commands[0]))))
 		goto fail;
@@ -361,6 +387,8 @@ static void unload(struct sg_module *m)
 	sip_ctxn_shutdown();
 	sip_txn_shutdown();
 	sip_transport_shutdown();
+	sip_tls_shutdown(); /* after the connections, whose sessions use it */
+	tls_listening = false;
 	sip_loc_shutdown();
 	sip_auth_shutdown();
 }
@@ -369,11 +397,13 @@ static int reload(struct sg_module *m)
 {
 	(void)m;
 	apply_config();
-	return 0;
+	/* New certificates serve new connections (renewal without a restart); on an
+	 * error the ones in force stay. */
+	return cfg_tls();
 }
 
 static const struct sg_config_key config_keys[] = {
-	{"listen", SG_CFG_STRING_LIST, "sockets: { \"udp:127.0.0.1:5060\", \"tcp:[::1]:5060\" }"},
+	{"listen", SG_CFG_STRING_LIST, "sockets: { \"udp:127.0.0.1:5060\", \"tcp:[::1]:5060\", \"tls:127.0.0.1:5061\" }"},
 	{"realm", SG_CFG_STRING, "digest realm (default \"strowger\")"},
 	{"auth_algorithms", SG_CFG_STRING_LIST, "digest challenges in order: { \"SHA-256\", \"MD5\" } (default { \"MD5\" })"},
 	{"t1", SG_CFG_INT, "RFC 3261 T1 in ms (500)"},
@@ -385,7 +415,13 @@ static const struct sg_config_key config_keys[] = {
 	{"nonce_lifetime", SG_CFG_INT, "seconds a digest nonce stays fresh (300)"},
 	{"qualify", SG_CFG_INT, "seconds between keep-alives to each registered contact; 0: none (60)"},
 	{"keepalive", SG_CFG_STRING, "keep-alive to contacts: \"options\" (and track reachability), \"crlf\", \"off\""},
-	{"message_timeout", SG_CFG_INT, "seconds a TCP peer has to finish a message it began; then it is closed (10)"},
+	{"message_timeout", SG_CFG_INT, "seconds a TCP or TLS peer has to finish a message it began; then it is closed (10)"},
+	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
+	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
+	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},
+	{"tls_verify_peer", SG_CFG_BOOL, "verify the TLS servers we connect to (default: on when tls_ca is set)"},
+	{"tls_min_version", SG_CFG_STRING, "oldest TLS version accepted: \"1.2\" (default) or \"1.3\""},
+	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
 	{NULL, 0, NULL},
 };
 

@@ -36,6 +36,7 @@ struct sip_dlg {
 	char rtarget[512];    /* where in-dialog requests go: the peer's Contact */
 	char contact[160];    /* our Contact value */
 	enum sip_proto proto;
+	bool sips;		  /* a sips: dialog: our Contact must be sips: too (§8.1.1.8) */
 	struct sip_sockaddr peer; /* we send to the address the phone talks from */
 	/* Incoming: the caller's Max-Forwards; outgoing: what our INVITE carries (the
 	 * caller's less one), so a call that loops through PBXs ends with 483. */
@@ -177,8 +178,10 @@ static void make_contact(struct sip_dlg *d)
 	char a[64];
 	if (sip_transport_local(d->proto, &d->peer, &local))
 		local = d->peer;
-	snprintf(d->contact, sizeof(d->contact), "<sip:strowger@%s%s>", sip_sockaddr_str(&local, a, sizeof(a)),
-		 d->proto == SIP_PROTO_TCP ? ";transport=tcp" : "");
+	static const char *const transport[] = {[SIP_PROTO_UDP] = "", [SIP_PROTO_TCP] = ";transport=tcp",
+						[SIP_PROTO_TLS] = ";transport=tls"};
+	snprintf(d->contact, sizeof(d->contact), "<%s:strowger@%s%s>", d->sips ? "sips" : "sip",
+		 sip_sockaddr_str(&local, a, sizeof(a)), d->sips ? "" : transport[d->proto]);
 }
 
 /* An answer that accepts the offer's streams but sends and receives nothing: the
@@ -465,7 +468,9 @@ static size_t t_expand(const char *dest, char (*out)[512], size_t max, enum sg_c
 	return n < max ? n : max;
 }
 
-/* The host:port of a SIP URI whose host is an address (no DNS on the loop). */
+/* The host:port of a SIP URI whose host is an address (no DNS on the loop), and
+ * its transport: TLS for sips: (port 5061 by default) or ;transport=tls, TCP for
+ * ;transport=tcp, else UDP. */
 static int uri_addr(const char *uri, struct sip_sockaddr *out, enum sip_proto *proto)
 {
 	struct sip_uri u;
@@ -477,11 +482,13 @@ static int uri_addr(const char *uri, struct sip_sockaddr *out, enum sip_proto *p
 	bool v6 = memchr(u.host.p, ':', u.host.l) != NULL;
 	snprintf(host, sizeof(host), "%s%.*s%s", v6 && u.host.p[0] != '[' ? "[" : "", (int)u.host.l, u.host.p,
 		 v6 && u.host.p[0] != '[' ? "]" : "");
-	if (sip_sockaddr_parse(host, u.port ? u.port : 5060, out))
-		return -EINVAL;
 	struct sip_uri_param tp;
-	*proto = sip_uri_param(&u, "transport", &tp) && sip_pl_caseeq_str(&tp.val, "tcp") ? SIP_PROTO_TCP
-											 : SIP_PROTO_UDP;
+	bool has_tp = sip_uri_param(&u, "transport", &tp);
+	*proto = u.scheme == SIP_URI_SIPS || (has_tp && sip_pl_caseeq_str(&tp.val, "tls")) ? SIP_PROTO_TLS
+		 : has_tp && sip_pl_caseeq_str(&tp.val, "tcp")				    ? SIP_PROTO_TCP
+											    : SIP_PROTO_UDP;
+	if (sip_sockaddr_parse(host, u.port ? u.port : *proto == SIP_PROTO_TLS ? 5061 : 5060, out))
+		return -EINVAL;
 	return 0;
 }
 
@@ -506,7 +513,8 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 		snprintf(d->ruri, sizeof(d->ruri), "%s", b->contact);
 		d->peer = b->src;
 		d->proto = b->proto;
-		/* Over TCP the phone's own connection is used while it lasts (the way
+		d->sips = !strncasecmp(b->contact, "sips:", 5);
+		/* Over TCP or TLS the phone's own connection is used while it lasts (the way
 		 * through its NAT). Once it is closed, a new one goes where the Contact
 		 * says the phone listens (§18.1.1 with RFC 3263: the Request-URI's
 		 * address), not to the port it once connected from. */
@@ -525,6 +533,7 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 			*cause = SG_CAUSE_NOT_FOUND;
 			goto bad;
 		}
+		d->sips = !strncasecmp(d->ruri, "sips:", 5);
 	} else {
 		goto bad;
 	}
@@ -748,6 +757,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 	}
 	d->inv = t;
 	d->proto = rx->proto;
+	d->sips = req->ruri.scheme == SIP_URI_SIPS;
 	d->peer = rx->src;
 	d->max_forwards = req->max_forwards < 0 ? DEFAULT_MAX_FORWARDS : req->max_forwards;
 	sip_pl_strcpy(&req->call_id, d->call_id, sizeof(d->call_id));

@@ -132,7 +132,7 @@ enum sip_hdr_id sip_hdr_lookup(const struct sip_pl *name)
 				return (enum sip_hdr_id)i;
 		return SIP_HDR_OTHER;
 	}
-	if (name->l == 0)
+	if (name->l == 0) /* ": value": no letters, and name_hash reads the last one */
 		return SIP_HDR_OTHER;
 	pthread_once(&slots_once, build_slots);
 	for (unsigned k = name_hash(name->p, name->l) & (SLOTS - 1); slots[k]; k = (k + 1) & (SLOTS - 1))

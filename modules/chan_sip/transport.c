@@ -1,4 +1,5 @@
-/* transport.c: SIP over UDP and TCP: listeners, stream framing, connections. */
+/* transport.c: SIP over UDP, TCP and TLS: listeners, stream framing, connections
+ * (TLS records are tls.c's: connections call it where they read and write). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <strowger/log.h>
 #include <strowger/loop.h>
 
+#include "tls.h"
 #include "transport.h"
 #include "udp_batch.h"
 
@@ -38,6 +40,7 @@ struct sip_conn {
 	enum sip_proto proto;
 	int fd;
 	struct sg_io *io;
+	struct sip_tls *tls; /* TLS: the session the bytes go through; NULL for TCP */
 	struct sip_listener *listener;
 	struct sip_sockaddr peer;
 	char *in;
@@ -51,7 +54,8 @@ struct sip_conn {
 	bool outbound;		      /* we opened it */
 	bool connecting;	      /* connect() in progress: out waits */
 	int err;		      /* why a send failed: reported on close */
-	struct sg_timer *connect_timer;
+	/* Connect and TLS handshake deadline: a connection not ready by then goes. */
+	struct sg_timer *setup_timer;
 	struct sg_timer *msg_timer;   /* runs while a message is incomplete, or draining */
 	bool draining;		      /* a message was refused: input is dropped until close */
 };
@@ -91,13 +95,24 @@ static char *put_dec(char *p, unsigned v)
 	return p;
 }
 
+/* The address alone, "127.0.0.1" / "::1" ("?" if neither family); returns buf. */
+static char *host_str(const struct sip_sockaddr *a, char *buf, size_t len)
+{
+	const struct sockaddr_in *in = (const void *)&a->ss;
+	const struct sockaddr_in6 *in6 = (const void *)&a->ss;
+	int fam = a->ss.ss_family;
+	const void *addr = fam == AF_INET ? (const void *)&in->sin_addr : (const void *)&in6->sin6_addr;
+	if ((fam != AF_INET && fam != AF_INET6) || !inet_ntop(fam, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	const struct sockaddr_in *in = (const void *)&a->ss;
+	const struct sockaddr_in6 *in6 = (const void *)&a->ss;
 	/* IPv4 by hand: every Via and Contact the PBX writes goes through here. */
 	if (a->ss.ss_family == AF_INET && len >= sizeof("255.255.255.255:65535")) {
-		const struct sockaddr_in *in = (const void *)&a->ss;
 		const unsigned char *b = (const unsigned char *)&in->sin_addr;
 		char *p = buf;
 		for (int i = 0; i < 4; i++) {
@@ -107,19 +122,14 @@ char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t len)
 		*put_dec(p, ntohs(in->sin_port)) = '\0';
 		return buf;
 	}
-	if (a->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)&a->ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		port = ntohs(in->sin_port);
-		snprintf(buf, len, "%s:%u", host, port);
-	} else if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)&a->ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		port = ntohs(in6->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
-	} else {
+	char host[INET6_ADDRSTRLEN];
+	host_str(a, host, sizeof(host));
+	if (a->ss.ss_family == AF_INET)
+		snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
+	else if (a->ss.ss_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	else
 		snprintf(buf, len, "?");
-	}
 	return buf;
 }
 
@@ -279,9 +289,10 @@ static void conn_close(struct sip_conn *c, int err)
 		SG_DEBUG(TAG, "%s connection to %s failed: %s", sip_proto_name(c->proto),
 			 sip_sockaddr_str(&c->peer, a, sizeof(a)), strerror(err));
 	}
-	sg_timer_free(c->connect_timer);
+	sg_timer_free(c->setup_timer);
 	sg_timer_free(c->msg_timer);
 	sg_io_free(c->io);
+	sip_tls_free(c->tls); /* close_notify first, while the socket is open */
 	close(c->fd);
 	free(c->in);
 	free(c->out);
@@ -290,18 +301,48 @@ static void conn_close(struct sip_conn *c, int err)
 		tx_error_fn(id, err);
 }
 
+/* The stream's bytes in and out: the socket's for TCP, through the session for
+ * TLS. Bytes moved, 0 at the peer's end (recv), -EAGAIN, or -errno. */
+static ssize_t conn_send(struct sip_conn *c, const char *buf, size_t len)
+{
+	if (c->tls)
+		return sip_tls_write(c->tls, buf, len);
+	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return n >= 0 ? n : errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+}
+
+static ssize_t conn_recv(struct sip_conn *c, char *buf, size_t len)
+{
+	if (c->tls)
+		return sip_tls_read(c->tls, buf, len);
+	ssize_t n = recv(c->fd, buf, len, MSG_DONTWAIT);
+	return n >= 0 ? n : errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+}
+
+/* Waits for what the connection needs next: the connect to finish (writable),
+ * what TLS asks for, or input and room for queued output. */
+static void conn_watch(struct sip_conn *c)
+{
+	unsigned ev;
+	if (c->connecting)
+		ev = SG_IO_WRITE;
+	else if (c->tls)
+		ev = sip_tls_events(c->tls, c->out_len > 0);
+	else
+		ev = SG_IO_READ | (c->out_len ? SG_IO_WRITE : 0);
+	sg_io_set_events(c->io, ev);
+}
+
 static void conn_flush(struct sip_conn *c)
 {
-	if (c->connecting) {
-		sg_io_set_events(c->io, SG_IO_WRITE); /* writable: the connect is done */
-		return;
-	}
-	while (c->out_len) {
-		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	/* Queued bytes wait for the connect and, over TLS, the handshake. */
+	bool ready = !c->connecting && (!c->tls || sip_tls_established(c->tls));
+	while (ready && c->out_len) {
+		ssize_t n = conn_send(c, c->out, c->out_len);
+		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
-			c->err = n < 0 ? errno : EPIPE;
+			c->err = n < 0 ? (int)-n : EPIPE;
 			c->closing = true;
 			c->out_len = 0;
 			break;
@@ -309,7 +350,7 @@ static void conn_flush(struct sip_conn *c)
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
-	sg_io_set_events(c->io, SG_IO_READ | (c->out_len ? SG_IO_WRITE : 0));
+	conn_watch(c);
 }
 
 static int conn_queue(struct sip_conn *c, const char *buf, size_t len)
@@ -362,8 +403,12 @@ static bool conn_drain(struct sip_conn *c)
 {
 	c->draining = true;
 	c->in_len = 0;
-	if (!c->out_len)
+	if (!c->out_len) {
+		/* Over TLS our end is a close_notify: a bare FIN would read as truncation. */
+		if (c->tls)
+			sip_tls_close_notify(c->tls);
 		shutdown(c->fd, SHUT_WR);
+	}
 	return msg_timer_restart(c) && !c->closing;
 }
 
@@ -402,7 +447,8 @@ static bool conn_frame(struct sip_conn *c)
 		if (rc == SIP_ENEED) {
 			/* A peer that never finishes a message must not grow us forever. */
 			if (avail > MAX_HEADER_BYTES + MAX_BODY_BYTES) {
-				SG_WARNING(TAG, "TCP peer sent an endless message (%zu bytes); closing", avail);
+				SG_WARNING(TAG, "%s peer sent an endless message (%zu bytes); closing",
+					   sip_proto_name(c->proto), avail);
 				stats.too_large++;
 				return conn_drain(c);
 			}
@@ -441,67 +487,142 @@ static bool conn_connected(struct sip_conn *c)
 		return false;
 	}
 	c->connecting = false;
-	c->connect_timer = sg_timer_free(c->connect_timer);
+	if (!c->tls) /* else the deadline holds on through the handshake */
+		c->setup_timer = sg_timer_free(c->setup_timer);
 	c->last_ms = sg_loop_now_ms(sg_loop_main());
+	return true;
+}
+
+/* Drives a TLS handshake; true once it is done, false while it is not or when
+ * it failed (the connection is then gone). */
+static bool conn_handshake(struct sip_conn *c)
+{
+	char a[64], d[96];
+	int rc = sip_tls_handshake(c->tls);
+	if (rc == -EAGAIN) {
+		conn_watch(c);
+		return false;
+	}
+	sip_sockaddr_str(&c->peer, a, sizeof(a));
+	if (rc) {
+		/* A server we call that fails is the admin's business; a stranger's
+		 * failed attempt at our port is not worth more than info. */
+		if (c->outbound)
+			SG_NOTICE(TAG, "TLS handshake with %s failed: %s", a, sip_tls_error(c->tls));
+		else
+			SG_INFO(TAG, "TLS handshake from %s failed: %s", a, sip_tls_error(c->tls));
+		conn_close(c, -rc);
+		return false;
+	}
+	c->setup_timer = sg_timer_free(c->setup_timer);
+	c->last_ms = sg_loop_now_ms(sg_loop_main());
+	SG_DEBUG(TAG, "TLS %s %s: %s", c->outbound ? "to" : "from", a, sip_tls_describe(c->tls, d, sizeof(d)));
+	return true;
+}
+
+/* Reads what arrived and frames it; false when the connection is gone. */
+static bool conn_read(struct sip_conn *c)
+{
+	do {
+		if (c->in_cap - c->in_len < 4096) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+			char *in = realloc(c->in, cap + 1);
+			if (!in) {
+				conn_close(c, ENOMEM);
+				return false;
+			}
+			c->in = in;
+			c->in_cap = cap;
+		}
+		ssize_t n = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+		if (n == -EAGAIN)
+			return true;
+		if (n <= 0) {
+			if (n == -EPROTO) {
+				char a[64];
+				SG_INFO(TAG, "TLS connection with %s failed: %s", sip_sockaddr_str(&c->peer, a, sizeof(a)),
+					sip_tls_error(c->tls));
+			}
+			conn_close(c, n < 0 ? (int)-n : 0);
+			return false;
+		}
+		c->in_len += (size_t)n;
+		c->last_ms = sg_loop_now_ms(sg_loop_main());
+		if (!conn_frame(c)) {
+			conn_close(c, 0);
+			return false;
+		}
+		/* TLS may hold decrypted bytes that the socket will not signal again. */
+	} while (c->tls && sip_tls_pending(c->tls));
 	return true;
 }
 
 static void on_conn(struct sg_io *io, int fd, unsigned events, void *arg)
 {
 	(void)io;
+	(void)fd;
 	struct sip_conn *c = arg;
 	if (c->connecting) {
 		if (!(events & SG_IO_WRITE) || !conn_connected(c))
 			return;
 		events = SG_IO_WRITE;
 	}
-	if (events & SG_IO_READ) {
-		if (c->in_cap - c->in_len < 4096) {
-			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
-			char *in = realloc(c->in, cap + 1);
-			if (!in) {
-				conn_close(c, ENOMEM);
-				return;
-			}
-			c->in = in;
-			c->in_cap = cap;
-		}
-		ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			conn_close(c, n < 0 ? errno : 0);
-			return;
-		}
-		if (n > 0) {
-			c->in_len += (size_t)n;
-			c->last_ms = sg_loop_now_ms(sg_loop_main());
-			if (!conn_frame(c)) {
-				conn_close(c, 0);
-				return;
-			}
-		}
-	}
+	if (c->tls && !sip_tls_established(c->tls) && !conn_handshake(c))
+		return;
+	/* TLS reads on any readiness: a read may have been waiting to write. */
+	if (((events & SG_IO_READ) || c->tls) && !conn_read(c))
+		return;
 	conn_flush(c);
 	if (c->closing && !c->out_len)
 		conn_close(c, 0);
 }
 
-/* A new connection entry around fd (accepted, or connecting when outbound). */
+static void on_setup_timeout(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	struct sip_conn *c = arg;
+	if (c->tls && !c->connecting) {
+		char a[64];
+		SG_INFO(TAG, "TLS handshake %s %s timed out; closing", c->outbound ? "with" : "from",
+			sip_sockaddr_str(&c->peer, a, sizeof(a)));
+	}
+	conn_close(c, ETIMEDOUT);
+}
+
+/*
+ * A new connection entry around fd: accepted, or ours (outbound), then maybe
+ * still connecting. Over TLS it gets its session (a client one verifying the
+ * peer's address when outbound) and a deadline for the handshake; outbound, one
+ * deadline covers the connect and the handshake.
+ */
 static struct sip_conn *conn_new(enum sip_proto proto, int fd, struct sip_listener *l,
-				 const struct sip_sockaddr *peer, bool outbound)
+				 const struct sip_sockaddr *peer, bool outbound, bool connecting)
 {
 	struct sip_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	*c = (struct sip_conn){.proto = proto, .fd = fd, .listener = l, .peer = *peer,
 			       .last_ms = sg_loop_now_ms(sg_loop_main()), .id = next_conn_id++,
-			       .outbound = outbound};
+			       .outbound = outbound, .connecting = connecting};
+	char host[INET6_ADDRSTRLEN];
+	if (proto == SIP_PROTO_TLS && !(c->tls = sip_tls_new(fd, outbound, host_str(peer, host, sizeof(host)))))
+		goto fail;
+	if ((connecting || c->tls) &&
+	    !(c->setup_timer = sg_timer_start(sg_loop_main(), self, outbound ? SIP_CONNECT_TIMEOUT_MS
+									    : sip_tls_handshake_ms(),
+					      0, on_setup_timeout, c)))
+		goto fail;
 	c->io = sg_io_watch(sg_loop_main(), self, fd, SG_IO_READ, on_conn, c);
-	if (!c->io) {
-		free(c);
-		return NULL;
-	}
+	if (!c->io)
+		goto fail;
+	conn_watch(c);
 	conns[nconns++] = c;
 	return c;
+fail:
+	sg_timer_free(c->setup_timer);
+	sip_tls_free(c->tls);
+	free(c);
+	return NULL;
 }
 
 static void on_accept(struct sg_io *io, int fd, unsigned events, void *arg)
@@ -514,11 +635,11 @@ static void on_accept(struct sg_io *io, int fd, unsigned events, void *arg)
 	if (cfd < 0)
 		return;
 	if (nconns == MAX_CONNS) {
-		SG_WARNING(TAG, "%d TCP connections open; refusing another", MAX_CONNS);
+		SG_WARNING(TAG, "%d TCP and TLS connections open; refusing another", MAX_CONNS);
 		close(cfd);
 		return;
 	}
-	if (!conn_new(l->proto, cfd, l, &peer, false))
+	if (!conn_new(l->proto, cfd, l, &peer, false, false))
 		close(cfd);
 }
 
@@ -549,11 +670,18 @@ int sip_transport_listen(const char *spec, char *err, size_t errlen)
 		proto = SIP_PROTO_UDP;
 	} else if (!strncasecmp(spec, "tcp:", 4)) {
 		proto = SIP_PROTO_TCP;
+	} else if (!strncasecmp(spec, "tls:", 4)) {
+		proto = SIP_PROTO_TLS;
 	} else {
-		snprintf(err, errlen, "listen \"%s\": write udp:HOST:PORT or tcp:HOST:PORT (TLS is not built yet)", spec);
+		snprintf(err, errlen, "listen \"%s\": write udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT", spec);
 		return -EINVAL;
 	}
 	rest = spec + 4;
+	if (proto == SIP_PROTO_TLS && !sip_tls_can_serve()) {
+		snprintf(err, errlen, "listen \"%s\": a TLS listener needs a certificate: set settings.sip.tls_cert "
+			 "and tls_key (PEM files)", spec);
+		return -EINVAL;
+	}
 	if (nlisteners == MAX_LISTENERS) {
 		snprintf(err, errlen, "listen \"%s\": at most %d listeners", spec, MAX_LISTENERS);
 		return -ENOSPC;
@@ -561,7 +689,7 @@ int sip_transport_listen(const char *spec, char *err, size_t errlen)
 	struct sip_listener *l = &listeners[nlisteners];
 	*l = (struct sip_listener){.proto = proto, .fd = -1};
 	snprintf(l->spec, sizeof(l->spec), "%s", spec);
-	if (sip_sockaddr_parse(rest, 5060, &l->addr)) {
+	if (sip_sockaddr_parse(rest, proto == SIP_PROTO_TLS ? 5061 : 5060, &l->addr)) {
 		snprintf(err, errlen, "listen \"%s\": not an IP address and port", spec);
 		return -EINVAL;
 	}
@@ -626,16 +754,26 @@ void sip_transport_shutdown(void)
 
 void sip_transport_show(struct sg_cli *cli)
 {
-	char a[64];
+	char a[64], d[600];
+	size_t ntls = 0;
 	sg_cli_printf(cli, "%-6s %-28s\n", "Proto", "Listening on");
 	for (size_t i = 0; i < nlisteners; i++)
 		sg_cli_printf(cli, "%-6s %-28s\n", sip_proto_name(listeners[i].proto),
 			      sip_sockaddr_str(&listeners[i].addr, a, sizeof(a)));
-	sg_cli_printf(cli, "%zu TCP connection%s\n", nconns, nconns == 1 ? "" : "s");
 	for (size_t i = 0; i < nconns; i++)
-		sg_cli_printf(cli, "  %s %s %s%s (%zu bytes queued)\n", sip_proto_name(conns[i]->proto),
-			      conns[i]->outbound ? "to" : "from", sip_sockaddr_str(&conns[i]->peer, a, sizeof(a)),
-			      conns[i]->connecting ? ", connecting" : "", conns[i]->out_len);
+		ntls += conns[i]->tls != NULL;
+	sg_cli_printf(cli, "%zu TCP connection%s, %zu TLS connection%s\n", nconns - ntls,
+		      nconns - ntls == 1 ? "" : "s", ntls, ntls == 1 ? "" : "s");
+	for (size_t i = 0; i < nconns; i++) {
+		const struct sip_conn *c = conns[i];
+		if (c->tls)
+			sip_tls_describe(c->tls, d, sizeof(d));
+		sg_cli_printf(cli, "  %s %s %s%s%s%s (%zu bytes queued)\n", sip_proto_name(c->proto),
+			      c->outbound ? "to" : "from", sip_sockaddr_str(&c->peer, a, sizeof(a)),
+			      c->connecting ? ", connecting" : "", c->tls && !c->connecting ? ", " : "",
+			      c->tls && !c->connecting ? d : "", c->out_len);
+	}
+	sg_cli_printf(cli, "%s\n", sip_tls_summary(d, sizeof(d)));
 }
 
 /* --- outbound sending (RFC 3261 §18.1.1) --- */
@@ -701,7 +839,7 @@ static uint16_t *port_of(struct sip_sockaddr *a)
 
 int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out)
 {
-	struct sip_listener *l = pick_listener(proto == SIP_PROTO_UDP ? SIP_PROTO_UDP : SIP_PROTO_TCP, dst);
+	struct sip_listener *l = pick_listener(proto, dst);
 	if (!l && proto != SIP_PROTO_UDP)
 		l = pick_listener(SIP_PROTO_UDP, dst);
 	if (!l)
@@ -741,14 +879,8 @@ bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *ds
 	return conn_find(proto, dst) != NULL;
 }
 
-static void on_connect_timeout(struct sg_timer *t, void *arg)
-{
-	(void)t;
-	conn_close(arg, ETIMEDOUT);
-}
-
-/* Opens a TCP connection to dst without blocking. */
-static int conn_open(const struct sip_sockaddr *dst, struct sip_conn **out)
+/* Opens a TCP or TLS connection to dst without blocking. */
+static int conn_open(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_conn **out)
 {
 	if (nconns == MAX_CONNS)
 		return -EMFILE;
@@ -767,24 +899,13 @@ static int conn_open(const struct sip_sockaddr *dst, struct sip_conn **out)
 		}
 		connecting = true;
 	}
-	struct sip_conn *c = conn_new(SIP_PROTO_TCP, fd, pick_listener(SIP_PROTO_TCP, dst), dst, true);
+	struct sip_conn *c = conn_new(proto, fd, pick_listener(proto, dst), dst, true, connecting);
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
 	}
-	if (connecting) {
-		c->connecting = true;
-		c->connect_timer = sg_timer_start(sg_loop_main(), self, SIP_CONNECT_TIMEOUT_MS, 0,
-						  on_connect_timeout, c);
-		if (!c->connect_timer) {
-			c->connecting = false; /* nothing queued yet: nothing to report */
-			conn_close(c, 0);
-			return -ENOMEM;
-		}
-		sg_io_set_events(c->io, SG_IO_WRITE);
-	}
 	char a[64];
-	SG_DEBUG(TAG, "TCP connection to %s %s", sip_sockaddr_str(dst, a, sizeof(a)),
+	SG_DEBUG(TAG, "%s connection to %s %s", sip_proto_name(proto), sip_sockaddr_str(dst, a, sizeof(a)),
 		 connecting ? "in progress" : "open");
 	*out = c;
 	return 0;
@@ -801,13 +922,11 @@ int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, con
 			return -EAFNOSUPPORT;
 		return sip_udp_send(l->fd, dst, buf, len);
 	}
-	if (proto != SIP_PROTO_TCP)
-		return -EPROTONOSUPPORT;
 	struct sip_conn *c = conn_find(proto, dst);
 	if (!c) {
 		if (flags & SIP_TX_NO_CONNECT)
 			return -ENOTCONN;
-		int rc = conn_open(dst, &c);
+		int rc = conn_open(proto, dst, &c);
 		if (rc)
 			return rc;
 	}

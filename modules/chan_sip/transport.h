@@ -1,10 +1,12 @@
 /*
  * transport.h: chan_sip's sockets. Listeners come from settings.sip.listen
- * ("udp:127.0.0.1:5060", "tcp:[::1]:5060"); UDP datagrams and TCP stream messages
- * (framed by Content-Length, RFC 3261 §18.3) are handed whole to one receive
- * callback with where they came from, so responses can go back the way RFC 3261
- * §18.2.2 and RFC 3581 (rport) say. TCP connections are kept and reused, closed
- * after an idle time, and bounded in number and buffer size. Main thread only.
+ * ("udp:127.0.0.1:5060", "tcp:[::1]:5060", "tls:127.0.0.1:5061"); UDP datagrams
+ * and TCP or TLS stream messages (framed by Content-Length, RFC 3261 §18.3) are
+ * handed whole to one receive callback with where they came from, so responses
+ * can go back the way RFC 3261 §18.2.2 and RFC 3581 (rport) say. TCP and TLS
+ * connections are kept and reused, closed after an idle time, and bounded in
+ * number and buffer size; a TLS connection is a TCP one whose bytes go through
+ * tls.c (handshake deadline, close_notify). Main thread only.
  *
  * Limits. A message's headers (start line to the empty line) may take
  * SIP_MAX_HEADER_BYTES: a datagram or stream message with more is handed over
@@ -13,8 +15,9 @@
  * unless set) of its first bytes, else the connection closes. After a stream
  * message is refused (too large, or not framing as SIP: the receiver answers 400
  * if it can), where the next one starts is unknown: the answer goes out with our
- * FIN, and what the peer still sends is dropped until it closes or the message
- * timeout ends (closing at once would reset the connection, answer and all).
+ * FIN (over TLS, close_notify first), and what the peer still sends is dropped
+ * until it closes or the message timeout ends (closing at once would reset the
+ * connection, answer and all).
  */
 #ifndef CHAN_SIP_TRANSPORT_H
 #define CHAN_SIP_TRANSPORT_H
@@ -75,9 +78,11 @@ void sip_transport_show(struct sg_cli *cli);
  * reuses an open connection to dst, inbound or outbound (§18.1.1 connection reuse;
  * a phone's own connection is the only way through its NAT), or opens one
  * without blocking: the bytes wait in the connection's bounded queue until the
- * connect completes (at most SIP_CONNECT_TIMEOUT_MS). A failure after
- * sip_transport_send() returned (connect refused or timed out, the peer closing
- * or resetting with bytes still queued) is reported to the error handler with the
+ * connect completes (at most SIP_CONNECT_TIMEOUT_MS). TLS does the same, the
+ * deadline covering the connect and the handshake, in which the server must
+ * prove dst's address (settings.sip.tls_verify_peer). A failure after
+ * sip_transport_send() returned (connect refused or timed out, a TLS handshake
+ * failing, the peer closing or resetting with bytes still queued) is reported to the error handler with the
  * connection's id, once the connection is gone. UDP messages are sent as they
  * are, whatever their size: §18.1.1's switch to TCP above 1300 bytes is not
  * made, because the phones we send to mostly registered over UDP from behind a
@@ -87,27 +92,27 @@ void sip_transport_show(struct sg_cli *cli);
 #define SIP_CONNECT_TIMEOUT_MS 10000
 
 enum {
-	SIP_TX_NO_CONNECT = 1u << 0, /* TCP: only over an open connection, else -ENOTCONN */
+	SIP_TX_NO_CONNECT = 1u << 0, /* TCP, TLS: only over an open connection, else -ENOTCONN */
 };
 
 /*
  * Sends one message (or keep-alive) to dst. 0 when sent or queued, with *conn_id
- * (if not NULL) the TCP connection's id (0 for UDP); or -errno: -EAFNOSUPPORT (no
- * listener of dst's family), -ENOTCONN, -ENOBUFS (queue full), -EMFILE (too many
- * connections), -EPROTONOSUPPORT (TLS), -EAGAIN (UDP socket full: as good as lost),
+ * (if not NULL) the TCP or TLS connection's id (0 for UDP); or -errno:
+ * -EAFNOSUPPORT (no listener of dst's family), -ENOTCONN, -ENOBUFS (queue full),
+ * -EMFILE (too many connections), -EAGAIN (UDP socket full: as good as lost),
  * or what sendto()/connect() said.
  */
 int sip_transport_send(enum sip_proto proto, const struct sip_sockaddr *dst, const char *buf, size_t len,
 		       unsigned flags, uint64_t *conn_id);
 /*
  * The address a peer sees us at when we send to dst over proto, for a Via
- * sent-by or a Contact: the sending listener's address (for TCP, the TCP
- * listener's, where the peer can connect back; else the UDP one's), a wildcard
+ * sent-by or a Contact: the sending listener's address (for TCP and TLS, the
+ * listener of that protocol, where the peer can connect back; else the UDP one's), a wildcard
  * listener address replaced by the local address of the route to dst.
  * 0 or -EAFNOSUPPORT.
  */
 int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out);
-/* How long a TCP peer may take to send one whole message once it began (ms). */
+/* How long a TCP or TLS peer may take to send one whole message once it began (ms). */
 void sip_transport_set_message_timeout(unsigned ms);
 
 /* What the transport refused since start. */
@@ -118,9 +123,9 @@ struct sip_transport_stats {
 };
 void sip_transport_get_stats(struct sip_transport_stats *out);
 
-/* Whether a TCP connection to dst is open (inbound or outbound) for sending. */
+/* Whether a TCP or TLS connection to dst is open (inbound or outbound) for sending. */
 bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst);
-/* Called (main loop) when an outbound message was lost with its TCP connection. */
+/* Called (main loop) when an outbound message was lost with its TCP or TLS connection. */
 typedef void (sip_tx_error_fn)(uint64_t conn_id, int err);
 void sip_transport_set_error_fn(sip_tx_error_fn *fn);
 /* Same family, address and port. */

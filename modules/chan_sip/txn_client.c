@@ -463,7 +463,7 @@ int sip_ctxn_send(const struct sip_ctxn_req *r, sip_ctxn_fn *fn, void *arg, stru
 		*out = NULL;
 	if (!r || !r->req || !r->req->method)
 		return -EINVAL;
-	if (r->proto != SIP_PROTO_UDP && r->proto != SIP_PROTO_TCP)
+	if (r->proto != SIP_PROTO_UDP && r->proto != SIP_PROTO_TCP && r->proto != SIP_PROTO_TLS)
 		return -EPROTONOSUPPORT;
 	/* ACK is not a transaction (§17.1); CANCEL goes through sip_ctxn_cancel. */
 	if (!strcmp(r->req->method, "ACK") || !strcmp(r->req->method, "CANCEL") ||

@@ -56,7 +56,7 @@ struct sg_module;
 typedef void (sip_ctxn_fn)(struct sip_ctxn *t, const struct sip_msg *resp, void *arg);
 
 struct sip_ctxn_req {
-	enum sip_proto proto;		/* SIP_PROTO_UDP or SIP_PROTO_TCP */
+	enum sip_proto proto;		/* UDP (retransmitted), TCP or TLS */
 	struct sip_sockaddr dst;	/* the next hop */
 	const struct sip_req_out *req;	/* no Via, no Content-Length: the layer adds them */
 };

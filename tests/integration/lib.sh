@@ -8,8 +8,10 @@
 #   wait_log TEXT [SECONDS]     poll the log (after the last mark_log) for TEXT
 #   wait_exit PID [SECONDS]     wait for a process to end; sets EXIT_RC
 #   case_begin NAME ... case_end  one test case; expect_* record why it failed
+#   need_tools TOOL...          end the script (one failed case) unless each is on PATH
 #
 # Each case prints "ok - NAME" or "not ok - NAME: why" plus "#" lines of context.
+# KEEP_TMP=1 keeps the temp dir (configs, PBX and phone logs) and prints its path.
 # End a script with finish: it stops what still runs, adds a case for clean exits
 # and sanitizer reports in the PBX logs, and exits 1 if any case failed.
 
@@ -57,7 +59,7 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	[ -n "${SCRIPT_PID:-}" ] && kill -KILL "$SCRIPT_PID" 2>/dev/null && wait "$SCRIPT_PID" 2>/dev/null
-	rm -rf "$TMP"
+	[ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" >&2 || rm -rf "$TMP"
 }
 trap 'cleanup 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
@@ -73,6 +75,16 @@ mkdir -p "$MODS"
 for so in "$MODULE_DIR"/*.so "$TEST_MODULE_DIR"/*.so; do
 	[ -e "$so" ] && ln -sf "$so" "$MODS/"
 done
+
+need_tools() {
+	local t
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			echo "not ok - $t is installed (./configure --install-deps installs it)"
+			exit 1
+		fi
+	done
+}
 
 # --- test cases ---
 

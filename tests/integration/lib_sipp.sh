@@ -1,7 +1,6 @@
 # tests/integration/lib_sipp.sh: helpers for the tests that drive Strowger with
 # SIPp phones. Source it after lib.sh.
 #
-#   need_tools TOOL...            end the script with "not ok" if a tool is missing
 #   free_port                     a random port in 20000-44999 that nothing holds
 #   scenario XML USER PASS [CODE] a copy of tests/integration/sipp/XML with the user,
 #                                 password and expected status written in
@@ -14,16 +13,6 @@
 #   calls_all_gone [SECONDS]      a case: no channel, call or dialog is left
 
 SIPP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/sipp" && pwd)
-
-need_tools() {
-	local tool
-	for tool in "$@"; do
-		if ! command -v "$tool" >/dev/null; then
-			echo "not ok - $tool is installed (./configure --install-deps installs it)"
-			exit 1
-		fi
-	done
-}
 
 free_port() {
 	local p

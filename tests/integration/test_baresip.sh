@@ -11,40 +11,16 @@
 # filter records what each phone decodes to a WAV file. The test drives them with
 # ctrl_tcp (JSON commands in netstrings on a TCP port of their own).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/baresip.sh"
 
-for tool in baresip:baresip-core sox:sox; do
-	if ! command -v "${tool%%:*}" >/dev/null; then
-		echo "not ok - ${tool%%:*} is installed (./configure --install-deps installs ${tool#*:})"
-		exit 1
-	fi
-done
-
-# port_used PORT: something holds PORT, TCP or UDP, v4 or v6 (/proc/net lists
-# local addresses as HEXIP:HEXPORT in the second column).
-port_used() {
-	awk '{ print $2 }' /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
-		grep -qi ":$(printf '%04X' "$1")\$"
-}
-
-# free_ports N: the first of N consecutive ports that nothing holds.
-free_ports() {
-	local base i
-	while :; do
-		base=$((20000 + RANDOM % 25000))
-		for ((i = 0; i < $1; i++)); do
-			port_used $((base + i)) && continue 2
-		done
-		echo "$base"
-		return
-	done
-}
+need_tools sox
 
 PORT=$(free_ports 1)
 CFG=$TMP/baresip.lua
 cat >"$CFG" <<EOF
 settings {
   modules = { "chan_sip" },
-  log = { level = "info" },
+  log = { level = "${BARESIP_PBX_LOG:-info}" },
   -- Digest and qualify settings left at their defaults: what \`make run\` offers.
   sip = { listen = { "udp:127.0.0.1:$PORT" } },
 }
@@ -71,101 +47,6 @@ B_PORT=$(free_ports 3)
 while [ $((A_PORT - B_PORT)) -lt 3 ] && [ $((B_PORT - A_PORT)) -lt 3 ]; do B_PORT=$(free_ports 3); done
 A_TONE=1000 # Hz, what 1000's microphone sends
 B_TONE=440
-
-declare -A PHONE_PID PHONE_CTL PHONE_MARK
-
-# start_phone NAME USER PASSWORD SIP_PORT TONE: one baresip with its own config
-# folder, registered as USER, answering calls by itself.
-start_phone() {
-	local name=$1 user=$2 pass=$3 port=$4 tone=$5 dir=$TMP/$1
-	mkdir -p "$dir"
-	# net_interface as an address: libre never takes a loopback interface's
-	# address ("net_interface lo" fails with "Cannot assign requested address"),
-	# and without it the phone would put its LAN address in Contact and SDP.
-	# dns_server: the phone resolves nothing (every URI holds an address), and
-	# should it try, the query stays on this machine. ausine makes 48 kHz stereo.
-	cat >"$dir/config" <<EOF
-poll_method		epoll
-sip_listen		127.0.0.1:$port
-net_interface		127.0.0.1
-dns_server		127.0.0.1:53
-audio_source		ausine,$tone
-audio_player		alsa,null
-ausrc_srate		48000
-ausrc_channels		2
-statmode_default	off
-snd_path		$dir
-ctrl_tcp_listen		127.0.0.1:$((port + 2))
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			ausine.so
-module			alsa.so
-module			sndfile.so
-module_tmp		account.so
-module_app		menu.so
-module_app		ctrl_tcp.so
-EOF
-	echo "<sip:$user@127.0.0.1:$PORT;transport=udp>;auth_pass=$pass;answermode=auto;regint=600" >"$dir/accounts"
-	# -t: the phone quits by itself should the test never get to tell it.
-	baresip -f "$dir" -t 120 </dev/null >"$TMP/$name.log" 2>&1 &
-	PHONE_PID[$name]=$!
-	PIDS+=("$!")
-	PHONE_CTL[$name]=$((port + 2))
-	PHONE_MARK[$name]=0
-}
-
-# The phone helpers reuse lib.sh's log polling on the phone's log: bash's dynamic
-# scoping hands the local PBX_LOG and LOG_MARK to wait_log and log_has.
-
-# phone_mark NAME...: later phone_* checks look at lines written after this.
-phone_mark() {
-	local p
-	for p in "$@"; do
-		PHONE_MARK[$p]=$(grep -c '' "$TMP/$p.log")
-	done
-}
-
-# expect_phone NAME TEXT [SECONDS]: waits for TEXT in the phone's log.
-expect_phone() {
-	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
-	if ! wait_log "$2" "${3:-5}"; then
-		fail "phone $1 did not print '$2'"
-		context "--- $1's log since the last step ---"
-		context "$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | tail -n 12 | sed 's/\x1b\[[0-9;]*m//g')"
-	fi
-}
-
-# phone_cmd NAME COMMAND [PARAMS]: one ctrl_tcp command; true if the phone
-# answered ok. Sets OUT to the answer. Event messages on the way are skipped.
-phone_cmd() {
-	local json="{\"command\":\"$2\",\"params\":\"${3:-}\",\"token\":\"t\"}" fd len msg
-	local LC_ALL=C # netstring lengths count bytes, and so must read -N
-	LAST_CMD="ctrl_tcp $1: $2 ${3:-}"
-	CMD_SEQ=$((CMD_SEQ + 1))
-	OUT="no answer on 127.0.0.1:${PHONE_CTL[$1]}"
-	RC=1
-	{ exec {fd}<>"/dev/tcp/127.0.0.1/${PHONE_CTL[$1]}"; } 2>/dev/null || return 1
-	# A netstring: LENGTH:JSON,
-	printf '%d:%s,' "${#json}" "$json" >&"$fd"
-	while read -r -t 5 -d : -u "$fd" len && read -r -t 5 -N "$((len + 1))" -u "$fd" msg; do
-		case $msg in
-		*'"response":true'*)
-			OUT=${msg%,}
-			case $OUT in *'"ok":true'*) RC=0 ;; esac
-			break
-			;;
-		esac
-	done
-	exec {fd}>&-
-	[ "$RC" = 0 ]
-}
-
-expect_cmd() {
-	if ! phone_cmd "$@"; then
-		fail "'$LAST_CMD' failed"
-		_show_last
-	fi
-}
 
 # dec_wav NAME: the file the phone records its current call's received audio in.
 dec_wav() {
@@ -218,18 +99,23 @@ call_case() {
 hangup_case() {
 	local who=$1 other=$2
 	phone_mark "$who" "$other"
+	mark_log
 	expect_cmd "$who" hangup
-	expect_phone "$who" "terminated (duration:"
-	expect_phone "$other" "session closed: Connection reset by peer"
-	expect_phone "$other" "terminated (duration:"
+	# baresip 1.0 prints "call: terminate call" when it sends its BYE; its later
+	# "terminated (duration: ...)" line is sometimes never printed when the phone
+	# was the callee (seen about once in ten runs under ASan, with the PBX having
+	# answered the BYE), so the BYE is checked where it lands: the PBX's log.
+	expect_phone "$who" "terminate call"
+	expect_log "hung up by the far end (normal)"
+	expect_phone_closed "$other"
 	expect_log "dial $4 from $3: $5"
 	pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left on the PBX"
 	pbx "core show channels"
 	expect_out "0 active channels"
 }
 
-start_phone a 1000 alice-pw "$A_PORT" "$A_TONE"
-start_phone b 1001 bob-pw "$B_PORT" "$B_TONE"
+start_baresip a 1000 alice-pw "$A_PORT" "$A_TONE"
+start_baresip b 1001 bob-pw "$B_PORT" "$B_TONE"
 
 case_begin "two baresip phones register as 1000 and 1001 over UDP (digest auth)"
 expect_phone a "1000@127.0.0.1: {0/UDP/v4} 200 OK" 10

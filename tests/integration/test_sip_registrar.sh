@@ -6,12 +6,7 @@
 # that registrations survive a restart.
 . "$(dirname "$0")/lib.sh"
 
-for tool in sipsak socat; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "not ok - $tool is installed (./configure --install-deps installs it)"
-		exit 1
-	fi
-done
+need_tools sipsak socat
 
 # A port of our own: random in 20000-44999, re-drawn while something holds it.
 PORT=$((20000 + RANDOM % 25000))

@@ -1,0 +1,150 @@
+# tests/integration/baresip.sh: helpers for the tests that drive baresip phones
+# (Debian's baresip-core), headless: ausine as the microphone, ALSA's "null"
+# device as the speaker, the sndfile filter recording what each phone decodes,
+# ctrl_tcp (JSON commands in netstrings) to drive them. Source it after lib.sh.
+#
+#   free_ports N               the first of N consecutive ports nothing holds
+#   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
+#                              a phone registering as USER, answering by itself
+#   phone_mark NAME..., expect_phone NAME TEXT [SECONDS]
+#                              wait for TEXT in the phone's log (after the mark)
+#   expect_phone_closed NAME   wait for the phone to see its call ended by the peer
+#   phone_cmd / expect_cmd NAME COMMAND [PARAMS]
+#                              one ctrl_tcp command (OUT: the answer)
+
+need_tools baresip
+
+# port_used PORT: something holds PORT, TCP or UDP, v4 or v6 (/proc/net lists
+# local addresses as HEXIP:HEXPORT in the second column).
+port_used() {
+	awk '{ print $2 }' /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
+		grep -qi ":$(printf '%04X' "$1")\$"
+}
+
+# free_ports N: the first of N consecutive ports that nothing holds.
+free_ports() {
+	local base i
+	while :; do
+		base=$((20000 + RANDOM % 25000))
+		for ((i = 0; i < $1; i++)); do
+			port_used $((base + i)) && continue 2
+		done
+		echo "$base"
+		return
+	done
+}
+
+declare -A PHONE_PID PHONE_CTL PHONE_MARK
+
+# start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]: one baresip with its
+# own config folder, registered as USER at REGISTRAR (HOST:PORT;transport=T;
+# default: the PBX's UDP listener on $PORT), answering calls by itself. With
+# PHONE_CA set, the phone checks TLS servers against that CA file.
+start_baresip() {
+	local name=$1 user=$2 pass=$3 port=$4 tone=$5 dir=$TMP/$1
+	local registrar=${6:-127.0.0.1:$PORT;transport=udp}
+	mkdir -p "$dir"
+	# net_interface as an address: libre never takes a loopback interface's
+	# address ("net_interface lo" fails with "Cannot assign requested address"),
+	# and without it the phone would put its LAN address in Contact and SDP.
+	# dns_server: the phone resolves nothing (every URI holds an address), and
+	# should it try, the query stays on this machine. ausine makes 48 kHz stereo.
+	cat >"$dir/config" <<EOF
+poll_method		epoll
+sip_listen		127.0.0.1:$port
+net_interface		127.0.0.1
+dns_server		127.0.0.1:53
+audio_source		ausine,$tone
+audio_player		alsa,null
+ausrc_srate		48000
+ausrc_channels		2
+statmode_default	off
+snd_path		$dir
+ctrl_tcp_listen		127.0.0.1:$((port + 2))${PHONE_CA:+
+sip_cafile		$PHONE_CA}
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			ausine.so
+module			alsa.so
+module			sndfile.so
+module_tmp		account.so
+module_app		menu.so
+module_app		ctrl_tcp.so
+EOF
+	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=auto;regint=600" >"$dir/accounts"
+	# -t: the phone quits by itself should the test never get to tell it.
+	baresip -f "$dir" -t 120 </dev/null >"$TMP/$name.log" 2>&1 &
+	PHONE_PID[$name]=$!
+	PIDS+=("$!")
+	PHONE_CTL[$name]=$((port + 2))
+	PHONE_MARK[$name]=0
+}
+
+# The phone helpers reuse lib.sh's log polling on the phone's log: bash's dynamic
+# scoping hands the local PBX_LOG and LOG_MARK to wait_log and log_has.
+
+# phone_mark NAME...: later phone_* checks look at lines written after this.
+phone_mark() {
+	local p
+	for p in "$@"; do
+		PHONE_MARK[$p]=$(grep -c '' "$TMP/$p.log")
+	done
+}
+
+# expect_phone NAME TEXT [SECONDS]: waits for TEXT in the phone's log.
+expect_phone() {
+	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
+	if ! wait_log "$2" "${3:-5}"; then
+		fail "phone $1 did not print '$2'"
+		context "--- $1's log since the last step ---"
+		context "$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | tail -n 12 | sed 's/\x1b\[[0-9;]*m//g')"
+	fi
+}
+
+# expect_phone_closed NAME: the phone saw the other side end its call (a BYE).
+# baresip 1.0 says so either way, as timing has it: "session closed: Connection
+# reset by peer", or only "Call with ... terminated (duration: ...)".
+expect_phone_closed() {
+	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
+	if ! poll_until 5 _log_has_either "session closed: Connection reset by peer" "terminated (duration:"; then
+		fail "phone $1 did not see its call closed"
+		context "--- $1's log since the last step ---"
+		context "$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | tail -n 12 | sed 's/\x1b\[[0-9;]*m//g')"
+	fi
+}
+_log_has_either() {
+	log_has "$1" || log_has "$2"
+}
+
+# phone_cmd NAME COMMAND [PARAMS]: one ctrl_tcp command; true if the phone
+# answered ok. Sets OUT to the answer. Event messages on the way are skipped.
+phone_cmd() {
+	local json="{\"command\":\"$2\",\"params\":\"${3:-}\",\"token\":\"t\"}" fd len msg
+	local LC_ALL=C # netstring lengths count bytes, and so must read -N
+	LAST_CMD="ctrl_tcp $1: $2 ${3:-}"
+	CMD_SEQ=$((CMD_SEQ + 1))
+	OUT="no answer on 127.0.0.1:${PHONE_CTL[$1]}"
+	RC=1
+	{ exec {fd}<>"/dev/tcp/127.0.0.1/${PHONE_CTL[$1]}"; } 2>/dev/null || return 1
+	# A netstring: LENGTH:JSON,
+	printf '%d:%s,' "${#json}" "$json" >&"$fd"
+	while read -r -t 5 -d : -u "$fd" len && read -r -t 5 -N "$((len + 1))" -u "$fd" msg; do
+		case $msg in
+		*'"response":true'*)
+			OUT=${msg%,}
+			case $OUT in *'"ok":true'*) RC=0 ;; esac
+			break
+			;;
+		esac
+	done
+	exec {fd}>&-
+	[ "$RC" = 0 ]
+}
+
+expect_cmd() {
+	if ! phone_cmd "$@"; then
+		fail "'$LAST_CMD' failed"
+		_show_last
+	fi
+}
+
