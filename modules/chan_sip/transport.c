@@ -837,6 +837,50 @@ static uint16_t *port_of(struct sip_sockaddr *a)
 					  : &((struct sockaddr_in6 *)(void *)&a->ss)->sin6_port;
 }
 
+/*
+ * The source address the kernel routes to a destination from, for listeners on a
+ * wildcard address. Finding it costs four system calls (a UDP socket connected and
+ * asked its name), and every request the PBX sends needs it for its Via and
+ * Contact, so answers are kept for a while per destination address (ports aside).
+ */
+#define ROUTE_CACHE 64
+#define ROUTE_TTL_MS 30000
+
+struct route {
+	struct sip_sockaddr dst, src; /* ports zeroed */
+	uint64_t until_ms;
+};
+static struct route routes[ROUTE_CACHE];
+static unsigned route_next;
+
+static int route_source(const struct sip_sockaddr *dst, struct sip_sockaddr *src)
+{
+	struct sip_sockaddr key = *dst;
+	*port_of(&key) = 0;
+	uint64_t now = sg_loop_now_ms(sg_loop_main());
+	for (unsigned i = 0; i < ROUTE_CACHE; i++)
+		if (routes[i].until_ms > now && sip_sockaddr_eq(&routes[i].dst, &key)) {
+			*src = routes[i].src;
+			return 0;
+		}
+	/* Connecting a UDP socket sends nothing; it only picks the route. */
+	struct sip_sockaddr s = {.len = sizeof(s.ss)};
+	int fd = socket(dst->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = fd >= 0 && connect(fd, (const struct sockaddr *)&dst->ss, dst->len) == 0 &&
+			 getsockname(fd, (struct sockaddr *)&s.ss, &s.len) == 0
+		     ? 0
+		     : -errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		return rc;
+	*port_of(&s) = 0;
+	routes[route_next] = (struct route){key, s, now + ROUTE_TTL_MS};
+	route_next = (route_next + 1) % ROUTE_CACHE;
+	*src = s;
+	return 0;
+}
+
 int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, struct sip_sockaddr *out)
 {
 	struct sip_listener *l = pick_listener(proto, dst);
@@ -845,18 +889,11 @@ int sip_transport_local(enum sip_proto proto, const struct sip_sockaddr *dst, st
 	if (!l)
 		return -EAFNOSUPPORT;
 	*out = l->addr;
-	if (is_wildcard(out)) {
-		/* The route's source address: connecting a UDP socket sends nothing. */
-		struct sip_sockaddr s = {.len = sizeof(s.ss)};
-		int fd = socket(dst->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (const struct sockaddr *)&dst->ss, dst->len) == 0 &&
-		    getsockname(fd, (struct sockaddr *)&s.ss, &s.len) == 0) {
-			uint16_t port = *port_of(out);
-			*out = s;
-			*port_of(out) = port;
-		}
-		if (fd >= 0)
-			close(fd);
+	struct sip_sockaddr s;
+	if (is_wildcard(out) && route_source(dst, &s) == 0) {
+		uint16_t port = *port_of(out);
+		*out = s;
+		*port_of(out) = port;
 	}
 	return 0;
 }
