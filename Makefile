@@ -123,9 +123,15 @@ check-config: all
 test: test-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
 
-bench: $(BUILD)/bench/sip_parse
+bench: $(BUILD)/bench/sip_parse $(BUILD)/bench/rtp_load $(TEST_MODULE_SO)
 	@$(BUILD)/bench/sip_parse
 	@bench/run
+	@bench/rtp_run
+
+# The phones of the RTP relay benchmark (bench/rtp_run).
+$(BUILD)/bench/rtp_load: bench/rtp_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 $(BUILD)/bench/sip_parse: bench/sip_parse.c $(SIP_PURE_SRC) $(wildcard modules/chan_sip/*.h)
 	@mkdir -p $(dir $@)

@@ -38,6 +38,9 @@ struct media_config {
 struct media_worker;
 struct media_relay;
 
+/* Datagrams read per wake-up and socket, so one busy socket cannot hold a worker. */
+#define MEDIA_READ_BATCH 32
+
 struct media_session {
 	atomic_int refs;
 	/* Fixed at creation. */
@@ -110,7 +113,9 @@ struct media_worker {
 	struct sg_timer *tick;
 	struct media_session *sessions;
 	struct media_event *ev_head, *ev_tail; /* events sg_main_post had no room for */
-	uint8_t buf[2048];
+	/* One recvmmsg() batch: a wake-up reads what is queued in one system call. */
+	uint8_t buf[MEDIA_READ_BATCH][2048];
+	struct sockaddr_storage from[MEDIA_READ_BATCH];
 };
 
 /* session.c: refcounting (any thread), the main thread's API, ops. */

@@ -17,8 +17,6 @@
 #include "rtp_packet.h"
 
 #define TICK_MS 100
-/* Datagrams read per wake-up and socket, so one busy socket cannot hold the worker. */
-#define READ_BATCH 32
 
 void media_publish(struct media_session *s)
 {
@@ -135,25 +133,30 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 	out->live.source_switches = out->rw.switches;
 }
 
-/* Reads up to READ_BATCH datagrams; calls fn for each. */
+/* Reads what is queued, up to a batch, in one system call (level-triggered: a
+ * longer queue wakes the worker again), and handles each datagram. */
 static void read_socket(struct media_session *s, int fd, bool rtcp)
 {
 	struct media_worker *mw = s->mw;
+	struct mmsghdr msgs[MEDIA_READ_BATCH];
+	struct iovec iov[MEDIA_READ_BATCH];
+	for (int i = 0; i < MEDIA_READ_BATCH; i++) {
+		iov[i] = (struct iovec){mw->buf[i], sizeof(mw->buf[i])};
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &mw->from[i], .msg_namelen = sizeof(mw->from[i]),
+						  .msg_iov = &iov[i], .msg_iovlen = 1};
+	}
+	int n = recvmmsg(fd, msgs, MEDIA_READ_BATCH, MSG_DONTWAIT, NULL);
+	/* An ICMP error from an earlier send surfaces here once: read again. */
+	if (n < 0 && (errno == ECONNREFUSED || errno == EINTR))
+		n = recvmmsg(fd, msgs, MEDIA_READ_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
 	uint64_t now_us = media_now_us();
-	for (int i = 0; i < READ_BATCH; i++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(fd, mw->buf, sizeof(mw->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-		if (n < 0) {
-			/* An ICMP error from an earlier send surfaces here: read on. */
-			if (errno == ECONNREFUSED || errno == EINTR)
-				continue;
-			break;
-		}
+	for (int i = 0; i < n; i++) {
 		if (rtcp)
-			media_rtcp_received(s, mw->buf, (size_t)n, (struct sockaddr *)&from);
+			media_rtcp_received(s, mw->buf[i], msgs[i].msg_len, (struct sockaddr *)&mw->from[i]);
 		else
-			rx_rtp(s, mw->buf, (size_t)n, (struct sockaddr *)&from, now_us);
+			rx_rtp(s, mw->buf[i], msgs[i].msg_len, (struct sockaddr *)&mw->from[i], now_us);
 	}
 	media_publish(s);
 	if (s->peer)

@@ -6,6 +6,10 @@
  *   rtptest remote NAME ADDR PORT [RTCP_PORT]
  *   rtptest bridge A B               rtptest unbridge A
  *   rtptest release NAME             rtptest stats NAME (key=value lines)
+ *   rtptest pairs N PORT0            N bridged pairs for a benchmark (bench/rtp_run):
+ *                                    leg i's phones at 127.0.0.1:PORT0+4i and +4i+2;
+ *                                    prints the two session ports of each pair
+ *   rtptest release all
  * An inactivity timeout is logged as "rtptest: NAME: RTP timeout".
  */
 #include <errno.h>
@@ -18,7 +22,7 @@
 #include <strowger/module.h>
 #include <strowger/rtp.h>
 
-#define MAX_LEGS 16
+#define MAX_LEGS 4096
 
 struct leg {
 	char name[32];
@@ -54,7 +58,8 @@ static enum sg_cli_result cmd_new(struct sg_cli *cli, int argc, const char *cons
 		if (!legs[i].s)
 			l = &legs[i];
 	if (!l || find(argv[0]) || (argc == 3 && !near)) {
-		sg_cli_printf(cli, "no room, a leg named %s exists, or no leg to be near\n", argv[0]);
+		if (cli)
+			sg_cli_printf(cli, "no room, a leg named %s exists, or no leg to be near\n", argv[0]);
 		return SG_CLI_FAIL;
 	}
 	snprintf(l->name, sizeof(l->name), "%s", argv[0]);
@@ -63,10 +68,12 @@ static enum sg_cli_result cmd_new(struct sg_cli *cli, int argc, const char *cons
 	int rc = rtp->session_new(&o, &l->s);
 	if (rc) {
 		l->s = NULL;
-		sg_cli_printf(cli, "session_new: %s\n", strerror(-rc));
+		if (cli)
+			sg_cli_printf(cli, "session_new: %s\n", strerror(-rc));
 		return SG_CLI_FAIL;
 	}
-	sg_cli_printf(cli, "%s %u\n", l->name, rtp->local_port(l->s));
+	if (cli) /* NULL from rtptest pairs, which prints its own line */
+		sg_cli_printf(cli, "%s %u\n", l->name, rtp->local_port(l->s));
 	return SG_CLI_OK;
 }
 
@@ -151,12 +158,65 @@ static enum sg_cli_result cmd_stats(struct sg_cli *cli, int argc, const char *co
 	return SG_CLI_OK;
 }
 
+/* Makes one bridged pair p<i>a/p<i>b whose phones are at a_port and a_port + 2. */
+static int make_pair(struct sg_cli *cli, unsigned i, unsigned a_port)
+{
+	char name[2][32], port[2][8];
+	for (int k = 0; k < 2; k++) {
+		snprintf(name[k], sizeof(name[k]), "p%u%c", i, k ? 'b' : 'a');
+		snprintf(port[k], sizeof(port[k]), "%u", a_port + 2u * (unsigned)k);
+		const char *nv[] = {name[k], "127.0.0.1", name[0]};
+		if (cmd_new(NULL, k ? 3 : 1, nv) != SG_CLI_OK)
+			return -1;
+		const char *rv[] = {name[k], "127.0.0.1", port[k]};
+		if (cmd_remote(cli, 3, rv) != SG_CLI_OK)
+			return -1;
+	}
+	const char *bv[] = {name[0], name[1]};
+	if (cmd_bridge(cli, 2, bv) != SG_CLI_OK)
+		return -1;
+	sg_cli_printf(cli, "%u %u\n", rtp->local_port(find(name[0])->s), rtp->local_port(find(name[1])->s));
+	return 0;
+}
+
+static enum sg_cli_result cmd_pairs(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	if (argc != 2)
+		return SG_CLI_USAGE;
+	unsigned n = (unsigned)atoi(argv[0]), port0 = (unsigned)atoi(argv[1]);
+	if (n == 0 || n > MAX_LEGS / 2 || port0 < 1024 || port0 + 4 * n > 65535)
+		return SG_CLI_USAGE;
+	for (unsigned i = 0; i < n; i++)
+		if (make_pair(cli, i, port0 + 4 * i))
+			return SG_CLI_FAIL;
+	return SG_CLI_OK;
+}
+
+static void drop(struct leg *l);
+
+static enum sg_cli_result cmd_release_all(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	unsigned n = 0;
+	for (int i = 0; i < MAX_LEGS; i++)
+		if (legs[i].s) {
+			drop(&legs[i]);
+			n++;
+		}
+	sg_cli_printf(cli, "released %u\n", n);
+	return SG_CLI_OK;
+}
+
 static const struct sg_cli_command commands[] = {
 	{"rtptest new", "rtptest new NAME [ADDR [NEAR]]", "Allocate a media session", cmd_new},
 	{"rtptest remote", "rtptest remote NAME ADDR PORT [RTCP_PORT]", "Set a session's peer", cmd_remote},
 	{"rtptest bridge", "rtptest bridge A B", "Relay two sessions", cmd_bridge},
 	{"rtptest unbridge", "rtptest unbridge A", "Stop the relay A started", cmd_unbridge},
 	{"rtptest release", "rtptest release NAME", "Release a session", cmd_release},
+	{"rtptest release all", "rtptest release all", "Release every session", cmd_release_all},
+	{"rtptest pairs", "rtptest pairs N PORT0", "N bridged pairs with phones from PORT0 (benchmarks)", cmd_pairs},
 	{"rtptest stats", "rtptest stats NAME", "A session's counters", cmd_stats},
 };
 
