@@ -95,6 +95,10 @@ struct sg_rtp_api {
 	void (*unbridge)(struct sg_rtp_relay *r);
 	/* 0, or -EINVAL for a released session. */
 	int (*stats)(const struct sg_rtp_session *s, struct sg_rtp_stats *out);
+	/* This session's inactivity timeout in seconds (0: never), instead of the
+	 * setting's: while a call is on hold its phone may stop sending. The count starts
+	 * again. 0, -EINVAL (released, or over a day), -ENOMEM. */
+	int (*set_timeout)(struct sg_rtp_session *s, unsigned seconds);
 	/* Ends the session (leaving any relay); its worker closes the sockets and the
 	 * ports go back to the pool. The pointer is invalid afterwards. */
 	void (*release)(struct sg_rtp_session *s);

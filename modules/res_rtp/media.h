@@ -85,14 +85,15 @@ struct media_relay {
 	bool linked;                  /* main thread: still relaying */
 };
 
-enum media_op_kind { OP_ATTACH, OP_REMOTE, OP_LINK, OP_UNLINK, OP_DETACH };
+enum media_op_kind { OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_LINK, OP_UNLINK, OP_DETACH };
 
 struct media_op {
 	struct media_op *next;
 	enum media_op_kind kind;
 	struct media_session *s; /* holds a reference */
 	struct media_relay *r;   /* OP_LINK, OP_UNLINK: holds a reference */
-	struct sockaddr_storage rtp, rtcp;
+	struct sockaddr_storage rtp, rtcp; /* OP_REMOTE */
+	unsigned timeout_ms;               /* OP_TIMEOUT */
 };
 
 /* An event on its way to the main thread. */

@@ -325,6 +325,19 @@ static int stats(const struct sg_rtp_session *hs, struct sg_rtp_stats *out)
 	return 0;
 }
 
+static int set_timeout(struct sg_rtp_session *hs, unsigned seconds)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (s->released || seconds > 86400)
+		return -EINVAL;
+	struct media_op *op = new_op(OP_TIMEOUT, s, NULL);
+	if (!op)
+		return -ENOMEM;
+	op->timeout_ms = seconds * 1000u;
+	media_op_post(s->mw, op);
+	return 0;
+}
+
 static void release(struct sg_rtp_session *hs)
 {
 	struct media_session *s = (struct media_session *)hs;
@@ -366,5 +379,6 @@ const struct sg_rtp_api media_api = {
 	.bridge = bridge,
 	.unbridge = unbridge,
 	.stats = stats,
+	.set_timeout = set_timeout,
 	.release = release,
 };

@@ -295,6 +295,11 @@ void media_worker_run_op(void *arg)
 		refresh_remote(op->s);
 		media_publish(op->s);
 		break;
+	case OP_TIMEOUT:
+		op->s->timeout_ms = op->timeout_ms;
+		op->s->armed_ms = media_now_us() / 1000;
+		op->s->timeout_reported = false;
+		break;
 	case OP_LINK:
 		link_legs(op->r);
 		break;

@@ -48,6 +48,20 @@ expect_log "notice[rtptest] b: RTP timeout" 6
 expect_log "(a): no RTP for 2 s"
 case_end
 
+case_begin "a session's own timeout: 1 s for a, none for b (a call on hold)"
+mark_log
+pbx "rtptest timeout a 1"
+expect_rc 0
+pbx "rtptest timeout b 0"
+expect_rc 0
+expect_log "notice[rtptest] a: RTP timeout" 3
+sleep 1.5
+log_has "[rtptest] b: RTP timeout" && fail "b timed out with its timeout off"
+pbx "rtptest timeout a 86401"
+expect_rc 1
+expect_out "set_timeout: Invalid argument"
+case_end
+
 case_begin "release gives the ports back"
 pbx "rtptest release a"
 pbx "rtptest release b"

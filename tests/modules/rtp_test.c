@@ -6,6 +6,7 @@
  *   rtptest remote NAME ADDR PORT [RTCP_PORT]
  *   rtptest bridge A B               rtptest unbridge A
  *   rtptest release NAME             rtptest stats NAME (key=value lines)
+ *   rtptest timeout NAME SECONDS
  *   rtptest pairs N PORT0            N bridged pairs for a benchmark (bench/rtp_run):
  *                                    leg i's phones at 127.0.0.1:PORT0+4i and +4i+2;
  *                                    prints the two session ports of each pair
@@ -116,6 +117,19 @@ static enum sg_cli_result cmd_unbridge(struct sg_cli *cli, int argc, const char 
 	return SG_CLI_OK;
 }
 
+static enum sg_cli_result cmd_timeout(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	if (argc != 2)
+		return SG_CLI_USAGE;
+	struct leg *l = find(argv[0]);
+	if (!l)
+		return SG_CLI_FAIL;
+	int rc = rtp->set_timeout(l->s, (unsigned)atoi(argv[1]));
+	if (rc)
+		sg_cli_printf(cli, "set_timeout: %s\n", strerror(-rc));
+	return rc ? SG_CLI_FAIL : SG_CLI_OK;
+}
+
 static void drop(struct leg *l)
 {
 	if (l->relay)
@@ -214,6 +228,7 @@ static const struct sg_cli_command commands[] = {
 	{"rtptest remote", "rtptest remote NAME ADDR PORT [RTCP_PORT]", "Set a session's peer", cmd_remote},
 	{"rtptest bridge", "rtptest bridge A B", "Relay two sessions", cmd_bridge},
 	{"rtptest unbridge", "rtptest unbridge A", "Stop the relay A started", cmd_unbridge},
+	{"rtptest timeout", "rtptest timeout NAME SECONDS", "Set a session's inactivity timeout", cmd_timeout},
 	{"rtptest release", "rtptest release NAME", "Release a session", cmd_release},
 	{"rtptest release all", "rtptest release all", "Release every session", cmd_release_all},
 	{"rtptest pairs", "rtptest pairs N PORT0", "N bridged pairs with phones from PORT0 (benchmarks)", cmd_pairs},
