@@ -96,13 +96,14 @@ def parse_rtp(b):
 class Phone:
     """An RTP socket on an even port and the RTCP socket above it."""
 
-    def __init__(self, first=42000):
+    def __init__(self, first=42000, host="127.0.0.1"):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         for port in range(first, 60000, 2):
-            a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            a = socket.socket(family, socket.SOCK_DGRAM)
+            c = socket.socket(family, socket.SOCK_DGRAM)
             try:
-                a.bind(("127.0.0.1", port))
-                c.bind(("127.0.0.1", port + 1))
+                a.bind((host, port))
+                c.bind((host, port + 1))
                 self.rtp, self.rtcp, self.port = a, c, port
                 return
             except OSError:
@@ -178,7 +179,45 @@ def main():
         A.close()
         B.close()
         stranger.close()
+    run_ipv6()
+    # Last, so test_rtp_relay.sh's timeout case starts counting from here.
+    with Case("bridge a b again, silent (for the inactivity timeout)") as c:
+        rc, out = ctl("rtptest bridge a b")
+        c.check(rc == 0, out.strip())
     return 1 if FAILED else 0
+
+
+def run_ipv6():
+    """Two sessions on ::1 relay like the IPv4 ones; an IPv4 peer is refused."""
+    with Case("IPv6: sessions on ::1 relay a tone; an IPv4 peer address is refused") as c:
+        try:
+            A6, B6 = Phone(50000, "::1"), Phone(52000, "::1")
+        except OSError as e:
+            c.check(False, f"no IPv6 loopback here: {e}")
+            return
+        try:
+            ports = []
+            for name, near in (("v6a", ""), ("v6b", " v6a")):
+                rc, out = ctl(f"rtptest new {name} ::1{near}")
+                c.check(rc == 0, out.strip())
+                ports.append(int(out.split()[1]) if rc == 0 else 0)
+            rc, out = ctl("rtptest remote v6a 127.0.0.1 4000")
+            c.check(rc != 0 and "Address family not supported" in out, f"IPv4 peer on IPv6: {out.strip()}")
+            ctl(f"rtptest remote v6a ::1 {A6.port}")
+            ctl(f"rtptest remote v6b ::1 {B6.port}")
+            rc, out = ctl("rtptest bridge v6a v6b")
+            c.check(rc == 0, out.strip())
+            sent = send_stream(A6.rtp, ("::1", ports[0]), 10, 1, 0, 0x66666666)
+            got = receive(B6.rtp, 10)
+            c.check(len(got) == 10 and [p["payload"] for p in got] == sent, f"B6 got {len(got)} of 10")
+            continuous(c, got, "v6a->v6b")
+            st = stats("v6b")
+            c.check(st.get("local") == f"[::1]:{ports[1]}", f"local {st.get('local')}")
+            ctl("rtptest release v6a")
+            ctl("rtptest release v6b")
+        finally:
+            A6.close()
+            B6.close()
 
 
 def run(A, B, stranger):
@@ -341,8 +380,6 @@ def run(A, B, stranger):
             send_stream(a2.rtp, pbx_a, 5, 121, 21 * 160, 0x55555555, first=121)
             c.check(not receive(B.rtp, 1, timeout=0.5), "B still gets packets")
             c.check(stats("a")["bridged"] == "0", "a still bridged")
-            rc, out = ctl("rtptest bridge a b")
-            c.check(rc == 0, f"bridge again: {out}")
     finally:
         a2.close()
 
