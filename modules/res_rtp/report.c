@@ -35,6 +35,8 @@ static uint64_t next_interval(struct media_session *s)
 {
 	static _Thread_local uint32_t x = 0x9E3779B9u;
 	x ^= s->rw.ssrc_out;
+	if (!x) /* xorshift stays at 0 once there */
+		x = 0x9E3779B9u;
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
