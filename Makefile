@@ -87,9 +87,10 @@ $(BUILD)/tests/unit/test_sip_%: tests/unit/test_sip_%.c $(SIP_PURE_SRC) $(wildca
 
 # res_rtp's pure parts (libc only, no core calls), compiled into their unit tests the
 # same way: a file is pure when its name starts with one of RTP_PURE_PREFIXES (SDP:
-# sdp_*.c; codecs: g711*.c), and test_<prefix>*.c tests link them. A new pure part
-# adds its prefix here; a file that calls the core must not start with one.
-RTP_PURE_PREFIXES = sdp_ g711
+# sdp_*.c; codecs: g711*.c; RTP/RTCP packets, sequence tracking, rewriting, latching,
+# the port set: rtp_*.c, rtcp_*.c), and test_<prefix>*.c tests link them. A new pure
+# part adds its prefix here; a file that calls the core must not start with one.
+RTP_PURE_PREFIXES = sdp_ g711 rtp_ rtcp_
 RTP_PURE_SRC = $(wildcard $(foreach p,$(RTP_PURE_PREFIXES),modules/res_rtp/$(p)*.c))
 RTP_UNIT_BIN = $(filter $(foreach p,$(RTP_PURE_PREFIXES),$(BUILD)/tests/unit/test_$(p)%),$(UNIT_BIN))
 $(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcard modules/res_rtp/*.h)
@@ -128,9 +129,15 @@ check-config: all
 test: test-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
 
-bench: $(BUILD)/bench/sip_parse
+bench: $(BUILD)/bench/sip_parse $(BUILD)/bench/rtp_load $(TEST_MODULE_SO)
 	@$(BUILD)/bench/sip_parse
 	@bench/run
+	@bench/rtp_run
+
+# The phones of the RTP relay benchmark (bench/rtp_run).
+$(BUILD)/bench/rtp_load: bench/rtp_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 $(BUILD)/bench/sip_parse: bench/sip_parse.c $(SIP_PURE_SRC) $(wildcard modules/chan_sip/*.h)
 	@mkdir -p $(dir $@)

@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "log_priv.h"
 #include "pbx.h"
+#include "service_priv.h"
 #include "workers_priv.h"
 
 static void print_duration(struct sg_cli *cli, uint64_t ms)
@@ -104,6 +105,15 @@ static enum sg_cli_result show_techs(struct sg_cli *cli, int argc, const char *c
 	if (argc)
 		return SG_CLI_USAGE;
 	sg_chan_techs_show(cli);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result show_services(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sg_services_show(cli);
 	return SG_CLI_OK;
 }
 
@@ -290,6 +300,7 @@ static const struct sg_cli_command core_commands[] = {
 	{"core show bridges", "core show bridges", "List bridged channel pairs", show_bridges},
 	{"core show technologies", "core show technologies", "List channel technologies", show_techs},
 	{"core show modules", "core show modules [like TEXT]", "List loaded modules", show_modules},
+	{"core show services", "core show services", "APIs modules offer each other (service.h)", show_services},
 	{"core show users", "core show users", "List the users from the config", show_users},
 	{"core show settings", "core show settings", "Show the running settings", show_settings},
 	{"core show workers", "core show workers", "Media worker threads and their queues", show_workers},

@@ -268,6 +268,9 @@ static void unload_module(struct sg_module *m)
 	sg_list_remove_from(&modules, &m->node);
 	if (m->info->unload)
 		m->info->unload(m);
+	/* Tasks the module's worker-side code posted to the main loop before unload()
+	 * stopped it still point into the module: they run now, while its code is there. */
+	sg_main_run_pending();
 	/* Only at shutdown can a module go while still referenced. */
 	if (m->use_count)
 		SG_WARNING("loader", "%s unloaded with %u reference%s left", m->name, m->use_count,

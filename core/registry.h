@@ -6,8 +6,9 @@
 
 struct sg_module;
 
-/* Removes the module's console commands, channel and bridge technologies and Lua
- * functions; returns how many of the first three it had left registered. */
+/* Removes the module's console commands, channel and bridge technologies, services,
+ * store handles and Lua functions; returns how many it had left registered (Lua
+ * functions not counted). */
 unsigned sg_registry_purge_owner(struct sg_module *owner);
 
 /* A set of items each registered by an owner: technologies of either kind. Order

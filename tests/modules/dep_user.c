@@ -1,13 +1,23 @@
-/* dep_user.c: depends on dep_base, so loads after it and unloads before it. */
+/* dep_user.c: depends on dep_base, so loads after it and unloads before it; calls its service. */
+#include <errno.h>
+
 #include <strowger/log.h>
 #include <strowger/module.h>
+#include <strowger/service.h>
+
+struct dep_api {
+	int (*answer)(void);
+};
 
 static const char *const depends[] = {"dep_base", NULL};
 
 static int load(struct sg_module *self)
 {
 	(void)self;
-	SG_NOTICE("dep_user", "dep_user load");
+	const struct dep_api *api = sg_service_get("dep", 1);
+	if (!api)
+		return -ENOENT;
+	SG_NOTICE("dep_user", "dep_user load; dep service answered %d", api->answer());
 	return 0;
 }
 

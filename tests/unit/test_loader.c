@@ -16,6 +16,7 @@
 #include <strowger/cli.h>
 #include <strowger/loop.h>
 #include <strowger/module.h>
+#include <strowger/service.h>
 
 #include "buf.h"
 #include "cli_priv.h"
@@ -206,6 +207,35 @@ static void test_dependency_loads_first(void **state)
 	assert_contains(err, "already loaded");
 	assert_int_equal(sg_loader_load("dep_base", err, sizeof(err)), -EEXIST);
 	assert_int_equal(sg_loader_count(), 2);
+}
+
+/* dep_base offers "dep" version 1 (service.h); dep_user calls it from its load(). */
+static void test_service_between_modules(void **state)
+{
+	(void)state;
+	assert_null(sg_service_get("dep", 1));
+	assert_int_equal(sg_loader_load("dep_user", err, sizeof(err)), 0);
+	assert_true(line_with("dep service answered 42") >= 0);
+	assert_non_null(sg_service_get("dep", 1));
+	assert_null(sg_service_get("dep", 2)); /* another version finds nothing */
+	assert_int_equal(sg_service_version("dep"), 1);
+	assert_int_equal(sg_service_register(NULL, "dep", 1, "x"), -EEXIST);
+	assert_int_equal(sg_service_register(NULL, "", 1, "x"), -EINVAL);
+	assert_int_equal(sg_service_register(NULL, "x", 1, NULL), -EINVAL);
+	assert_int_equal(sg_loader_unload("dep_user", err, sizeof(err)), 0);
+	assert_int_equal(sg_loader_unload("dep_base", err, sizeof(err)), 0);
+	assert_null(sg_service_get("dep", 1));
+	assert_int_equal(sg_service_version("dep"), 0);
+
+	/* A service its module forgot is removed when the module goes. */
+	assert_int_equal(sg_loader_load("dep_base", err, sizeof(err)), 0);
+	struct sg_module *base = sg_loader_find("dep_base");
+	static const int table = 1;
+	assert_int_equal(sg_service_register(base, "forgotten", 3, &table), 0);
+	assert_ptr_equal(sg_service_get("forgotten", 3), &table);
+	assert_int_equal(sg_loader_unload("dep_base", err, sizeof(err)), 0);
+	assert_null(sg_service_get("forgotten", 3));
+	assert_true(line_with("left 1 registration behind") >= 0);
 }
 
 static void test_unload_dependency_refused(void **state)
@@ -426,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dependency_loads_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_service_between_modules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unload_dependency_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_use_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_load_leaves_nothing, setup, teardown),

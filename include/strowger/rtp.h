@@ -1,0 +1,113 @@
+/*
+ * rtp.h: the media module's API, for the channel modules that set up calls. res_rtp
+ * registers it as the service "rtp" (service.h); a module that uses it lists
+ * "res_rtp" in its depends and gets the table with sg_rtp_api() in its load(). A
+ * session is one call leg's media: an even RTP port and the RTCP port above it,
+ * bound on a local address and owned by a media worker thread, which does all the
+ * socket work; the functions here run on the main thread and only post to it. The
+ * caller allocates a session when it writes its SDP (local_port() goes in the m=
+ * line), gives it the peer's address from the peer's SDP, bridges two sessions into a
+ * relay once both legs are up (packets from one leg's phone go out the other leg's
+ * socket to its phone, under one continuous SSRC, sequence and timestamp per
+ * direction, with symmetric RTP latching for phones behind NAT and RTCP terminated
+ * per leg), and releases it at hang-up. The two sessions of a relay must live on the
+ * same worker: create the second leg with `.near` set to the first. If no RTP arrives
+ * on a bridged session for settings.rtp.inactivity_timeout seconds, on_event reports
+ * SG_RTP_EVENT_TIMEOUT on the main thread, so the owner can hang the call up.
+ */
+#ifndef STROWGER_RTP_H
+#define STROWGER_RTP_H
+
+#include "common.h"
+#include "service.h"
+
+#define SG_RTP_SERVICE "rtp"
+/* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
+#define SG_RTP_API_VERSION 1u
+
+struct sg_rtp_session;
+struct sg_rtp_relay;
+
+enum sg_rtp_event {
+	SG_RTP_EVENT_TIMEOUT = 1, /* a bridged session received no RTP for the timeout */
+};
+
+/* Runs on the main thread; may release the session. */
+typedef void(sg_rtp_event_fn)(struct sg_rtp_session *s, enum sg_rtp_event ev, void *arg);
+
+struct sg_rtp_session_opts {
+	const char *name;       /* for the console and the log: the channel's name */
+	const char *local_addr; /* numeric IPv4 or IPv6 to bind; NULL: settings.rtp.address */
+	/* Place the session on the same worker as this one (the other leg of the call). */
+	const struct sg_rtp_session *near;
+	sg_rtp_event_fn *on_event;
+	void *arg;
+};
+
+/* A snapshot of one session, as its worker last published it (after each batch of
+ * packets and at least every 100 ms). */
+struct sg_rtp_stats {
+	char name[64];
+	unsigned worker;
+	char local[64];  /* address:port of the RTP socket; RTCP is the port above */
+	char remote[64]; /* where RTP goes: latched or from SDP; "-" when unknown */
+	bool latched, bridged;
+	uint32_t ssrc_in;  /* the peer's SSRC, last seen */
+	uint32_t ssrc_out; /* ours, toward the peer */
+	/* Valid RTP taken from the peer, and relayed to it (payload bytes). */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_malformed; /* not RTP: refused by the header checks */
+	uint64_t rx_refused;   /* valid RTP or RTCP from a source latching does not allow */
+	uint64_t tx_errors;    /* sends the kernel refused (a full socket buffer) */
+	int64_t lost;          /* cumulative loss of what we receive (RFC 3550 A.3) */
+	double jitter_ms;      /* interarrival jitter of what we receive (A.8) */
+	uint32_t source_switches; /* times the stream we send changed source */
+	uint32_t relatches;       /* times latching moved to a new source address */
+	/* RTCP: compounds taken and sent, and the peer's last report about our stream. */
+	uint64_t rtcp_rx, rtcp_tx;
+	bool have_report;
+	int32_t remote_lost;
+	double remote_fraction_lost; /* 0 to 1, of the peer's last interval */
+	double remote_jitter_ms;
+	double rtt_ms; /* from LSR/DLSR; -1 when not known */
+};
+
+struct sg_rtp_api {
+	/*
+	 * Allocates a session: a port pair from the range, bound on the local address,
+	 * placed on a media worker. 0, or -EADDRNOTAVAIL (no free pair in the range:
+	 * answer 503; the log says which range), -EINVAL (a bad address), -ENODEV (no
+	 * media workers), -ENOMEM, or a bind() error.
+	 */
+	int (*session_new)(const struct sg_rtp_session_opts *o, struct sg_rtp_session **out);
+	/* The local RTP port, for our SDP. */
+	uint16_t (*local_port)(const struct sg_rtp_session *s);
+	/* The peer's address from its SDP: a numeric IPv4 or IPv6 address of the
+	 * session's family, the RTP port and the RTCP port (0: RTP port + 1). A new
+	 * address starts latching again. 0, -EINVAL, -EAFNOSUPPORT. */
+	int (*set_remote)(struct sg_rtp_session *s, const char *addr, uint16_t rtp_port, uint16_t rtcp_port);
+	/* Relays a's packets to b's peer and b's to a's. 0, or -EBUSY (one of them is in
+	 * a relay), -EXDEV (on different workers: create b with .near = a), -EINVAL,
+	 * -ENOMEM. *out is the caller's until unbridge(). */
+	int (*bridge)(struct sg_rtp_session *a, struct sg_rtp_session *b, struct sg_rtp_relay **out);
+	/* Stops relaying and frees the relay; both sessions stay. Releasing a session
+	 * stops its relay too, but the relay handle still needs unbridge(). */
+	void (*unbridge)(struct sg_rtp_relay *r);
+	/* 0, or -EINVAL for a released session. */
+	int (*stats)(const struct sg_rtp_session *s, struct sg_rtp_stats *out);
+	/* This session's inactivity timeout in seconds (0: never), instead of the
+	 * setting's: while a call is on hold its phone may stop sending. The count starts
+	 * again. 0, -EINVAL (released, or over a day), -ENOMEM. */
+	int (*set_timeout)(struct sg_rtp_session *s, unsigned seconds);
+	/* Ends the session (leaving any relay); its worker closes the sockets and the
+	 * ports go back to the pool. The pointer is invalid afterwards. */
+	void (*release)(struct sg_rtp_session *s);
+};
+
+/* The API of the loaded res_rtp, or NULL (not loaded, or another API version). */
+static inline const struct sg_rtp_api *sg_rtp_api(void)
+{
+	return (const struct sg_rtp_api *)sg_service_get(SG_RTP_SERVICE, SG_RTP_API_VERSION);
+}
+
+#endif

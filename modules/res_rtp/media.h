@@ -1,0 +1,178 @@
+/*
+ * media.h: res_rtp's private objects and who may touch what. A session's fields fall
+ * in three groups: those fixed at creation (read anywhere), those of the main thread
+ * (the API's view: released, relay), and those of its worker (sockets after the hand
+ * over, latching, sequence tracking, rewriting, RTCP, counters). The worker publishes
+ * a copy of its counters under the session's lock for the console and the stats call.
+ * The main thread reaches a worker only through ops (struct media_op) queued in
+ * order per worker; a worker reaches the main thread through sg_main_post. Sessions
+ * and relays are refcounted because both threads hold them.
+ */
+#ifndef MEDIA_H
+#define MEDIA_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <strowger/rtp.h>
+#include <strowger/workers.h>
+
+#include "rtp_latch.h"
+#include "rtp_rewrite.h"
+#include "rtp_seq.h"
+
+#define TAG "rtp"
+
+/* Settings (main thread); each session copies what it needs at creation. */
+struct media_config {
+	char address[64];
+	uint16_t first, last; /* RTP port range, whole pairs */
+	unsigned timeout_s;   /* 0: no inactivity timeout */
+	bool symmetric;
+	unsigned rtcp_interval_s; /* 0: send no RTCP */
+};
+
+struct media_worker;
+struct media_relay;
+
+/* Datagrams read per wake-up and socket, so one busy socket cannot hold a worker. */
+#define MEDIA_READ_BATCH 32
+
+struct media_session {
+	atomic_int refs;
+	/* Fixed at creation. */
+	unsigned id;
+	char name[64];
+	char local[64];
+	uint16_t port;
+	int family;
+	struct media_worker *mw;
+	sg_rtp_event_fn *on_event;
+	void *arg;
+	unsigned timeout_ms, rtcp_interval_ms;
+	/* Main thread. */
+	struct media_session *main_next, **main_prev;
+	bool released;
+	struct media_relay *relay;
+	/* Worker (after OP_ATTACH; the fds are the worker's from then on). */
+	int fd_rtp, fd_rtcp;
+	struct sg_io *io_rtp, *io_rtcp;
+	struct media_session *w_next, **w_prev;
+	struct media_session *peer; /* the other leg while relaying */
+	struct rtp_latch latch;
+	struct rtp_source src;
+	bool have_src;
+	uint32_t clock_rate;    /* of the payload type last received */
+	uint32_t tx_clock_rate; /* of what we last relayed to our phone */
+	struct rtp_rewrite rw; /* the stream we send to our phone */
+	uint64_t last_rx_ms, armed_ms;
+	bool timeout_reported;
+	uint64_t next_rtcp_ms;
+	uint32_t peer_lsr;       /* middle of the peer's last SR's NTP time */
+	uint64_t peer_sr_rx_us;  /* when it came (monotonic) */
+	struct sg_rtp_stats live;
+	/* Shared: the worker's last published copy of `live`. */
+	pthread_mutex_t lock;
+	struct sg_rtp_stats pub;
+};
+
+struct media_relay {
+	atomic_int refs;
+	struct media_session *leg[2]; /* each holds a reference */
+	bool linked;                  /* main thread: still relaying */
+};
+
+enum media_op_kind { OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_LINK, OP_UNLINK, OP_DETACH };
+
+struct media_op {
+	struct media_op *next;
+	enum media_op_kind kind;
+	struct media_session *s; /* holds a reference */
+	struct media_relay *r;   /* OP_LINK, OP_UNLINK: holds a reference */
+	struct sockaddr_storage rtp, rtcp; /* OP_REMOTE */
+	unsigned timeout_ms;               /* OP_TIMEOUT */
+};
+
+/* An event on its way to the main thread. */
+struct media_event {
+	struct media_event *next;
+	struct media_session *s; /* holds a reference */
+	enum sg_rtp_event ev;
+};
+
+/* One per media worker, made when the first session lands on it. */
+struct media_worker {
+	struct sg_worker *w;
+	unsigned index;
+	/* Main thread: ops the worker's queue had no room for yet, in order. */
+	struct media_op *out_head, *out_tail;
+	/* Worker. */
+	bool started;
+	struct sg_timer *tick;
+	struct media_session *sessions;
+	struct media_event *ev_head, *ev_tail; /* events sg_main_post had no room for */
+	/* One recvmmsg() batch: a wake-up reads what is queued in one system call. */
+	uint8_t buf[MEDIA_READ_BATCH][2048];
+	struct sockaddr_storage from[MEDIA_READ_BATCH];
+};
+
+/* session.c: refcounting (any thread), the main thread's API, ops. */
+struct media_session *media_session_ref(struct media_session *s);
+void media_session_unref(struct media_session *s);
+void media_relay_unref(struct media_relay *r);
+/* Queues an op for the session's worker, in order; never fails (ops wait on the main
+ * thread when the worker's queue is full). Takes ownership of op. */
+void media_op_post(struct media_worker *mw, struct media_op *op);
+/* Main thread: retries ops that waited (a timer while any wait). */
+void media_ops_retry(void);
+/* Main thread, unload: posts every waiting op, sleeping while a queue is full. */
+void media_ops_flush_wait(void);
+/* A numeric IPv4 or IPv6 address, port 0: 0 or -EINVAL. */
+int media_parse_addr(const char *text, struct sockaddr_storage *out);
+extern const struct sg_rtp_api media_api;
+/* Main thread: the live sessions, for the console. */
+struct media_session *media_sessions_first(void);
+/* Main thread: releases every session (unload). */
+void media_sessions_release_all(void);
+
+/* worker.c: what runs on a worker. */
+void media_worker_run_op(void *arg);
+/* Posts an event to the main thread (worker thread). */
+void media_event_post(struct media_worker *mw, struct media_session *s, enum sg_rtp_event ev);
+/* Copies the live counters to the published ones (worker thread). */
+void media_publish(struct media_session *s);
+/* Closes whatever the worker still has (its last task before unload). */
+void media_worker_shutdown(struct media_worker *mw);
+
+/* report.c: RTCP for a session (worker thread). */
+void media_rtcp_received(struct media_session *s, const uint8_t *buf, size_t len, const struct sockaddr *from);
+/* Sends a report when one is due; `bye` sends RR/SR + BYE now. */
+void media_rtcp_tick(struct media_session *s, uint64_t now_ms, bool bye);
+uint64_t media_now_us(void);
+
+/* ports.c: the port pool (any thread). */
+void media_ports_configure(uint16_t first, uint16_t last);
+/* Binds a free even port and the one above on `local` (its port ignored). 0 or -errno. */
+int media_ports_bind(const struct sockaddr *local, int *fd_rtp, int *fd_rtcp, uint16_t *port);
+/* Closes both sockets and gives the pair back. */
+void media_ports_release(uint16_t port, int fd_rtp, int fd_rtcp);
+void media_ports_usage(unsigned *used, uint16_t *first, uint16_t *last);
+
+/* res_rtp.c */
+extern struct sg_module *media_self;
+extern struct media_config media_cfg;
+extern bool media_unloading;
+/* Main thread: the worker contexts, made when the first session needs one. The
+ * least loaded worker's, or NULL when there are no media workers. */
+struct media_worker *media_worker_pick(void);
+unsigned media_workers_n(void);
+struct media_worker *media_worker_at(unsigned i);
+
+/* console.c */
+int media_console_register(struct sg_module *m);
+void media_console_unregister(void);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * worker.c: what a media worker does with its sessions: runs the ops the main thread
+ * posts (attach, remote address, link, unlink, detach), reads the sockets, relays
+ * RTP to the other leg with its header rewritten, and once per tick checks for
+ * inactivity, sends RTCP that is due, publishes counters and retries events the
+ * main thread's queue had no room for. Everything here runs on the session's worker.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include <strowger/log.h>
+#include <strowger/loop.h>
+
+#include "media.h"
+#include "rtcp_packet.h"
+#include "rtp_packet.h"
+
+#define TICK_MS 100
+
+void media_publish(struct media_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->pub = s->live;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void refresh_remote(struct media_session *s)
+{
+	const struct sockaddr *dest = rtp_latch_rtp_dest(&s->latch);
+	if (dest)
+		rtp_addr_str(dest, s->live.remote, sizeof(s->live.remote));
+	s->live.latched = s->latch.symmetric && s->latch.latched;
+	s->live.relatches = s->latch.relatches;
+}
+
+/* --- events to the main thread --- */
+
+static void deliver(void *arg)
+{
+	struct media_event *e = arg;
+	struct media_session *s = e->s;
+	if (!media_unloading && !s->released && s->on_event)
+		s->on_event((struct sg_rtp_session *)s, e->ev, s->arg);
+	media_session_unref(s);
+	free(e);
+}
+
+void media_event_post(struct media_worker *mw, struct media_session *s, enum sg_rtp_event ev)
+{
+	struct media_event *e = calloc(1, sizeof(*e));
+	if (!e) {
+		SG_ERROR(TAG, "session %u (%s): out of memory reporting an event", s->id, s->name);
+		return;
+	}
+	e->s = media_session_ref(s);
+	e->ev = ev;
+	if (!mw->ev_head && sg_main_post(deliver, e) == 0)
+		return;
+	/* The main queue is full: keep the order, the next tick tries again. */
+	if (mw->ev_tail)
+		mw->ev_tail->next = e;
+	else
+		mw->ev_head = e;
+	mw->ev_tail = e;
+}
+
+static void retry_events(struct media_worker *mw)
+{
+	while (mw->ev_head && sg_main_post(deliver, mw->ev_head) == 0) {
+		mw->ev_head = mw->ev_head->next;
+		if (!mw->ev_head)
+			mw->ev_tail = NULL;
+	}
+}
+
+/* --- receiving and relaying --- */
+
+static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct sockaddr *from, uint64_t now_us)
+{
+	struct rtp_hdr h;
+	if (rtp_parse(buf, n, &h) != RTP_OK) {
+		s->live.rx_malformed++;
+		return;
+	}
+	switch (rtp_latch_rtp(&s->latch, from, h.seq, now_us / 1000)) {
+	case RTP_LATCH_DROP:
+		s->live.rx_refused++;
+		return;
+	case RTP_LATCH_LEARNED:
+		refresh_remote(s);
+		SG_INFO(TAG, "session %u (%s): RTP from %s, sending there", s->id, s->name, s->live.remote);
+		break;
+	case RTP_LATCH_ACCEPT:
+		break;
+	}
+	if (!s->have_src || s->src.ssrc != h.ssrc) {
+		rtp_source_init(&s->src, h.ssrc, h.seq);
+		s->have_src = true;
+		s->live.ssrc_in = h.ssrc;
+	}
+	rtp_source_update(&s->src, h.seq);
+	s->clock_rate = rtp_clock_rate(h.pt, 8000);
+	rtp_source_jitter(&s->src, (uint32_t)(now_us * s->clock_rate / 1000000u), h.ts);
+	s->live.rx_packets++;
+	s->live.rx_bytes += h.payload_len;
+	s->live.lost = rtp_source_lost(&s->src);
+	s->live.jitter_ms = rtp_source_jitter_units(&s->src) * 1000.0 / s->clock_rate;
+	s->last_rx_ms = now_us / 1000;
+	s->timeout_reported = false;
+
+	struct media_session *out = s->peer;
+	const struct sockaddr *dest = out ? rtp_latch_rtp_dest(&out->latch) : NULL;
+	if (!dest)
+		return;
+	uint16_t seq = h.seq;
+	uint32_t ts = h.ts;
+	bool marker = h.marker;
+	if (!rtp_rewrite_apply(&out->rw, h.ssrc, &seq, &ts, &marker, now_us, s->clock_rate))
+		return;
+	/* Only the header changes: the payload goes out as it came. */
+	rtp_put_seq(buf, seq);
+	rtp_put_ts(buf, ts);
+	rtp_put_ssrc(buf, out->rw.ssrc_out);
+	rtp_put_marker(buf, marker);
+	if (sendto(out->fd_rtp, buf, n, MSG_DONTWAIT, dest, rtp_addr_len(dest)) < 0) {
+		out->live.tx_errors++;
+		return;
+	}
+	out->tx_clock_rate = s->clock_rate;
+	out->live.tx_packets++;
+	out->live.tx_bytes += h.payload_len;
+	out->live.source_switches = out->rw.switches;
+}
+
+/* Reads what is queued, up to a batch, in one system call (level-triggered: a
+ * longer queue wakes the worker again), and handles each datagram. */
+static void read_socket(struct media_session *s, int fd, bool rtcp)
+{
+	struct media_worker *mw = s->mw;
+	struct mmsghdr msgs[MEDIA_READ_BATCH];
+	struct iovec iov[MEDIA_READ_BATCH];
+	for (int i = 0; i < MEDIA_READ_BATCH; i++) {
+		iov[i] = (struct iovec){mw->buf[i], sizeof(mw->buf[i])};
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &mw->from[i], .msg_namelen = sizeof(mw->from[i]),
+						  .msg_iov = &iov[i], .msg_iovlen = 1};
+	}
+	int n = recvmmsg(fd, msgs, MEDIA_READ_BATCH, MSG_DONTWAIT, NULL);
+	/* An ICMP error from an earlier send surfaces here once: read again. */
+	if (n < 0 && (errno == ECONNREFUSED || errno == EINTR))
+		n = recvmmsg(fd, msgs, MEDIA_READ_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	uint64_t now_us = media_now_us();
+	for (int i = 0; i < n; i++) {
+		if (rtcp)
+			media_rtcp_received(s, mw->buf[i], msgs[i].msg_len, (struct sockaddr *)&mw->from[i]);
+		else
+			rx_rtp(s, mw->buf[i], msgs[i].msg_len, (struct sockaddr *)&mw->from[i], now_us);
+	}
+	media_publish(s);
+	if (s->peer)
+		media_publish(s->peer);
+}
+
+static void on_rtp(struct sg_io *io, int fd, unsigned events, void *arg)
+{
+	(void)io;
+	(void)events;
+	read_socket(arg, fd, false);
+}
+
+static void on_rtcp(struct sg_io *io, int fd, unsigned events, void *arg)
+{
+	(void)io;
+	(void)events;
+	read_socket(arg, fd, true);
+}
+
+/* --- the tick --- */
+
+static void check_timeout(struct media_worker *mw, struct media_session *s, uint64_t now_ms)
+{
+	if (!s->peer || !s->timeout_ms || s->timeout_reported)
+		return;
+	uint64_t since = s->last_rx_ms > s->armed_ms ? s->last_rx_ms : s->armed_ms;
+	if (now_ms - since < s->timeout_ms)
+		return;
+	s->timeout_reported = true;
+	SG_NOTICE(TAG, "session %u (%s): no RTP for %u s", s->id, s->name, s->timeout_ms / 1000);
+	media_event_post(mw, s, SG_RTP_EVENT_TIMEOUT);
+}
+
+static void tick(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	struct media_worker *mw = arg;
+	uint64_t now_ms = media_now_us() / 1000;
+	for (struct media_session *s = mw->sessions; s; s = s->w_next) {
+		check_timeout(mw, s, now_ms);
+		media_rtcp_tick(s, now_ms, false);
+		media_publish(s);
+	}
+	retry_events(mw);
+}
+
+/* --- ops --- */
+
+static bool attached(const struct media_session *s)
+{
+	return s->w_prev != NULL;
+}
+
+static void attach(struct media_session *s)
+{
+	struct media_worker *mw = s->mw;
+	struct sg_loop *loop = sg_worker_loop(mw->w);
+	if (!mw->started) {
+		mw->tick = sg_timer_start(loop, media_self, TICK_MS, TICK_MS, tick, mw);
+		mw->started = mw->tick != NULL;
+	}
+	s->io_rtp = sg_io_watch(loop, media_self, s->fd_rtp, SG_IO_READ, on_rtp, s);
+	s->io_rtcp = sg_io_watch(loop, media_self, s->fd_rtcp, SG_IO_READ, on_rtcp, s);
+	if (!s->io_rtp || !s->io_rtcp || !mw->started)
+		SG_ERROR(TAG, "session %u (%s): out of memory watching its sockets", s->id, s->name);
+	s->w_next = mw->sessions;
+	s->w_prev = &mw->sessions;
+	if (mw->sessions)
+		mw->sessions->w_prev = &s->w_next;
+	mw->sessions = media_session_ref(s);
+	uint64_t now_ms = media_now_us() / 1000;
+	s->last_rx_ms = now_ms;
+	s->next_rtcp_ms = now_ms + s->rtcp_interval_ms / 2;
+}
+
+static void detach(struct media_session *s)
+{
+	if (!attached(s))
+		return;
+	if (s->peer) {
+		s->peer->peer = NULL;
+		s->peer = NULL;
+	}
+	media_rtcp_tick(s, media_now_us() / 1000, true); /* BYE */
+	s->io_rtp = sg_io_free(s->io_rtp);
+	s->io_rtcp = sg_io_free(s->io_rtcp);
+	media_ports_release(s->port, s->fd_rtp, s->fd_rtcp);
+	s->fd_rtp = s->fd_rtcp = -1;
+	*s->w_prev = s->w_next;
+	if (s->w_next)
+		s->w_next->w_prev = s->w_prev;
+	s->w_prev = NULL;
+	s->live.bridged = false;
+	media_publish(s);
+	sg_worker_load_add(s->mw->w, -1);
+	media_session_unref(s);
+}
+
+static void link_legs(struct media_relay *r)
+{
+	struct media_session *a = r->leg[0], *b = r->leg[1];
+	if (!attached(a) || !attached(b) || a->peer || b->peer)
+		return;
+	uint64_t now_ms = media_now_us() / 1000;
+	a->peer = b;
+	b->peer = a;
+	for (int i = 0; i < 2; i++) {
+		r->leg[i]->armed_ms = now_ms;
+		r->leg[i]->timeout_reported = false;
+		r->leg[i]->live.bridged = true;
+		media_publish(r->leg[i]);
+	}
+}
+
+static void unlink_legs(struct media_relay *r)
+{
+	struct media_session *a = r->leg[0], *b = r->leg[1];
+	if (a->peer != b)
+		return;
+	a->peer = b->peer = NULL;
+	a->live.bridged = b->live.bridged = false;
+	media_publish(a);
+	media_publish(b);
+}
+
+void media_worker_run_op(void *arg)
+{
+	struct media_op *op = arg;
+	switch (op->kind) {
+	case OP_ATTACH:
+		attach(op->s);
+		break;
+	case OP_REMOTE:
+		rtp_latch_set_sdp(&op->s->latch, (struct sockaddr *)&op->rtp, (struct sockaddr *)&op->rtcp);
+		refresh_remote(op->s);
+		media_publish(op->s);
+		break;
+	case OP_TIMEOUT:
+		op->s->timeout_ms = op->timeout_ms;
+		op->s->armed_ms = media_now_us() / 1000;
+		op->s->timeout_reported = false;
+		break;
+	case OP_LINK:
+		link_legs(op->r);
+		break;
+	case OP_UNLINK:
+		unlink_legs(op->r);
+		break;
+	case OP_DETACH:
+		detach(op->s);
+		break;
+	}
+	if (op->s)
+		media_session_unref(op->s);
+	if (op->r)
+		media_relay_unref(op->r);
+	free(op);
+}
+
+void media_worker_shutdown(struct media_worker *mw)
+{
+	while (mw->sessions)
+		detach(mw->sessions);
+	mw->tick = sg_timer_free(mw->tick);
+	mw->started = false;
+	while (mw->ev_head) {
+		struct media_event *e = mw->ev_head;
+		mw->ev_head = e->next;
+		media_session_unref(e->s);
+		free(e);
+	}
+	mw->ev_tail = NULL;
+}
