@@ -95,13 +95,7 @@ static void drop_own_ref(struct sip_dlg *d)
 		SG_WARNING(TAG, "main queue full: %s lingers", sg_chan_name(d->ch));
 }
 
-static unsigned call_id_bucket(const char *p, size_t n)
-{
-	unsigned h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h % DLG_BUCKETS;
-}
+static unsigned call_id_bucket(const char *p, size_t n) { return (unsigned)(sip_hash(p, n) % DLG_BUCKETS); }
 
 /* Enters the dialog in the Call-ID index: once its call_id is set. */
 static void dlg_index(struct sip_dlg *d)

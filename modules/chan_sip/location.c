@@ -73,13 +73,7 @@ static void unpersist(const struct sip_binding *b)
 	sg_store_del(store, key);
 }
 
-static unsigned aor_hash(const char *s)
-{
-	unsigned h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % AOR_BUCKETS;
-}
+static unsigned aor_hash(const char *s) { return (unsigned)(sip_hash(s, strlen(s)) % AOR_BUCKETS); }
 
 static struct aor *aor_find(const char *name, bool create)
 {

@@ -171,3 +171,24 @@ char *sip_strcpy(char *out, size_t size, const char *s)
 	struct sip_pl pl = sip_pl_of(s);
 	return sip_pl_strcpy(&pl, out, size);
 }
+
+uint64_t sip_hash(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+char *sip_put_dec(char *p, unsigned long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}

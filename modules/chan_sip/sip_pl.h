@@ -73,6 +73,11 @@ int sip_pl_unquote(const struct sip_pl *pl, char *out, size_t size, size_t *outl
 
 /* Copies into a NUL-terminated C string, truncating to size - 1; returns out. */
 char *sip_pl_strcpy(const struct sip_pl *pl, char *out, size_t size);
+/* FNV-1a over n bytes: the hash behind chan_sip's tables (transactions, dialogs,
+ * registrations). */
+uint64_t sip_hash(const void *p, size_t n);
+/* Writes v in decimal at p (no NUL), returns the end: for hot paths without printf. */
+char *sip_put_dec(char *p, unsigned long v);
 /* The same for a C string (snprintf "%s" without the format machinery). */
 char *sip_strcpy(char *out, size_t size, const char *s);
 

@@ -30,16 +30,11 @@ static void put_str(struct wbuf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* A number in decimal; written by hand because vsnprintf showed in profiles. */
-static void put_uint(struct wbuf *b, size_t v, size_t min_digits)
+/* A number in decimal: vsnprintf showed in profiles. */
+static void put_uint(struct wbuf *b, size_t v)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v || sizeof(tmp) - i < min_digits);
-	put(b, tmp + i, sizeof(tmp) - i);
+	put(b, tmp, (size_t)(sip_put_dec(tmp, v) - tmp));
 }
 
 /* A received value without its folds: each run of CR/LF and white space after it
@@ -109,7 +104,7 @@ static void put_tail(struct wbuf *b, const struct sip_hdr_out *hdrs, size_t nhdr
 		put(b, "\r\n", 2);
 	}
 	put_str(b, "Content-Length: ");
-	put_uint(b, body_len, 1);
+	put_uint(b, body_len);
 	put(b, "\r\n\r\n", 4);
 	put(b, body, body_len);
 }
@@ -147,7 +142,7 @@ int sip_print_response(char *out, size_t size, size_t *outlen, const struct sip_
 	const char *phrase = o->reason ? o->reason : sip_status_phrase(o->status);
 	sip_print_reason(reason, sizeof(reason), phrase, strlen(phrase));
 	put(&b, "SIP/2.0 ", 8);
-	put_uint(&b, o->status, 3);
+	put_uint(&b, o->status); /* 100-699: three digits */
 	put(&b, " ", 1);
 	put_str(&b, reason);
 	put(&b, "\r\n", 2);

@@ -82,19 +82,6 @@ const char *sip_proto_name(enum sip_proto p)
 	return p == SIP_PROTO_UDP ? "UDP" : p == SIP_PROTO_TCP ? "TCP" : "TLS";
 }
 
-/* Appends v in decimal at p, returns the end. */
-static char *put_dec(char *p, unsigned v)
-{
-	char tmp[12];
-	size_t n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* The address alone, "127.0.0.1" / "::1" ("?" if neither family); returns buf. */
 static char *host_str(const struct sip_sockaddr *a, char *buf, size_t len)
 {
@@ -116,10 +103,10 @@ char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t len)
 		const unsigned char *b = (const unsigned char *)&in->sin_addr;
 		char *p = buf;
 		for (int i = 0; i < 4; i++) {
-			p = put_dec(p, b[i]);
+			p = sip_put_dec(p, b[i]);
 			*p++ = i < 3 ? '.' : ':';
 		}
-		*put_dec(p, ntohs(in->sin_port)) = '\0';
+		*sip_put_dec(p, ntohs(in->sin_port)) = '\0';
 		return buf;
 	}
 	char host[INET6_ADDRSTRLEN];

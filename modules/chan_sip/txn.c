@@ -102,14 +102,6 @@ int sip_txn_init(struct sg_module *owner, const struct sip_timers *timers)
 	return table ? 0 : -ENOMEM;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull; /* FNV-1a, 64 bits */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
-
 static size_t put(char *key, size_t off, const char *p, size_t n)
 {
 	if (off >= KEY_MAX - 1)
@@ -319,7 +311,7 @@ enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_m
 	char key[KEY_MAX];
 	enum sip_method m = msg->method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : msg->method;
 	size_t key_len = make_key(msg, m, key);
-	uint64_t h = hash_bytes(key, key_len);
+	uint64_t h = sip_hash(key, key_len);
 	struct sip_stxn *t = lookup(key, key_len, h);
 	if (msg->method == SIP_METHOD_ACK) {
 		if (!t)
@@ -437,7 +429,7 @@ struct sip_stxn *sip_stxn_find_invite(const struct sip_msg *cancel)
 {
 	char key[KEY_MAX];
 	size_t len = make_key(cancel, SIP_METHOD_INVITE, key);
-	return lookup(key, len, hash_bytes(key, len));
+	return lookup(key, len, sip_hash(key, len));
 }
 
 void sip_stxn_set_owner(struct sip_stxn *t, void (*gone)(struct sip_stxn *t, void *arg), void *arg)
