@@ -24,6 +24,7 @@ struct sg_channel {
 	const struct sg_chan_tech *tech;
 	struct sg_module *owner; /* the technology's module, held in use */
 	void *pvt;
+	struct sg_rtp_session *rtp;
 	enum sg_chan_state state;
 	enum sg_cause cause;
 	struct sg_call *call;
@@ -146,6 +147,8 @@ struct sg_channel *sg_chan_unref(struct sg_channel *ch)
 
 const char *sg_chan_name(const struct sg_channel *ch) { return ch->name; }
 void *sg_chan_pvt(const struct sg_channel *ch) { return ch->pvt; }
+struct sg_rtp_session *sg_chan_rtp(const struct sg_channel *ch) { return ch->rtp; }
+void sg_chan_set_rtp(struct sg_channel *ch, struct sg_rtp_session *s) { ch->rtp = s; }
 const struct sg_chan_tech *sg_chan_tech(const struct sg_channel *ch) { return ch->tech; }
 enum sg_chan_state sg_chan_state(const struct sg_channel *ch) { return ch->state; }
 enum sg_cause sg_chan_cause(const struct sg_channel *ch) { return ch->cause; }

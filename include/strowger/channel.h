@@ -16,6 +16,7 @@
 
 struct sg_channel;
 struct sg_cli;
+struct sg_rtp_session;
 
 enum sg_chan_state {
 	SG_CHAN_DOWN,	  /* created, nothing sent or received yet */
@@ -83,6 +84,12 @@ SG_API struct sg_channel *sg_chan_unref(struct sg_channel *ch);
 SG_API const char *sg_chan_name(const struct sg_channel *ch);
 SG_API void *sg_chan_pvt(const struct sg_channel *ch);
 SG_API const struct sg_chan_tech *sg_chan_tech(const struct sg_channel *ch);
+/* The leg's media, when it is an RTP session of res_rtp (rtp.h): the technology
+ * sets it when it makes the session and clears it before releasing it, and the
+ * media module's bridge relays between the sessions of two bridged legs. NULL: the
+ * leg has no RTP media (a test leg, or a signalling-only one). */
+SG_API struct sg_rtp_session *sg_chan_rtp(const struct sg_channel *ch);
+SG_API void sg_chan_set_rtp(struct sg_channel *ch, struct sg_rtp_session *s);
 SG_API enum sg_chan_state sg_chan_state(const struct sg_channel *ch);
 SG_API const char *sg_chan_state_name(enum sg_chan_state s);
 SG_API const char *sg_cause_name(enum sg_cause c);

@@ -23,7 +23,7 @@
 
 #define SG_RTP_SERVICE "rtp"
 /* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
-#define SG_RTP_API_VERSION 1u
+#define SG_RTP_API_VERSION 2u
 
 struct sg_rtp_session;
 struct sg_rtp_relay;
@@ -40,8 +40,20 @@ struct sg_rtp_session_opts {
 	const char *local_addr; /* numeric IPv4 or IPv6 to bind; NULL: settings.rtp.address */
 	/* Place the session on the same worker as this one (the other leg of the call). */
 	const struct sg_rtp_session *near;
+	/* The address our SDP gives the peer (c=) when the session is bound to a
+	 * wildcard (settings.rtp.address "0.0.0.0" or "::"): the one the peer reaches
+	 * the PBX at, such as the address of our SIP Contact. Otherwise the bound
+	 * address is used. Without either, the SDP calls fail with -EADDRNOTAVAIL. */
+	const char *sdp_addr_hint;
 	sg_rtp_event_fn *on_event;
 	void *arg;
+};
+
+/* What a description from the peer said, for the SDP calls below. */
+struct sg_rtp_sdp_info {
+	char reason[96]; /* on -EPROTO: why, fit for the phrase of a 488 and the log */
+	bool hold;	 /* the peer holds the call (sendonly, inactive, c=0.0.0.0) */
+	char codec[32];	 /* what we send after this negotiation ("PCMU/8000"), or "" */
 };
 
 /* A snapshot of one session, as its worker last published it (after each batch of
@@ -51,6 +63,7 @@ struct sg_rtp_stats {
 	unsigned worker;
 	char local[64];  /* address:port of the RTP socket; RTCP is the port above */
 	char remote[64]; /* where RTP goes: latched or from SDP; "-" when unknown */
+	char codec[32];	 /* negotiated send codec ("PCMU/8000"); "" before SDP */
 	bool latched, bridged;
 	uint32_t ssrc_in;  /* the peer's SSRC, last seen */
 	uint32_t ssrc_out; /* ours, toward the peer */
@@ -59,6 +72,8 @@ struct sg_rtp_stats {
 	uint64_t rx_malformed; /* not RTP: refused by the header checks */
 	uint64_t rx_refused;   /* valid RTP or RTCP from a source latching does not allow */
 	uint64_t tx_errors;    /* sends the kernel refused (a full socket buffer) */
+	uint64_t rx_unknown_pt; /* RTP with a payload type the SDP did not agree on */
+	uint64_t tx_converted;  /* packets relayed to this phone in another codec */
 	int64_t lost;          /* cumulative loss of what we receive (RFC 3550 A.3) */
 	double jitter_ms;      /* interarrival jitter of what we receive (A.8) */
 	uint32_t source_switches; /* times the stream we send changed source */
@@ -99,6 +114,30 @@ struct sg_rtp_api {
 	 * setting's: while a call is on hold its phone may stop sending. The count starts
 	 * again. 0, -EINVAL (released, or over a day), -ENOMEM. */
 	int (*set_timeout)(struct sg_rtp_session *s, unsigned seconds);
+	/*
+	 * SDP offer/answer (RFC 3264) for the session's one audio stream; the session
+	 * keeps what was agreed (codecs and payload types, the peer's address, hold) and
+	 * its own o= version, so every description it writes in a dialog is numbered
+	 * right. The text written is NUL-terminated.
+	 *
+	 * remote_offer() takes an offer from the peer (an INVITE, a re-INVITE, an
+	 * UPDATE, or a 2xx to an INVITE without SDP): 0, or -EPROTO when nothing in it is
+	 * acceptable (info->reason says why: answer 488; the session stays as it was).
+	 * local_answer() then writes our answer to it: the codecs both have, with
+	 * `prefer`'s send codec first when `prefer` (the other leg of the call) has one,
+	 * so a relayed call needs no transcoding when it can. local_offer() writes our
+	 * own offer (every codec we have, those of `prefer`'s offer or negotiation
+	 * first) and remote_answer() takes the answer to it (-EPROTO with a reason when
+	 * it is not a valid answer). `hold`: we put the peer on hold (we send at most).
+	 * Offers and answers alternate: a second offer before the answer is -EALREADY,
+	 * an answer with no offer pending -ENOENT. -ENOSPC: `out` is too small.
+	 */
+	int (*remote_offer)(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
+	int (*local_answer)(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
+			    size_t size, size_t *len);
+	int (*local_offer)(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
+			   size_t size, size_t *len);
+	int (*remote_answer)(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
 	/* Ends the session (leaving any relay); its worker closes the sockets and the
 	 * ports go back to the pool. The pointer is invalid afterwards. */
 	void (*release)(struct sg_rtp_session *s);

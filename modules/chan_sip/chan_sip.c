@@ -31,7 +31,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -81,6 +81,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_CANCEL:
 		sip_dlg_cancel(t);
+		break;
+	case SIP_METHOD_UPDATE:
+		sip_dlg_update(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
@@ -425,6 +428,8 @@ static const struct sg_config_key config_keys[] = {
 	{NULL, 0, NULL},
 };
 
-SG_MODULE_DEFINE(.name = "chan_sip", .description = "SIP: transports, transactions, registrar",
+static const char *const depends[] = {"res_rtp", NULL};
+
+SG_MODULE_DEFINE(.name = "chan_sip", .depends = depends, .description = "SIP: transports, transactions, registrar",
 		 .config_section = "sip", .config_keys = config_keys, .load = load, .unload = unload,
 		 .reload = reload);

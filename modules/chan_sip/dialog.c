@@ -11,6 +11,7 @@
 #include <strowger/cli.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
+#include <strowger/rtp.h>
 #include <strowger/users.h>
 
 #include "auth.h"
@@ -22,6 +23,8 @@
 #define MAX_DIALOGS 10000
 
 #define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
+#define SDP_MAX 2048
 
 struct sip_dlg {
 	struct sip_dlg *prev, *next; /* every dialog, for the console */
@@ -42,9 +45,11 @@ struct sip_dlg {
 	 * caller's less one), so a call that loops through PBXs ends with 483. */
 	int max_forwards;
 	uint32_t lcseq;
-	char *rsdp;	      /* the peer's SDP: offer (UAS) or answer (UAC) */
-	size_t rsdp_len;
-	char *lsdp;	      /* what we sent */
+	/* Media: the leg's RTP session (res_rtp), which also keeps the SDP state. */
+	struct sg_rtp_session *rtp;
+	bool late_offer;    /* the INVITE had no SDP: our 200 offers */
+	bool await_answer;  /* we offered in a 2xx: the ACK must answer */
+	char *lsdp;	    /* our offer in the INVITE we send (UAC) */
 	size_t lsdp_len;
 	/* UAS */
 	char rtag[64];	 /* the caller's From tag */
@@ -58,12 +63,12 @@ struct sip_dlg {
 	unsigned r200_ms, r200_total;
 	/* UAC */
 	struct sip_ctxn *ictxn;
-	char *ack_sdp;	/* the answer our ACK carried, for re-ACKs */
 	char ruri[512];
 	char from_user[64], from_name[128];
 };
 
 static struct sg_module *self;
+static const struct sg_rtp_api *rtp; /* res_rtp, a dependency: there while we are */
 static struct sip_dlg *dialogs;
 static unsigned ndialogs;
 /* In-dialog requests, ACKs and CANCELs find their dialog by Call-ID here, not by a
@@ -142,10 +147,10 @@ static void dlg_destroy(void *pvt)
 	if (d->ictxn)
 		sip_ctxn_abandon(d->ictxn);
 	sg_timer_free(d->r200_timer);
-	free(d->rsdp);
+	if (d->rtp)
+		rtp->release(d->rtp);
 	free(d->lsdp);
 	free(d->r200);
-	free(d->ack_sdp);
 	free(d);
 }
 
@@ -176,45 +181,6 @@ static void make_contact(struct sip_dlg *d)
 						[SIP_PROTO_TLS] = ";transport=tls"};
 	snprintf(d->contact, sizeof(d->contact), "<%s:strowger@%s%s>", d->sips ? "sips" : "sip",
 		 sip_sockaddr_str(&local, a, sizeof(a)), d->sips ? "" : transport[d->proto]);
-}
-
-/* An answer that accepts the offer's streams but sends and receives nothing: the
- * PBX answers for itself, and no media module is there yet to carry audio. */
-static size_t inactive_sdp(const char *offer, size_t len, const struct sip_sockaddr *local, char *out,
-			   size_t size)
-{
-	char a[64];
-	sip_sockaddr_str(local, a, sizeof(a));
-	char *colon = strrchr(a, ':');
-	if (colon)
-		*colon = '\0';
-	bool v6 = a[0] == '[';
-	const char *addr = v6 ? a + 1 : a;
-	if (v6 && strchr(addr, ']'))
-		*strchr((char *)addr, ']') = '\0';
-	size_t n = (size_t)snprintf(out, size, "v=0\r\no=strowger 1 1 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n",
-				    v6 ? '6' : '4', addr, v6 ? '6' : '4', addr);
-	bool any = false;
-	for (const char *p = offer, *end = offer + len; offer && p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		size_t l = (size_t)((eol ? eol : end) - p);
-		if (l && p[l - 1] == '\r')
-			l--;
-		if (l > 2 && !strncmp(p, "m=", 2) && n < size) {
-			/* m=<media> <port> <proto> <fmts>: same media, proto and formats. */
-			const char *sp1 = memchr(p, ' ', l);
-			const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', l - (size_t)(sp1 + 1 - p)) : NULL;
-			if (sp1 && sp2) {
-				n += (size_t)snprintf(out + n, size - n, "%.*s 9 %.*s\r\na=inactive\r\n",
-						      (int)(sp1 - p), p, (int)(l - (size_t)(sp2 + 1 - p)), sp2 + 1);
-				any = true;
-			}
-		}
-		p = eol ? eol + 1 : end;
-	}
-	if (!any && n < size)
-		n += (size_t)snprintf(out + n, size - n, "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=inactive\r\n");
-	return n < size ? n : size - 1;
 }
 
 static unsigned status_for(enum sg_cause c)
@@ -266,7 +232,7 @@ static void send_bye(struct sip_dlg *d)
 }
 
 /* The ACK for a 2xx is its own transaction-less request (§13.2.2.4). */
-static void send_ack(struct sip_dlg *d, uint32_t cseq_num, const char *sdp, size_t sdp_len)
+static void send_ack(struct sip_dlg *d, uint32_t cseq_num)
 {
 	struct sip_sockaddr local;
 	char a[64], via[200], branch[SIP_TAG_SIZE], cseq[32], buf[4096];
@@ -278,8 +244,7 @@ static void send_ack(struct sip_dlg *d, uint32_t cseq_num, const char *sdp, size
 	snprintf(cseq, sizeof(cseq), "%u ACK", cseq_num);
 	struct sip_hdr_out h[] = {{"Via", via},	   {"From", d->local_hdr}, {"To", d->remote_hdr},
 				  {"Call-ID", d->call_id}, {"CSeq", cseq}, {"Max-Forwards", "70"}};
-	struct sip_req_out r = {.method = "ACK", .ruri = d->rtarget, .hdrs = h, .nhdrs = 6,
-				.content_type = sdp ? "application/sdp" : NULL, .body = sdp, .body_len = sdp_len};
+	struct sip_req_out r = {.method = "ACK", .ruri = d->rtarget, .hdrs = h, .nhdrs = 6};
 	if (sip_print_request(buf, sizeof(buf), &len, &r) == 0)
 		sip_transport_send(d->proto, &d->peer, buf, len, 0, NULL);
 }
@@ -299,27 +264,104 @@ static int copy_value(const struct sip_pl *pl, char *out, size_t size)
 	return 0;
 }
 
-/* The UAS side's SDP for the 200: the bridged peer's, else an inactive answer. */
-static void uas_local_sdp(struct sip_dlg *d)
+/* --- media --- */
+
+static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause);
+
+/* The leg's RTP session is over: the bridge must not find it any more. */
+static void media_end(struct sip_dlg *d)
+{
+	if (!d->rtp)
+		return;
+	if (d->ch)
+		sg_chan_set_rtp(d->ch, NULL);
+	rtp->release(d->rtp);
+	d->rtp = NULL;
+}
+
+static void on_rtp_event(struct sg_rtp_session *s, enum sg_rtp_event ev, void *arg)
+{
+	struct sip_dlg *d = arg;
+	(void)s;
+	if (ev != SG_RTP_EVENT_TIMEOUT || d->terminated)
+		return;
+	SG_NOTICE(TAG, "%s: no RTP from the phone for settings.rtp.inactivity_timeout; hanging up",
+		  sg_chan_name(d->ch));
+	end_by_pbx(d, SG_CAUSE_FAILURE);
+}
+
+/* The leg's RTP session, on the worker of `near` (the other leg of the call). Our
+ * SDP names the address the phone reaches our SIP at, when RTP binds a wildcard.
+ * 0 or -errno (-EADDRNOTAVAIL: no free RTP port). */
+static int media_new(struct sip_dlg *d, struct sg_rtp_session *near)
+{
+	struct sip_sockaddr local;
+	char a[64] = "";
+	if (sip_transport_local(d->proto, &d->peer, &local) == 0) {
+		sip_sockaddr_str(&local, a, sizeof(a));
+		char *end = strrchr(a, ':');
+		if (end)
+			*end = '\0';
+		if (a[0] == '[') {
+			memmove(a, a + 1, strlen(a));
+			if ((end = strchr(a, ']')))
+				*end = '\0';
+		}
+	}
+	struct sg_rtp_session_opts o = {.name = sg_chan_name(d->ch), .near = near, .sdp_addr_hint = a[0] ? a : NULL,
+					.on_event = on_rtp_event, .arg = d};
+	int rc = rtp->session_new(&o, &d->rtp);
+	if (rc) {
+		SG_WARNING(TAG, "%s: no RTP session: %s", sg_chan_name(d->ch),
+			   rc == -EADDRNOTAVAIL ? "no free RTP port (see settings.rtp)" : strerror(-rc));
+		return rc;
+	}
+	sg_chan_set_rtp(d->ch, d->rtp);
+	return 0;
+}
+
+/* The RTP session of the leg this one is bridged to: its codec goes first in ours. */
+static struct sg_rtp_session *bridged_rtp(const struct sip_dlg *d)
 {
 	struct sg_bridge *br = sg_chan_bridge(d->ch);
 	struct sg_channel *peer = br ? sg_bridge_peer(br, d->ch) : NULL;
-	free(d->lsdp);
-	d->lsdp = NULL;
-	if (peer && sg_chan_tech(peer) == &sip_tech) {
-		struct sip_dlg *pd = sg_chan_pvt(peer);
-		if (pd->rsdp) {
-			d->lsdp = dup_mem(pd->rsdp, pd->rsdp_len);
-			d->lsdp_len = pd->rsdp_len;
-			return;
-		}
+	return peer ? sg_chan_rtp(peer) : NULL;
+}
+
+/* 488 with the reason in a Warning (RFC 3261 §20.43: 305 Incompatible media format). */
+static void respond_488(struct sip_stxn *t, const struct sip_dlg *d, const char *why)
+{
+	char warning[160];
+	snprintf(warning, sizeof(warning), "305 strowger \"%s\"", why);
+	struct sip_hdr_out h[] = {{"Warning", warning}};
+	struct sip_resp_opts o = {.status = 488, .to_tag = d ? d->ltag : NULL, .hdrs = h, .nhdrs = 1};
+	sip_stxn_respond(t, &o);
+}
+
+/* Takes an offer from the phone (INVITE, re-INVITE, UPDATE) and writes our answer.
+ * 0, or the status to reject it with (488, 491, 500). */
+static unsigned answer_offer(struct sip_dlg *d, struct sip_stxn *t, const struct sip_pl *body, char *out,
+			     size_t *len)
+{
+	struct sg_rtp_sdp_info info;
+	int rc = rtp->remote_offer(d->rtp, body->p, body->l, &info);
+	if (rc == -EPROTO) {
+		SG_NOTICE(TAG, "%s: SDP refused: %s", sg_chan_name(d->ch), info.reason);
+		respond_488(t, d, info.reason);
+		return 488;
 	}
-	char buf[2048];
-	struct sip_sockaddr local;
-	if (sip_transport_local(d->proto, &d->peer, &local))
-		local = d->peer;
-	d->lsdp_len = inactive_sdp(d->rsdp, d->rsdp_len, &local, buf, sizeof(buf));
-	d->lsdp = dup_mem(buf, d->lsdp_len);
+	if (rc == 0)
+		rc = rtp->local_answer(d->rtp, bridged_rtp(d), false, out, SDP_MAX, len);
+	if (rc) {
+		unsigned status = rc == -EALREADY ? 491 : 500;
+		struct sip_resp_opts o = {.status = status, .to_tag = d->ltag};
+		sip_stxn_respond(t, &o);
+		return status;
+	}
+	if (d->answered)
+		SG_INFO(TAG, "%s: session changed by the phone: %s%s", sg_chan_name(d->ch), info.codec,
+			info.hold ? ", on hold" : "");
+	return 0;
 }
 
 static void r200_again(struct sg_timer *t, void *arg)
@@ -347,10 +389,21 @@ static int t_answer(struct sg_channel *ch)
 	struct sip_dlg *d = sg_chan_pvt(ch);
 	if (d->uac || !d->inv || d->terminated)
 		return -ENOTCONN;
-	uas_local_sdp(d);
-	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
+	/* Our answer to the phone's offer, with the other leg's codec first so the
+	 * relay can copy payloads; or, for an INVITE without SDP, our offer, which
+	 * the ACK answers (RFC 3261 §13.2.1). */
+	char sdp[SDP_MAX];
+	size_t sdp_len = 0;
+	int src = d->late_offer ? rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len)
+				: rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len);
+	if (src) {
+		SG_WARNING(TAG, "%s: cannot answer: no SDP (%s)", sg_chan_name(ch), strerror(-src));
+		return src;
+	}
+	d->await_answer = d->late_offer;
+	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", ALLOW}};
 	struct sip_resp_opts o = {.status = 200, .to_tag = d->ltag, .hdrs = h, .nhdrs = 2,
-				  .content_type = "application/sdp", .body = d->lsdp, .body_len = d->lsdp_len};
+				  .content_type = "application/sdp", .body = sdp, .body_len = sdp_len};
 	d->inv_rx = *sip_stxn_rx(d->inv);
 	d->inv_rx.data = NULL;
 	d->inv_rx.msg = NULL;
@@ -417,6 +470,7 @@ static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 	if (d->terminated)
 		return;
 	d->terminated = true;
+	media_end(d);
 	if (d->uac) {
 		if (d->answered)
 			send_bye(d);
@@ -444,6 +498,14 @@ static void t_show(struct sg_channel *ch, struct sg_cli *cli)
 	sg_cli_printf(cli, "SIP:        %s %s, Call-ID %s, peer %s %s\n", d->uac ? "outgoing" : "incoming",
 		      d->answered ? "answered" : "not answered", d->call_id, sip_proto_name(d->proto),
 		      sip_sockaddr_str(&d->peer, a, sizeof(a)));
+	struct sg_rtp_stats st;
+	if (!d->rtp || rtp->stats(d->rtp, &st))
+		return;
+	sg_cli_printf(cli, "RTP:        %s <-> %s%s, %s, %s\n", st.local, st.remote, st.latched ? " (latched)" : "",
+		      st.codec[0] ? st.codec : "no codec agreed yet", st.bridged ? "relayed" : "not relayed");
+	sg_cli_printf(cli, "Media:      received %llu packets (%lld lost, jitter %.1f ms), sent %llu (%llu converted)\n",
+		      (unsigned long long)st.rx_packets, (long long)st.lost, st.jitter_ms,
+		      (unsigned long long)st.tx_packets, (unsigned long long)st.tx_converted);
 }
 
 /* "1001": one leg per registered contact; "sip:1001@192.0.2.1:5060": that URI. */
@@ -535,18 +597,26 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_from(oc) : "strowger");
 	snprintf(d->from_name, sizeof(d->from_name), "%s", oc && sg_call_from_name(oc) ? sg_call_from_name(oc) : "");
 	d->max_forwards = DEFAULT_MAX_FORWARDS;
-	/* Carry the caller's SDP offer through (the media issue anchors RTP here). */
 	if (origin && sg_chan_tech(origin) == &sip_tech) {
 		struct sip_dlg *od = sg_chan_pvt(origin);
 		d->max_forwards = od->max_forwards > 0 ? od->max_forwards - 1 : 0;
-		if (od->rsdp) {
-			d->lsdp = dup_mem(od->rsdp, od->rsdp_len);
-			d->lsdp_len = od->rsdp_len;
-		}
 	}
 	d->ch = sg_chan_new(&sip_tech, label, d);
 	if (!d->ch)
 		goto bad;
+	/* Our own offer, the caller's codecs first, from a session on the caller's
+	 * media worker: the relay between the two never crosses threads. */
+	struct sg_rtp_session *near = origin ? sg_chan_rtp(origin) : NULL;
+	char sdp[SDP_MAX];
+	int rc = media_new(d, near);
+	if (rc == 0 && (rc = rtp->local_offer(d->rtp, near, false, sdp, sizeof(sdp), &d->lsdp_len)) == 0)
+		d->lsdp = dup_mem(sdp, d->lsdp_len);
+	if (rc || !d->lsdp) {
+		*cause = rc == -EADDRNOTAVAIL ? SG_CAUSE_CONGESTION : SG_CAUSE_FAILURE;
+		media_end(d);
+		sg_chan_unref(d->ch); /* destroys d */
+		return rc ? rc : -ENOMEM;
+	}
 	*out = d->ch;
 	return 0;
 bad:
@@ -579,6 +649,7 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 		sip_ctxn_abandon(t);
 		if (!d->terminated) {
 			d->terminated = true;
+			media_end(d);
 			if (unreachable)
 				SG_NOTICE(TAG, "%s: cannot reach %s over %s: %s", sg_chan_name(d->ch), d->ruri,
 					  sip_proto_name(d->proto), strerror(-err));
@@ -592,7 +663,7 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 	/* A retransmitted 2xx (our ACK was lost): ACK it again, §13.2.2.4. The
 	 * transaction stays ours until the dialog goes, so these still reach us. */
 	if (d->answered) {
-		send_ack(d, resp->cseq, d->ack_sdp, d->ack_sdp ? strlen(d->ack_sdp) : 0);
+		send_ack(d, resp->cseq);
 		return;
 	}
 	/* 2xx: the dialog is confirmed; ACK it, then BYE if we no longer want it. */
@@ -602,23 +673,18 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 		copy_value(&ca.uri_pl, d->rtarget, sizeof(d->rtarget));
 	else
 		snprintf(d->rtarget, sizeof(d->rtarget), "%s", d->ruri);
-	if (resp->body.l) {
-		free(d->rsdp);
-		d->rsdp = dup_mem(resp->body.p, resp->body.l);
-		d->rsdp_len = resp->body.l;
+	send_ack(d, resp->cseq);
+	/* Our INVITE offered: the 2xx answers (§13.2.1). An answer we cannot use ends
+	 * the call as soon as it starts. */
+	struct sg_rtp_sdp_info info;
+	int rc = resp->body.l ? rtp->remote_answer(d->rtp, resp->body.p, resp->body.l, &info) : -EPROTO;
+	if (rc && !d->terminated && !d->cancelled) {
+		SG_NOTICE(TAG, "%s: answered with %s; hanging up", sg_chan_name(d->ch),
+			  resp->body.l ? info.reason : "no SDP answer");
+		d->answered = true;
+		end_by_pbx(d, SG_CAUSE_FAILURE);
+		return;
 	}
-	char answer[2048];
-	size_t alen = 0;
-	if (!d->lsdp && resp->body.l) {
-		/* We sent no offer, so the 2xx carried one: the ACK must answer it. */
-		struct sip_sockaddr local;
-		if (sip_transport_local(d->proto, &d->peer, &local))
-			local = d->peer;
-		alen = inactive_sdp(resp->body.p, resp->body.l, &local, answer, sizeof(answer));
-	}
-	if (alen)
-		d->ack_sdp = dup_mem(answer, alen);
-	send_ack(d, resp->cseq, d->ack_sdp, d->ack_sdp ? alen : 0);
 	d->answered = true;
 	if (d->terminated || d->cancelled) {
 		send_bye(d);
@@ -651,7 +717,7 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	struct sip_hdr_out h[] = {{"From", d->local_hdr},    {"To", d->remote_hdr},
 				  {"Call-ID", d->call_id},   {"CSeq", cseq},
 				  {"Max-Forwards", maxf},    {"Contact", d->contact},
-				  {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
+				  {"Allow", ALLOW}};
 	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = 7,
 				.content_type = d->lsdp ? "application/sdp" : NULL, .body = d->lsdp,
 				.body_len = d->lsdp_len};
@@ -684,17 +750,30 @@ static void respond(struct sip_stxn *t, unsigned status, const char *reason)
 	sip_stxn_respond(t, &o);
 }
 
-static void reinvite(struct sip_stxn *t, struct sip_dlg *d)
+/* A re-INVITE or an UPDATE (RFC 3311) inside a call: a new offer (hold, resume,
+ * another codec, a new address) answered from the leg's own session, so the other
+ * leg never notices; without SDP, we offer and the ACK answers (re-INVITE only: an
+ * UPDATE without SDP just refreshes, RFC 3311 §5.2). */
+static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 {
-	/* Session changes (hold, codecs) come with the media issue: for now the
-	 * session stays as it was, which RFC 3264 lets us say with our last SDP. */
-	if (!d->lsdp) {
-		respond(t, 488, "Not Acceptable Here");
-		return;
+	const struct sip_msg *req = sip_stxn_request(t);
+	char sdp[SDP_MAX];
+	size_t len = 0;
+	if (req->body.l) {
+		if (answer_offer(d, t, &req->body, sdp, &len))
+			return;
+	} else if (!update) {
+		int rc = rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
+		if (rc) {
+			struct sip_resp_opts o = {.status = rc == -EALREADY ? 491 : 500, .to_tag = d->ltag};
+			sip_stxn_respond(t, &o);
+			return;
+		}
+		d->await_answer = true;
 	}
-	struct sip_hdr_out h[] = {{"Contact", d->contact}};
-	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 1, .content_type = "application/sdp",
-				  .body = d->lsdp, .body_len = d->lsdp_len};
+	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", ALLOW}};
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 2, .content_type = len ? "application/sdp" : NULL,
+				  .body = len ? sdp : NULL, .body_len = len};
 	sip_stxn_respond(t, &o);
 }
 
@@ -710,8 +789,8 @@ void sip_dlg_invite(struct sip_stxn *t)
 	const struct sip_rx *rx = sip_stxn_rx(t);
 	if (sip_pl_isset(&req->to.tag)) {
 		struct sip_dlg *d = find(&req->call_id, &req->to.tag);
-		if (d && !d->terminated)
-			reinvite(t, d);
+		if (d && !d->terminated && d->rtp)
+			session_change(t, d, false);
 		else
 			respond(t, 481, NULL);
 		return;
@@ -771,14 +850,33 @@ void sip_dlg_invite(struct sip_stxn *t)
 		return;
 	}
 	make_contact(d);
-	if (req->body.l) {
-		d->rsdp = dup_mem(req->body.p, req->body.l);
-		d->rsdp_len = req->body.l;
-	}
 	d->ch = sg_chan_new(&sip_tech, u->id, d);
 	if (!d->ch) {
 		dlg_destroy(d);
 		respond(t, 500, "Out of memory");
+		return;
+	}
+	/* The media before the dialplan: an offer we cannot take is refused now (488),
+	 * and so is a call when no RTP port is free (503). */
+	struct sg_rtp_sdp_info info;
+	int mrc = media_new(d, NULL);
+	if (mrc == 0 && req->body.l)
+		mrc = rtp->remote_offer(d->rtp, req->body.p, req->body.l, &info);
+	d->late_offer = req->body.l == 0;
+	if (mrc) {
+		d->terminated = true;
+		if (mrc == -EPROTO) {
+			SG_NOTICE(TAG, "%s: call from %s refused: %s", sg_chan_name(d->ch), u->id, info.reason);
+			respond_488(t, d, info.reason);
+		} else {
+			struct sip_resp_opts o = {.status = mrc == -ENOMEM ? 500 : 503, .to_tag = d->ltag,
+						  .reason = mrc == -EADDRNOTAVAIL ? "No RTP port free" : NULL};
+			sip_stxn_respond(t, &o);
+		}
+		d->inv = NULL;
+		media_end(d);
+		sg_chan_remote_hangup(d->ch, SG_CAUSE_CONGESTION);
+		sg_chan_unref(d->ch);
 		return;
 	}
 	char name[128] = "";
@@ -790,6 +888,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 		d->terminated = true;
 		respond(t, rc == -ENOENT ? 404 : 503, rc == -ENOENT ? "No such extension" : NULL);
 		d->inv = NULL;
+		media_end(d);
 		sg_chan_remote_hangup(d->ch, SG_CAUSE_NOT_FOUND);
 		sg_chan_unref(d->ch);
 	}
@@ -798,8 +897,22 @@ void sip_dlg_invite(struct sip_stxn *t)
 void sip_dlg_ack(const struct sip_msg *ack)
 {
 	struct sip_dlg *d = find(&ack->call_id, &ack->to.tag);
-	if (d && d->r200_timer)
+	if (!d)
+		return;
+	if (d->r200_timer)
 		d->r200_timer = sg_timer_free(d->r200_timer);
+	if (!d->await_answer || d->terminated)
+		return;
+	/* We offered in our 2xx: this ACK must answer (§13.2.1); without a usable
+	 * answer the session cannot go on (§13.3.1.4 ends it with a BYE). */
+	d->await_answer = false;
+	struct sg_rtp_sdp_info info;
+	int rc = ack->body.l ? rtp->remote_answer(d->rtp, ack->body.p, ack->body.l, &info) : -EPROTO;
+	if (rc) {
+		SG_NOTICE(TAG, "%s: the ACK %s; hanging up", sg_chan_name(d->ch),
+			  ack->body.l ? info.reason : "carries no SDP answer to our offer");
+		end_by_pbx(d, SG_CAUSE_FAILURE);
+	}
 }
 
 void sip_dlg_bye(struct sip_stxn *t)
@@ -813,12 +926,39 @@ void sip_dlg_bye(struct sip_stxn *t)
 	respond(t, 200, NULL);
 	d->terminated = true;
 	d->r200_timer = sg_timer_free(d->r200_timer);
+	media_end(d);
 	/* Last: hanging up a leg we dialled (the callee's BYE) can end the dial
 	 * that holds its only reference, which frees d. An incoming leg's own
 	 * reference is dropped on the next loop turn, so it is safe to post first. */
 	if (!d->uac)
 		drop_own_ref(d);
 	sg_chan_remote_hangup(d->ch, SG_CAUSE_NORMAL);
+}
+
+/* The PBX ends an answered call itself (no RTP any more, no usable SDP answer):
+ * BYE to the phone, then the core hears the leg is gone. */
+static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause)
+{
+	d->terminated = true;
+	d->r200_timer = sg_timer_free(d->r200_timer);
+	media_end(d);
+	if (d->answered)
+		send_bye(d);
+	/* As for a BYE: a leg we dialled may be freed by the hang-up, so it comes last. */
+	if (!d->uac)
+		drop_own_ref(d);
+	sg_chan_remote_hangup(d->ch, cause);
+}
+
+void sip_dlg_update(struct sip_stxn *t)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	struct sip_dlg *d = sip_pl_isset(&req->to.tag) ? find(&req->call_id, &req->to.tag) : NULL;
+	if (!d || d->terminated || !d->rtp) {
+		respond(t, 481, NULL);
+		return;
+	}
+	session_change(t, d, true);
 }
 
 static bool has_inv(const struct sip_dlg *d, const void *inv) { return d->inv == inv; }
@@ -837,6 +977,7 @@ void sip_dlg_cancel(struct sip_stxn *t)
 	sip_stxn_respond(d->inv, &o);
 	d->inv = NULL;
 	d->terminated = true;
+	media_end(d);
 	sg_chan_remote_hangup(d->ch, SG_CAUSE_CANCELLED);
 	drop_own_ref(d);
 }
@@ -844,6 +985,11 @@ void sip_dlg_cancel(struct sip_stxn *t)
 int sip_dlg_init(struct sg_module *m)
 {
 	self = m;
+	if (!(rtp = sg_rtp_api())) {
+		SG_ERROR(TAG, "res_rtp's API (version %u) is not there; found version %u", SG_RTP_API_VERSION,
+			 sg_service_version(SG_RTP_SERVICE));
+		return -ENOENT;
+	}
 	return sg_chan_tech_register(m, &sip_tech);
 }
 

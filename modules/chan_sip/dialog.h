@@ -7,9 +7,15 @@
  * once that is closed on a new one to its Contact). A transport error (connection
  * refused, lost) ends a leg "unavailable", not "failed". Provisional responses are relayed as
  * ringing, the first 2xx is ACKed and answers the caller, CANCEL and BYE from
- * either side end both legs. The SDP is carried through from one leg to the other
- * (the media issue anchors RTP in the PBX); a call answered by the dialplan itself
- * answers with every stream inactive until a media module exists.
+ * either side end both legs. Media is anchored in the PBX: each leg has an RTP
+ * session of res_rtp (a dependency), which takes the phone's offer (488 with the
+ * reason in a Warning when nothing in it is acceptable, 503 when no RTP port is
+ * free), writes our own offers and answers (the other leg's codec first, so the
+ * relay copies payloads when it can), and relays once the core bridges two legs.
+ * An INVITE without SDP gets our offer in the 200 and its answer from the ACK;
+ * re-INVITE and UPDATE offers (hold, resume, a new codec or address) are answered
+ * by the leg's own session; a leg whose RTP stops for
+ * settings.rtp.inactivity_timeout is hung up with a BYE.
  */
 #ifndef CHAN_SIP_DIALOG_H
 #define CHAN_SIP_DIALOG_H
@@ -26,6 +32,8 @@ void sip_dlg_invite(struct sip_stxn *t);
 /* BYE and CANCEL server transactions. */
 void sip_dlg_bye(struct sip_stxn *t);
 void sip_dlg_cancel(struct sip_stxn *t);
+/* UPDATE (RFC 3311): a new offer inside a call. */
+void sip_dlg_update(struct sip_stxn *t);
 /* An ACK outside any transaction: the ACK for our 2xx. */
 void sip_dlg_ack(const struct sip_msg *ack);
 unsigned sip_dlg_count(void);

@@ -19,7 +19,8 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 		return SG_CLI_USAGE;
 	unsigned n = 0, used;
 	uint16_t first, last;
-	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %s\n", "Id", "Name", "Worker", "Local", "Remote", "Relay");
+	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-5s %s\n", "Id", "Name", "Worker", "Local", "Remote", "Relay",
+		      "Codec");
 	for (struct media_session *s = media_sessions_first(); s; s = s->main_next, n++) {
 		struct sg_rtp_stats st;
 		snapshot(s, &st);
@@ -31,7 +32,8 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 		char relay[16] = "-";
 		if (peer)
 			snprintf(relay, sizeof(relay), "%u", peer->id);
-		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %s\n", s->id, s->name, st.worker, st.local, remote, relay);
+		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-5s %s\n", s->id, s->name, st.worker, st.local, remote,
+			      relay, st.codec[0] ? st.codec : "-");
 	}
 	media_ports_usage(&used, &first, &last);
 	sg_cli_printf(cli, "%u session%s; %u of %u port pairs in use (%u-%u)\n", n, n == 1 ? "" : "s", used,
@@ -45,8 +47,9 @@ static enum sg_cli_result show_stats(struct sg_cli *cli, int argc, const char *c
 	if (argc)
 		return SG_CLI_USAGE;
 	unsigned n = 0;
-	sg_cli_printf(cli, "%-5s %-16s %-6s %-6s %9s %11s %9s %11s %6s %9s %8s %9s %-22s\n", "Id", "Name", "Local",
-		      "Worker", "RxPkts", "RxBytes", "TxPkts", "TxBytes", "Lost", "Jitter", "Dropped", "RTCP", "Peer report");
+	sg_cli_printf(cli, "%-5s %-16s %-6s %-6s %9s %11s %9s %11s %6s %9s %8s %9s %9s %-22s\n", "Id", "Name", "Local",
+		      "Worker", "RxPkts", "RxBytes", "TxPkts", "TxBytes", "Lost", "Jitter", "Dropped", "Converted", "RTCP",
+		      "Peer report");
 	for (struct media_session *s = media_sessions_first(); s; s = s->main_next, n++) {
 		struct sg_rtp_stats st;
 		snapshot(s, &st);
@@ -59,11 +62,12 @@ static enum sg_cli_result show_stats(struct sg_cli *cli, int argc, const char *c
 			else
 				snprintf(report, sizeof(report), "lost %d %.1fms", st.remote_lost, st.remote_jitter_ms);
 		}
-		sg_cli_printf(cli, "%-5u %-16s %-6u %-6u %9llu %11llu %9llu %11llu %6lld %7.1fms %8llu %9s %s\n", s->id,
+		sg_cli_printf(cli, "%-5u %-16s %-6u %-6u %9llu %11llu %9llu %11llu %6lld %7.1fms %8llu %9llu %9s %s\n", s->id,
 			      s->name, s->port, st.worker, (unsigned long long)st.rx_packets,
 			      (unsigned long long)st.rx_bytes, (unsigned long long)st.tx_packets,
 			      (unsigned long long)st.tx_bytes, (long long)st.lost, st.jitter_ms,
-			      (unsigned long long)(st.rx_malformed + st.rx_refused), rtcp, report);
+			      (unsigned long long)(st.rx_malformed + st.rx_refused + st.rx_unknown_pt),
+			      (unsigned long long)st.tx_converted, rtcp, report);
 	}
 	sg_cli_printf(cli, "%u session%s\n", n, n == 1 ? "" : "s");
 	return SG_CLI_OK;

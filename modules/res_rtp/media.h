@@ -21,6 +21,8 @@
 #include <strowger/workers.h>
 
 #include "rtp_latch.h"
+#include "sdp_oa.h"
+#include "sdp_print.h"
 #include "rtp_rewrite.h"
 #include "rtp_seq.h"
 
@@ -37,6 +39,42 @@ struct media_config {
 
 struct media_worker;
 struct media_relay;
+
+/* The payloads the worker can relay between legs or convert. */
+enum media_kind { MEDIA_PCMU, MEDIA_PCMA, MEDIA_TE, MEDIA_KINDS, MEDIA_KIND_NONE = 255 };
+
+/* What an SDP negotiation settled, in the form the relay uses per packet. */
+struct media_codecs {
+	bool set;		    /* false: no SDP yet, payload types pass untouched */
+	uint8_t rx_kind[128];	    /* what the phone's payload type carries, or NONE */
+	uint8_t tx_pt[MEDIA_KINDS]; /* our payload type for each kind toward the phone;
+				       255: the phone did not agree to receive it */
+	uint8_t send_kind;	    /* the audio we convert to when the phone lacks a kind */
+	char name[32];		    /* "PCMU/8000", for the console */
+};
+
+/* The main thread's SDP state of a session (negotiate.c). */
+struct media_sdp {
+	struct sdp_version ver;
+	/* The offer in flight: the peer's (to answer) or ours (awaiting an answer). */
+	enum { MEDIA_SDP_IDLE, MEDIA_SDP_REMOTE_OFFER, MEDIA_SDP_LOCAL_OFFER } state;
+	char *pending;
+	size_t pending_len;
+	/* The codecs our offer listed, in order (remote_answer() checks against them). */
+	struct sdp_codec offered[4];
+	size_t noffered;
+	bool hold_sent; /* our offer put the peer on hold */
+	/* The peer's offer's codecs, in its order (for the other leg's offer). */
+	const struct sdp_codec *their_order[4];
+	size_t ntheir;
+	/* Settled. */
+	bool negotiated;
+	const struct sdp_codec *send;
+	const struct sdp_codec *fmts[4]; /* what both agreed, in the answer's order */
+	size_t nfmts;
+	bool remote_hold;
+	char addr[64]; /* what our c= says */
+};
 
 /* Datagrams read per wake-up and socket, so one busy socket cannot hold a worker. */
 #define MEDIA_READ_BATCH 32
@@ -57,6 +95,7 @@ struct media_session {
 	struct media_session *main_next, **main_prev;
 	bool released;
 	struct media_relay *relay;
+	struct media_sdp sdp;
 	/* Worker (after OP_ATTACH; the fds are the worker's from then on). */
 	int fd_rtp, fd_rtcp;
 	struct sg_io *io_rtp, *io_rtcp;
@@ -68,6 +107,7 @@ struct media_session {
 	uint32_t clock_rate;    /* of the payload type last received */
 	uint32_t tx_clock_rate; /* of what we last relayed to our phone */
 	struct rtp_rewrite rw; /* the stream we send to our phone */
+	struct media_codecs codecs;
 	uint64_t last_rx_ms, armed_ms;
 	bool timeout_reported;
 	uint64_t next_rtcp_ms;
@@ -85,7 +125,7 @@ struct media_relay {
 	bool linked;                  /* main thread: still relaying */
 };
 
-enum media_op_kind { OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_LINK, OP_UNLINK, OP_DETACH };
+enum media_op_kind { OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_CODECS, OP_LINK, OP_UNLINK, OP_DETACH };
 
 struct media_op {
 	struct media_op *next;
@@ -94,6 +134,7 @@ struct media_op {
 	struct media_relay *r;   /* OP_LINK, OP_UNLINK: holds a reference */
 	struct sockaddr_storage rtp, rtcp; /* OP_REMOTE */
 	unsigned timeout_ms;               /* OP_TIMEOUT */
+	struct media_codecs codecs;        /* OP_CODECS */
 };
 
 /* An event on its way to the main thread. */
@@ -133,6 +174,21 @@ void media_ops_flush_wait(void);
 /* A numeric IPv4 or IPv6 address, port 0: 0 or -EINVAL. */
 int media_parse_addr(const char *text, struct sockaddr_storage *out);
 extern const struct sg_rtp_api media_api;
+/* Posts an op with no payload but the session (OP_TIMEOUT sets timeout_ms after):
+ * the op, or NULL on out-of-memory. */
+struct media_op *media_op_new(enum media_op_kind kind, struct media_session *s);
+/* set_remote() of the API, for negotiate.c. */
+int media_set_remote(struct media_session *s, const char *addr, uint16_t rtp_port, uint16_t rtcp_port);
+
+/* negotiate.c: the SDP calls of the API (main thread). */
+int media_remote_offer(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
+int media_local_answer(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
+		       size_t size, size_t *len);
+int media_local_offer(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
+		      size_t size, size_t *len);
+int media_remote_answer(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
+/* Frees what the session's SDP state holds (release). */
+void media_sdp_free(struct media_session *s);
 /* Main thread: the live sessions, for the console. */
 struct media_session *media_sessions_first(void);
 /* Main thread: releases every session (unload). */
@@ -144,6 +200,8 @@ void media_worker_run_op(void *arg);
 void media_event_post(struct media_worker *mw, struct media_session *s, enum sg_rtp_event ev);
 /* Copies the live counters to the published ones (worker thread). */
 void media_publish(struct media_session *s);
+/* Fills the G.711 conversion tables (load). */
+void media_convert_init(void);
 /* Closes whatever the worker still has (its last task before unload). */
 void media_worker_shutdown(struct media_worker *mw);
 
@@ -170,6 +228,10 @@ extern bool media_unloading;
 struct media_worker *media_worker_pick(void);
 unsigned media_workers_n(void);
 struct media_worker *media_worker_at(unsigned i);
+
+/* bridge.c: the "rtp-relay" bridge technology. */
+int media_bridge_register(struct sg_module *m);
+void media_bridge_unregister(void);
 
 /* console.c */
 int media_console_register(struct sg_module *m);

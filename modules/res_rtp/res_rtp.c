@@ -147,8 +147,9 @@ static int load(struct sg_module *m)
 	if (rc)
 		return rc;
 	apply_config(&c);
+	media_convert_init();
 	if ((rc = sg_service_register(m, SG_RTP_SERVICE, SG_RTP_API_VERSION, &media_api)) ||
-	    (rc = media_console_register(m)))
+	    (rc = media_console_register(m)) || (rc = media_bridge_register(m)))
 		return rc; /* the loader removes what was registered */
 	SG_INFO(TAG, "RTP on %s, ports %u-%u, %s latching, inactivity timeout %u s, RTCP every %u s", c.address,
 		c.first, c.last + 1, c.symmetric ? "symmetric" : "no", c.timeout_s, c.rtcp_interval_s);
@@ -159,6 +160,7 @@ static void unload(struct sg_module *m)
 {
 	(void)m;
 	media_unloading = true;
+	media_bridge_unregister();
 	stop_workers();
 	media_console_unregister();
 	sg_service_unregister(SG_RTP_SERVICE);

@@ -88,6 +88,11 @@ static inline void rtp_put_marker(uint8_t *buf, bool marker)
 	buf[1] = (uint8_t)((buf[1] & 0x7F) | (marker ? 0x80 : 0));
 }
 
+static inline void rtp_put_pt(uint8_t *buf, uint8_t pt)
+{
+	buf[1] = (uint8_t)((buf[1] & 0x80) | (pt & 0x7F));
+}
+
 /* The RTP clock rate of a static payload type (RFC 3551 tables 4 and 5); for
  * dynamic types (96-127) and unassigned ones, `fallback`. */
 uint32_t rtp_clock_rate(uint8_t pt, uint32_t fallback);

@@ -121,6 +121,11 @@ static struct media_op *new_op(enum media_op_kind kind, struct media_session *s,
 	return op;
 }
 
+struct media_op *media_op_new(enum media_op_kind kind, struct media_session *s)
+{
+	return new_op(kind, s, NULL);
+}
+
 /* --- the API --- */
 
 /* A numeric address and a port into *out: 0 or -EINVAL. */
@@ -187,6 +192,23 @@ static struct media_session *session_alloc(const struct sg_rtp_session_opts *o, 
 	return s;
 }
 
+/* The address our SDP's c= gives: the bound one, or when that is a wildcard the
+ * caller's hint (the address the peer reaches the PBX at). 0 or -EINVAL. */
+static int sdp_addr_for(const char *hint, const struct sockaddr_storage *bound, char *out, size_t size)
+{
+	const void *ip = bound->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)bound)->sin6_addr
+						       : (const void *)&((const struct sockaddr_in *)bound)->sin_addr;
+	if (!inet_ntop(bound->ss_family, ip, out, (socklen_t)size))
+		return -EINVAL;
+	if (strcmp(out, "0.0.0.0") && strcmp(out, "::"))
+		return 0;
+	struct sockaddr_storage a;
+	if (!hint || parse_addr(hint, 0, &a) || a.ss_family != bound->ss_family)
+		return -EINVAL;
+	snprintf(out, size, "%s", hint);
+	return 0;
+}
+
 static int session_new(const struct sg_rtp_session_opts *o, struct sg_rtp_session **out)
 {
 	const struct media_session *near = (const struct media_session *)o->near;
@@ -214,6 +236,10 @@ static int session_new(const struct sg_rtp_session_opts *o, struct sg_rtp_sessio
 		return rc;
 	}
 	s->family = local.ss_family;
+	/* Without one, the SDP calls refuse: a session for the console alone needs none. */
+	if (sdp_addr_for(o->sdp_addr_hint, &local, s->sdp.addr, sizeof(s->sdp.addr)))
+		s->sdp.addr[0] = '\0';
+	s->sdp.ver.id = s->sdp.ver.version = (uint64_t)time(NULL) * 1000u + s->id % 1000u;
 	rtp_addr_set_port((struct sockaddr *)&local, s->port);
 	rtp_addr_str((struct sockaddr *)&local, s->local, sizeof(s->local));
 	struct sg_rtp_stats *st = &s->live;
@@ -245,7 +271,11 @@ static uint16_t local_port(const struct sg_rtp_session *hs)
 
 static int set_remote(struct sg_rtp_session *hs, const char *addr, uint16_t rtp_port, uint16_t rtcp_port)
 {
-	struct media_session *s = (struct media_session *)hs;
+	return media_set_remote((struct media_session *)hs, addr, rtp_port, rtcp_port);
+}
+
+int media_set_remote(struct media_session *s, const char *addr, uint16_t rtp_port, uint16_t rtcp_port)
+{
 	struct sockaddr_storage rtp, rtcp;
 	if (s->released || rtp_port == 0 || parse_addr(addr, rtp_port, &rtp) ||
 	    parse_addr(addr, rtcp_port ? rtcp_port : (uint16_t)(rtp_port + 1), &rtcp))
@@ -346,6 +376,7 @@ static void release(struct sg_rtp_session *hs)
 	if (s->relay)
 		relay_stop(s->relay);
 	s->released = true;
+	media_sdp_free(s);
 	*s->main_prev = s->main_next;
 	if (s->main_next)
 		s->main_next->main_prev = s->main_prev;
@@ -380,5 +411,9 @@ const struct sg_rtp_api media_api = {
 	.unbridge = unbridge,
 	.stats = stats,
 	.set_timeout = set_timeout,
+	.remote_offer = media_remote_offer,
+	.local_answer = media_local_answer,
+	.local_offer = media_local_offer,
+	.remote_answer = media_remote_answer,
 	.release = release,
 };

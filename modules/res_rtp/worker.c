@@ -6,12 +6,14 @@
  * main thread's queue had no room for. Everything here runs on the session's worker.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
 #include <strowger/log.h>
 #include <strowger/loop.h>
 
+#include "g711.h"
 #include "media.h"
 #include "rtcp_packet.h"
 #include "rtp_packet.h"
@@ -76,6 +78,54 @@ static void retry_events(struct media_worker *mw)
 
 /* --- receiving and relaying --- */
 
+/* G.711 µ-law <-> A-law, code to code: one table lookup per byte is all a PCMU leg
+ * bridged to a PCMA leg costs. Filled once at load, read-only afterwards. */
+static uint8_t ulaw_to_alaw[256], alaw_to_ulaw[256];
+
+void media_convert_init(void)
+{
+	for (int i = 0; i < 256; i++) {
+		ulaw_to_alaw[i] = g711_alaw_encode(g711_ulaw_decode((uint8_t)i));
+		alaw_to_ulaw[i] = g711_ulaw_encode(g711_alaw_decode((uint8_t)i));
+	}
+}
+
+/*
+ * Makes a packet from one leg's phone fit the other's negotiation: the same codec
+ * under the payload type the other phone agreed to, or the audio converted to the
+ * codec it receives. False: drop it (a payload type neither SDP agreed on, or
+ * telephone-event toward a phone that takes none).
+ */
+static bool fit_payload(struct media_session *in, struct media_session *out, uint8_t *buf, const struct rtp_hdr *h)
+{
+	if (!in->codecs.set || !out->codecs.set)
+		return true; /* no SDP (the console's sessions): relay as it comes */
+	uint8_t kind = in->codecs.rx_kind[h->pt];
+	if (kind == MEDIA_KIND_NONE) {
+		in->live.rx_unknown_pt++;
+		return false;
+	}
+	uint8_t pt = out->codecs.tx_pt[kind];
+	if (pt != 255) {
+		rtp_put_pt(buf, pt);
+		return true;
+	}
+	uint8_t to = out->codecs.send_kind;
+	if (kind == MEDIA_TE || to == MEDIA_KIND_NONE || out->codecs.tx_pt[to] == 255)
+		return false;
+	const uint8_t *table = kind == MEDIA_PCMU && to == MEDIA_PCMA   ? ulaw_to_alaw
+			       : kind == MEDIA_PCMA && to == MEDIA_PCMU ? alaw_to_ulaw
+									: NULL;
+	if (!table)
+		return false;
+	uint8_t *p = buf + h->header_len;
+	for (size_t i = 0; i < h->payload_len; i++)
+		p[i] = table[p[i]];
+	rtp_put_pt(buf, out->codecs.tx_pt[to]);
+	out->live.tx_converted++;
+	return true;
+}
+
 static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct sockaddr *from, uint64_t now_us)
 {
 	struct rtp_hdr h;
@@ -116,6 +166,8 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 	uint16_t seq = h.seq;
 	uint32_t ts = h.ts;
 	bool marker = h.marker;
+	if (!fit_payload(s, out, buf, &h))
+		return;
 	if (!rtp_rewrite_apply(&out->rw, h.ssrc, &seq, &ts, &marker, now_us, s->clock_rate))
 		return;
 	/* Only the header changes: the payload goes out as it came. */
@@ -299,6 +351,11 @@ void media_worker_run_op(void *arg)
 		op->s->timeout_ms = op->timeout_ms;
 		op->s->armed_ms = media_now_us() / 1000;
 		op->s->timeout_reported = false;
+		break;
+	case OP_CODECS:
+		op->s->codecs = op->codecs;
+		snprintf(op->s->live.codec, sizeof(op->s->live.codec), "%s", op->codecs.name);
+		media_publish(op->s);
 		break;
 	case OP_LINK:
 		link_legs(op->r);

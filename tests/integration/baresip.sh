@@ -2,6 +2,7 @@
 # (Debian's baresip-core), headless: ausine as the microphone, ALSA's "null"
 # device as the speaker, the sndfile filter recording what each phone decodes,
 # ctrl_tcp (JSON commands in netstrings) to drive them. Source it after lib.sh.
+# With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those.
 #
 #   free_ports N               the first of N consecutive ports nothing holds
 #   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
@@ -71,7 +72,7 @@ module_tmp		account.so
 module_app		menu.so
 module_app		ctrl_tcp.so
 EOF
-	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=auto;regint=600" >"$dir/accounts"
+	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=auto;regint=600${PHONE_CODECS:+;audio_codecs=$PHONE_CODECS}" >"$dir/accounts"
 	# -t: the phone quits by itself should the test never get to tell it.
 	baresip -f "$dir" -t 120 </dev/null >"$TMP/$name.log" 2>&1 &
 	PHONE_PID[$name]=$!

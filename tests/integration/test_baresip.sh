@@ -2,9 +2,11 @@
 # test_baresip.sh: two real softphones, baresip (Debian's baresip-core), register
 # with Strowger over UDP and call each other by extension through it, as a person
 # with two phones would: 1000 dials 1001, which answers by itself; each phone hears
-# the other's tone (media goes phone to phone: the PBX passes the SDP through);
-# the caller hangs up; then 1001 dials 1000 and the callee hangs up. Checked on the
-# phones' logs, the recorded audio (sox) and the PBX's console and log.
+# the other's tone through the PBX's RTP relay (each phone's SDP names a PBX port);
+# the caller hangs up; then 1001 dials 1000 and the callee hangs up; then 1002,
+# which speaks only PCMA, calls 1001, which speaks only PCMU, and the relay
+# converts between them. Checked on the phones' logs, the recorded audio (sox) and
+# the PBX's console and log.
 #
 # The phones are headless: no terminal, no sound card. ausine is the microphone
 # (a sine tone per phone), ALSA's "null" device the speaker, and the sndfile
@@ -16,6 +18,8 @@
 need_tools sox
 
 PORT=$(free_ports 1)
+RTP_LO=$(free_ports 40)
+RTP_HI=$((RTP_LO + 39))
 CFG=$TMP/baresip.lua
 cat >"$CFG" <<EOF
 settings {
@@ -23,10 +27,12 @@ settings {
   log = { level = "${BARESIP_PBX_LOG:-info}" },
   -- Digest and qualify settings left at their defaults: what \`make run\` offers.
   sip = { listen = { "udp:127.0.0.1:$PORT" } },
+  rtp = { address = "127.0.0.1", rtp_start = $RTP_LO, rtp_end = $RTP_HI },
 }
 users {
   ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
   ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
+  ["1002"] = { name = "Carol", password = "carol-pw", context = "office" },
 }
 extensions = {
   office = {
@@ -42,11 +48,19 @@ start_or_bail "$CFG"
 
 # Each phone: SIP on UDP and TCP at its port, TLS at the port + 1 (baresip binds
 # it whatever the account uses), ctrl_tcp at the port + 2.
+apart() { # PORT OTHER...: PORT's three ports overlap none of the others'
+	local p
+	for p in "${@:2}"; do [ $(($1 - p)) -lt 3 ] && [ $((p - $1)) -lt 3 ] && return 1; done
+	return 0
+}
 A_PORT=$(free_ports 3)
 B_PORT=$(free_ports 3)
-while [ $((A_PORT - B_PORT)) -lt 3 ] && [ $((B_PORT - A_PORT)) -lt 3 ]; do B_PORT=$(free_ports 3); done
+while ! apart "$B_PORT" "$A_PORT"; do B_PORT=$(free_ports 3); done
+C_PORT=$(free_ports 3)
+while ! apart "$C_PORT" "$A_PORT" "$B_PORT"; do C_PORT=$(free_ports 3); done
 A_TONE=1000 # Hz, what 1000's microphone sends
 B_TONE=440
+C_TONE=600
 
 # dec_wav NAME: the file the phone records its current call's received audio in.
 dec_wav() {
@@ -75,9 +89,19 @@ expect_tone() {
 	fi
 }
 
+# expect_relayed NAME: the phone's RTP comes from a port of the PBX's range.
+expect_relayed() {
+	local port
+	port=$(tail -n +"$((${PHONE_MARK[$1]} + 1))" "$TMP/$1.log" |
+		sed -n 's/.*receiving from 127\.0\.0\.1:\([0-9]*\).*/\1/p' | tail -n 1)
+	if [ -z "$port" ] || [ "$port" -lt "$RTP_LO" ] || [ "$port" -gt "$RTP_HI" ]; then
+		fail "phone $1 receives RTP from port ${port:-?}, not from the PBX's $RTP_LO-$RTP_HI"
+	fi
+}
+
 # A call from phone CALLER (user FROM) to phone CALLEE (user TO), by extension:
 # the callee answers by itself, the call is up on both phones and both PBX legs,
-# and each phone receives RTP straight from the other.
+# and each phone receives RTP from the PBX, which relays it between two sessions.
 call_case() {
 	local caller=$1 from=$2 callee=$3 to=$4 cport=$5 eport=$6
 	mark_log
@@ -88,10 +112,25 @@ call_case() {
 	expect_phone "$callee" "Call established: sip:$from@127.0.0.1:$PORT"
 	expect_phone "$caller" "receiving from 127.0.0.1:"
 	expect_phone "$callee" "receiving from 127.0.0.1:"
+	expect_relayed "$caller"
+	expect_relayed "$callee"
 	expect_log "from '$from' to '$to' in context 'office'"
 	pbx "sip show dialogs"
 	expect_out_re "^SIP/$from-[0-9]+ +in +confirmed +127.0.0.1:$cport " \
 		"^SIP/$to-[0-9]+ +out +confirmed +127.0.0.1:$eport "
+	pbx "rtp show sessions"
+	expect_out_re "^[0-9]+ +SIP/$from-[0-9]+ +[0-9]+ +127.0.0.1:[0-9]+ +127.0.0.1:[0-9]+ .*[0-9]+ +PCM" \
+		"^[0-9]+ +SIP/$to-[0-9]+ +[0-9]+ +127.0.0.1:[0-9]+ +127.0.0.1:[0-9]+ .*[0-9]+ +PCM" "^2 sessions;"
+}
+
+# record_call A B: HEARD[A] and HEARD[B] name the files phones A and B record
+# this call's audio in, once each holds a second of the other's.
+declare -A HEARD
+record_call() {
+	HEARD[$1]=$(dec_wav "$1")
+	HEARD[$2]=$(dec_wav "$2")
+	poll_until 10 wav_holds "${HEARD[$1]}" 1 && poll_until 10 wav_holds "${HEARD[$2]}" 1 ||
+		fail "the phones recorded less than a second of each other's audio"
 }
 
 # hangup_case WHO OTHER FROM TO STATUS: phone WHO hangs up; OTHER sees the call
@@ -112,49 +151,63 @@ hangup_case() {
 	pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left on the PBX"
 	pbx "core show channels"
 	expect_out "0 active channels"
+	pbx_until 5 "rtp show sessions" "0 sessions;" || fail "RTP sessions are left on the PBX"
 }
 
 start_baresip a 1000 alice-pw "$A_PORT" "$A_TONE"
-start_baresip b 1001 bob-pw "$B_PORT" "$B_TONE"
+PHONE_CODECS=PCMU/8000/1 start_baresip b 1001 bob-pw "$B_PORT" "$B_TONE"
+PHONE_CODECS=PCMA/8000/1 start_baresip c 1002 carol-pw "$C_PORT" "$C_TONE"
 
-case_begin "two baresip phones register as 1000 and 1001 over UDP (digest auth)"
+case_begin "three baresip phones register as 1000, 1001 and 1002 over UDP (digest auth)"
 expect_phone a "1000@127.0.0.1: {0/UDP/v4} 200 OK" 10
 expect_phone b "1001@127.0.0.1: {0/UDP/v4} 200 OK" 10
-expect_phone a "baresip is ready." 10
-expect_phone b "baresip is ready." 10
-pbx_until 5 "sip show registrations" "2 registrations"
+expect_phone c "1002@127.0.0.1: {0/UDP/v4} 200 OK" 10
+for p in a b c; do expect_phone "$p" "baresip is ready." 10; done
+pbx_until 5 "sip show registrations" "3 registrations"
 expect_out_re "^1000 +sip:1000-[^ ]*@127.0.0.1:$A_PORT +[0-9]+ +UDP +127.0.0.1:$A_PORT .*baresip" \
 	"^1001 +sip:1001-[^ ]*@127.0.0.1:$B_PORT +[0-9]+ +UDP +127.0.0.1:$B_PORT .*baresip"
 case_end
 
 case_begin "1000 dials 1001: 1001 answers by itself, the call is up on both phones and the PBX"
 call_case a 1000 b 1001 "$A_PORT" "$B_PORT"
-A_WAV=$(dec_wav a)
-B_WAV=$(dec_wav b)
-# A second of audio each way before hanging up.
-poll_until 10 wav_holds "$A_WAV" 1 && poll_until 10 wav_holds "$B_WAV" 1 ||
-	fail "the phones recorded less than a second of each other's audio"
+record_call a b
 case_end
 
 case_begin "1000 hangs up: 1001 sees the call closed, the PBX ends both legs"
 hangup_case a b 1000 1001 hangup
 case_end
 
-case_begin "each phone heard the other's tone (RTP phone to phone, SDP through the PBX)"
-expect_tone "$B_WAV" "$A_TONE"
-expect_tone "$A_WAV" "$B_TONE"
+case_begin "each phone heard the other's tone, relayed by the PBX"
+expect_tone "${HEARD[b]}" "$A_TONE"
+expect_tone "${HEARD[a]}" "$B_TONE"
 case_end
 
 case_begin "1001 dials 1000: 1000 answers by itself, the call is up on both phones and the PBX"
 call_case b 1001 a 1000 "$B_PORT" "$A_PORT"
+record_call b a
 case_end
 
 case_begin "1000, the callee, hangs up: 1001 sees the call closed, the PBX ends both legs"
 hangup_case a b 1001 1000 answered
+expect_tone "${HEARD[b]}" "$A_TONE"
+expect_tone "${HEARD[a]}" "$B_TONE"
+case_end
+
+case_begin "1002 (PCMA only) dials 1001 (PCMU only): the relay converts, both hear the tone"
+call_case c 1002 b 1001 "$C_PORT" "$B_PORT"
+record_call c b
+pbx "rtp show sessions"
+expect_out_re "SIP/1002-[0-9]+ .* PCMA/8000\$" "SIP/1001-[0-9]+ .* PCMU/8000\$"
+pbx "rtp show stats"
+expect_out_re "SIP/1002-[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9-]+ +[0-9.]+ms +[0-9]+ +[1-9][0-9]* " \
+	"SIP/1001-[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9-]+ +[0-9.]+ms +[0-9]+ +[1-9][0-9]* "
+hangup_case c b 1002 1001 hangup
+expect_tone "${HEARD[b]}" "$C_TONE"
+expect_tone "${HEARD[c]}" "$B_TONE"
 case_end
 
 case_begin "the phones quit cleanly and unregister"
-for p in a b; do
+for p in a b c; do
 	expect_cmd "$p" quit
 	if ! wait_exit "${PHONE_PID[$p]}" 10; then
 		fail "phone $p still runs 10 s after quit"

@@ -1,0 +1,355 @@
+/*
+ * negotiate.c: SDP offer/answer for a session (the rtp.h SDP calls): parses what the
+ * peer sends, writes what we send, and hands what was settled (codecs and payload
+ * types, the peer's address, hold) to the session's worker. Main thread only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <strowger/log.h>
+
+#include "media.h"
+
+/* What the PBX can carry, in its own order of preference. telephone-event takes
+ * events 0-16 (digits, *, #, A-D and flash: RFC 4733 §3.2). */
+static const struct sdp_codec codec_table[] = {
+	{.name = "PCMU", .rate = 8000, .channels = 1, .pt = 0},
+	{.name = "PCMA", .rate = 8000, .channels = 1, .pt = 8},
+	{.name = "telephone-event", .rate = 8000, .channels = 1, .pt = 101, .fmtp = "0-16"},
+};
+#define NCODECS (sizeof(codec_table) / sizeof(codec_table[0]))
+
+/* Two descriptions at a time (about 19 KiB each): the main thread's scratch. */
+static struct sdp_session scratch_in, scratch_out;
+
+static const struct sdp_codec *table_find(const char *name, size_t len, uint32_t rate)
+{
+	for (size_t i = 0; i < NCODECS; i++)
+		if (strlen(codec_table[i].name) == len && !strncasecmp(codec_table[i].name, name, len) &&
+		    codec_table[i].rate == rate)
+			return &codec_table[i];
+	return NULL;
+}
+
+static enum media_kind kind_of(const struct sdp_codec *c)
+{
+	return c ? (enum media_kind)(c - codec_table) : MEDIA_KIND_NONE;
+}
+
+/* Appends c to the order unless a codec of that name is there. */
+static size_t add_codec(const struct sdp_codec **order, size_t n, const struct sdp_codec *c)
+{
+	if (!c || n >= NCODECS)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (order[i] == c)
+			return n;
+	order[n++] = c;
+	return n;
+}
+
+/*
+ * The order we list codecs in: first what the other leg (`prefer`) sends and
+ * agreed to, or what its phone offered, so both legs can use one codec and the relay
+ * copies payloads; then what this leg already sends (a re-offer keeps the codec);
+ * then what this leg's phone offered; then the rest of the table.
+ */
+static size_t codec_order(const struct media_session *s, const struct media_session *prefer,
+			  struct sdp_codec out[NCODECS])
+{
+	const struct sdp_codec *order[NCODECS];
+	size_t n = 0;
+	if (prefer) {
+		if (prefer->sdp.negotiated) {
+			n = add_codec(order, n, prefer->sdp.send);
+			for (size_t i = 0; i < prefer->sdp.nfmts; i++)
+				n = add_codec(order, n, prefer->sdp.fmts[i]);
+		}
+		for (size_t i = 0; i < prefer->sdp.ntheir; i++)
+			n = add_codec(order, n, prefer->sdp.their_order[i]);
+	}
+	if (s->sdp.negotiated)
+		n = add_codec(order, n, s->sdp.send);
+	for (size_t i = 0; i < s->sdp.ntheir; i++)
+		n = add_codec(order, n, s->sdp.their_order[i]);
+	for (size_t i = 0; i < NCODECS; i++)
+		n = add_codec(order, n, &codec_table[i]);
+	for (size_t i = 0; i < n; i++)
+		out[i] = *order[i];
+	return n;
+}
+
+static void make_local(const struct media_session *s, const struct sdp_codec *codecs, size_t n, bool hold,
+		       struct sdp_local *l)
+{
+	*l = (struct sdp_local){.codecs = codecs, .ncodecs = n, .port = s->port, .hold = hold,
+				.prefer_local = true, .ptime = 20};
+	if (s->family == AF_INET6)
+		l->addr6 = s->sdp.addr;
+	else
+		l->addr4 = s->sdp.addr;
+}
+
+/* No address for c=: settings.rtp.address is a wildcard and the channel named none. */
+static int no_addr(const struct media_session *s)
+{
+	SG_WARNING(TAG, "session %u (%s): no address for SDP: settings.rtp.address is a wildcard and the channel "
+			"gave none", s->id, s->name);
+	return -EADDRNOTAVAIL;
+}
+
+/* What every SDP call checks first: a live session with an address for c=, in
+ * the exchange state the call needs (`wrong` otherwise). */
+static int ready(const struct media_session *s, int state, int wrong)
+{
+	if (s->released)
+		return -EINVAL;
+	if (!s->sdp.addr[0])
+		return no_addr(s);
+	return (int)s->sdp.state == state ? 0 : wrong;
+}
+
+static void set_reason(struct sg_rtp_sdp_info *info, const char *why)
+{
+	if (info)
+		snprintf(info->reason, sizeof(info->reason), "%s", why ? why : "unacceptable SDP");
+}
+
+static void set_pending(struct media_session *s, const char *text, size_t len)
+{
+	free(s->sdp.pending);
+	s->sdp.pending = NULL;
+	s->sdp.pending_len = 0;
+	if (!text)
+		return;
+	if ((s->sdp.pending = malloc(len + 1))) {
+		memcpy(s->sdp.pending, text, len);
+		s->sdp.pending[len] = '\0';
+		s->sdp.pending_len = len;
+	}
+}
+
+static void codec_label(const struct sdp_codec *c, char *out, size_t size)
+{
+	if (c)
+		snprintf(out, size, "%s/%u", c->name, (unsigned)c->rate);
+	else if (size)
+		out[0] = '\0';
+}
+
+/* The peer's payload types and ours for the worker's relay. */
+static void post_codecs(struct media_session *s, const struct sdp_neg *neg)
+{
+	struct media_op *op = media_op_new(OP_CODECS, s);
+	if (!op) {
+		SG_ERROR(TAG, "session %u (%s): out of memory passing its codecs on", s->id, s->name);
+		return;
+	}
+	struct media_codecs *c = &op->codecs;
+	c->set = true;
+	memset(c->rx_kind, MEDIA_KIND_NONE, sizeof(c->rx_kind));
+	memset(c->tx_pt, 255, sizeof(c->tx_pt));
+	for (size_t i = 0; i < neg->nfmts; i++) {
+		const struct sdp_codec *nc = neg->fmts[i].codec;
+		enum media_kind k = kind_of(nc ? table_find(nc->name, strlen(nc->name), nc->rate) : NULL);
+		if (k == MEDIA_KIND_NONE)
+			continue;
+		uint8_t pt = neg->fmts[i].pt & 0x7F;
+		c->rx_kind[pt] = (uint8_t)k;
+		if (c->tx_pt[k] == 255)
+			c->tx_pt[k] = pt;
+	}
+	if (neg->te_pt >= 0) {
+		c->rx_kind[neg->te_pt & 0x7F] = MEDIA_TE;
+		c->tx_pt[MEDIA_TE] = (uint8_t)neg->te_pt;
+	}
+	c->send_kind = (uint8_t)kind_of(s->sdp.send);
+	if (c->send_kind < MEDIA_KINDS)
+		c->tx_pt[c->send_kind] = neg->pt;
+	codec_label(s->sdp.send, c->name, sizeof(c->name));
+	media_op_post(s->mw, op);
+}
+
+/* Takes what a negotiation settled: codecs, the peer's address, hold. */
+static void settle(struct media_session *s, const struct sdp_neg *neg, struct sg_rtp_sdp_info *info)
+{
+	struct media_sdp *m = &s->sdp;
+	m->send = table_find(neg->codec->name, strlen(neg->codec->name), neg->codec->rate);
+	m->nfmts = 0;
+	for (size_t i = 0; i < neg->nfmts && m->nfmts < sizeof(m->fmts) / sizeof(m->fmts[0]); i++) {
+		const struct sdp_codec *c = neg->fmts[i].codec;
+		const struct sdp_codec *t = c ? table_find(c->name, strlen(c->name), c->rate) : NULL;
+		if (t)
+			m->fmts[m->nfmts++] = t;
+	}
+	m->negotiated = m->send != NULL;
+	if (!m->negotiated)
+		return;
+	post_codecs(s, neg);
+	const struct sdp_conn *rc = &neg->remote;
+	char addr[64];
+	if (rc->type != SDP_ADDR_NONE && !rc->is_null && neg->remote_port && rc->addr.l < sizeof(addr)) {
+		snprintf(addr, sizeof(addr), "%.*s", (int)rc->addr.l, rc->addr.p);
+		/* A name would need DNS, which the loop never waits for: latching
+		 * finds the phone from its first packet instead. */
+		if (rc->is_name)
+			SG_NOTICE(TAG, "session %u (%s): SDP names the host %s; waiting for its RTP instead", s->id,
+				  s->name, addr);
+		else if (media_set_remote(s, addr, neg->remote_port, neg->remote_rtcp_port))
+			SG_NOTICE(TAG, "session %u (%s): cannot send to %s port %u", s->id, s->name, addr,
+				  (unsigned)neg->remote_port);
+	}
+	/* A held stream may fall silent; the inactivity timeout applies again once both
+	 * directions are back. */
+	bool quiet = neg->dir != SDP_SENDRECV;
+	if (quiet != m->remote_hold) {
+		struct media_op *op = media_op_new(OP_TIMEOUT, s);
+		if (op) {
+			op->timeout_ms = quiet ? 0 : media_cfg.timeout_s * 1000u;
+			media_op_post(s->mw, op);
+		}
+		m->remote_hold = quiet;
+	}
+	if (info)
+		codec_label(m->send, info->codec, sizeof(info->codec));
+}
+
+int media_remote_offer(struct sg_rtp_session *hs, const char *sdp, size_t len, struct sg_rtp_sdp_info *info)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (s->released)
+		return -EINVAL;
+	if (!s->sdp.addr[0])
+		return no_addr(s);
+	if (s->sdp.state == MEDIA_SDP_LOCAL_OFFER)
+		return -EALREADY;
+	const char *why = NULL;
+	struct sdp_codec order[NCODECS];
+	struct sdp_local local;
+	struct sdp_neg neg;
+	make_local(s, order, codec_order(s, NULL, order), false, &local);
+	if (sdp_parse(&scratch_in, sdp, len, &why) ||
+	    sdp_answer(&scratch_in, &local, &scratch_out, &neg, &why)) {
+		set_reason(info, why);
+		return -EPROTO;
+	}
+	/* The codecs the phone offered, in its order: the other leg's offer lists
+	 * them first. */
+	const struct sdp_media *am = &scratch_in.media[neg.media];
+	s->sdp.ntheir = 0;
+	for (size_t i = 0; i < am->nfmts && s->sdp.ntheir < NCODECS; i++) {
+		const struct sdp_fmt *f = &am->fmts[i];
+		const struct sdp_codec *c = table_find(f->name.p, f->name.l, f->rate);
+		if (c && kind_of(c) != MEDIA_TE)
+			s->sdp.their_order[s->sdp.ntheir++] = c;
+	}
+	if (info) {
+		info->hold = sdp_is_hold(&scratch_in);
+		codec_label(table_find(neg.codec->name, strlen(neg.codec->name), neg.codec->rate), info->codec,
+			    sizeof(info->codec));
+	}
+	set_pending(s, sdp, len);
+	if (!s->sdp.pending)
+		return -ENOMEM;
+	s->sdp.state = MEDIA_SDP_REMOTE_OFFER;
+	return 0;
+}
+
+static int print(struct media_session *s, const struct sdp_session *d, char *out, size_t size, size_t *len)
+{
+	int rc = sdp_print_versioned(out, size, len, d, &s->sdp.ver);
+	if (rc)
+		SG_WARNING(TAG, "session %u (%s): cannot write SDP: %s", s->id, s->name, strerror(-rc));
+	return rc;
+}
+
+int media_local_answer(struct sg_rtp_session *hs, const struct sg_rtp_session *hprefer, bool hold, char *out,
+		       size_t size, size_t *len)
+{
+	struct media_session *s = (struct media_session *)hs;
+	const struct media_session *prefer = (const struct media_session *)hprefer;
+	int rc = ready(s, MEDIA_SDP_REMOTE_OFFER, -ENOENT);
+	if (rc)
+		return rc;
+	const char *why = NULL;
+	struct sdp_codec order[NCODECS];
+	struct sdp_local local;
+	struct sdp_neg neg;
+	make_local(s, order, codec_order(s, prefer, order), hold, &local);
+	if (sdp_parse(&scratch_in, s->sdp.pending, s->sdp.pending_len, &why) ||
+	    sdp_answer(&scratch_in, &local, &scratch_out, &neg, &why))
+		return -EPROTO; /* remote_offer() accepted it with the same codecs */
+	rc = print(s, &scratch_out, out, size, len);
+	if (rc)
+		return rc;
+	settle(s, &neg, NULL);
+	set_pending(s, NULL, 0);
+	s->sdp.state = MEDIA_SDP_IDLE;
+	return 0;
+}
+
+int media_local_offer(struct sg_rtp_session *hs, const struct sg_rtp_session *hprefer, bool hold, char *out,
+		      size_t size, size_t *len)
+{
+	struct media_session *s = (struct media_session *)hs;
+	const struct media_session *prefer = (const struct media_session *)hprefer;
+	int rc = ready(s, MEDIA_SDP_IDLE, -EALREADY);
+	if (rc)
+		return rc;
+	const char *why = NULL;
+	struct sdp_local local;
+	s->sdp.noffered = codec_order(s, prefer, s->sdp.offered);
+	make_local(s, s->sdp.offered, s->sdp.noffered, hold, &local);
+	if (sdp_offer(&local, &scratch_out, &why)) {
+		SG_WARNING(TAG, "session %u (%s): cannot make an SDP offer: %s", s->id, s->name, why);
+		return -EINVAL;
+	}
+	rc = print(s, &scratch_out, out, size, len);
+	if (rc)
+		return rc;
+	set_pending(s, out, *len);
+	if (!s->sdp.pending)
+		return -ENOMEM;
+	s->sdp.hold_sent = hold;
+	s->sdp.state = MEDIA_SDP_LOCAL_OFFER;
+	return 0;
+}
+
+int media_remote_answer(struct sg_rtp_session *hs, const char *sdp, size_t len, struct sg_rtp_sdp_info *info)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (info)
+		memset(info, 0, sizeof(*info));
+	int rc = ready(s, MEDIA_SDP_LOCAL_OFFER, -ENOENT);
+	if (rc)
+		return rc;
+	const char *why = NULL;
+	struct sdp_local local;
+	struct sdp_neg neg;
+	make_local(s, s->sdp.offered, s->sdp.noffered, s->sdp.hold_sent, &local);
+	/* Either way the exchange is over: a bad answer leaves what was agreed before. */
+	s->sdp.state = MEDIA_SDP_IDLE;
+	if (sdp_parse(&scratch_in, s->sdp.pending, s->sdp.pending_len, &why) ||
+	    sdp_parse(&scratch_out, sdp, len, &why) ||
+	    sdp_answer_check(&scratch_in, &scratch_out, &local, &neg, &why)) {
+		set_reason(info, why);
+		rc = -EPROTO;
+	} else {
+		if (info)
+			info->hold = sdp_is_hold(&scratch_out);
+		settle(s, &neg, info);
+	}
+	set_pending(s, NULL, 0);
+	return rc;
+}
+
+void media_sdp_free(struct media_session *s)
+{
+	set_pending(s, NULL, 0);
+	s->sdp.state = MEDIA_SDP_IDLE;
+}
