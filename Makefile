@@ -64,6 +64,8 @@ $(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) $(P
 
 # Libraries a module needs beyond what the strowger binary already links.
 $(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS)
+$(BUILD)/modules/res_rtp.so: MOD_LIBS = $(SNDFILE_LIBS) -lm
+$(BUILD)/modules/res_rtp.so: MOD_CFLAGS += $(SNDFILE_CFLAGS)
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUBLIC_HEADERS) config.h
 	@mkdir -p $(@D)
@@ -88,14 +90,16 @@ $(BUILD)/tests/unit/test_sip_%: tests/unit/test_sip_%.c $(SIP_PURE_SRC) $(wildca
 # res_rtp's pure parts (libc only, no core calls), compiled into their unit tests the
 # same way: a file is pure when its name starts with one of RTP_PURE_PREFIXES (SDP:
 # sdp_*.c; codecs: g711*.c; RTP/RTCP packets, sequence tracking, rewriting, latching,
-# the port set: rtp_*.c, rtcp_*.c), and test_<prefix>*.c tests link them. A new pure
-# part adds its prefix here; a file that calls the core must not start with one.
-RTP_PURE_PREFIXES = sdp_ g711 rtp_ rtcp_
+# the port set: rtp_*.c, rtcp_*.c; playback and recording building blocks: audio_*.c,
+# which may use libsndfile and libm too), and test_<prefix>*.c tests link them. A new
+# pure part adds its prefix here; a file that calls the core must not start with one.
+# Every such test links all the pure files, hence libsndfile for each.
+RTP_PURE_PREFIXES = sdp_ g711 rtp_ rtcp_ audio_
 RTP_PURE_SRC = $(wildcard $(foreach p,$(RTP_PURE_PREFIXES),modules/res_rtp/$(p)*.c))
 RTP_UNIT_BIN = $(filter $(foreach p,$(RTP_PURE_PREFIXES),$(BUILD)/tests/unit/test_$(p)%),$(UNIT_BIN))
 $(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcard modules/res_rtp/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) -o $@ $< $(RTP_PURE_SRC) $(CMOCKA_LIBS)
+	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) $(SNDFILE_CFLAGS) -o $@ $< $(RTP_PURE_SRC) $(CMOCKA_LIBS) $(SNDFILE_LIBS) -lm
 
 # tls.c calls nothing of the core either (it takes SG_IO_* from loop.h): its test
 # links it alone, with OpenSSL.
