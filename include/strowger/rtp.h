@@ -30,10 +30,51 @@ struct sg_rtp_relay;
 
 enum sg_rtp_event {
 	SG_RTP_EVENT_TIMEOUT = 1, /* a bridged session received no RTP for the timeout */
+	SG_RTP_EVENT_DIGIT,	  /* the phone pressed `digit` (RFC 4733 telephone-event) */
 };
 
-/* Runs on the main thread; may release the session. */
-typedef void(sg_rtp_event_fn)(struct sg_rtp_session *s, enum sg_rtp_event ev, void *arg);
+/* Runs on the main thread; may release the session. `digit` is '0'-'9', '*', '#',
+ * 'A'-'D' or '!' (flash) for SG_RTP_EVENT_DIGIT, else 0. */
+typedef void(sg_rtp_event_fn)(struct sg_rtp_session *s, enum sg_rtp_event ev, char digit, void *arg);
+
+/* How a playback or a recording ended. */
+enum sg_rtp_end {
+	SG_RTP_END_DONE,    /* every file played; a recording stopped by its owner */
+	SG_RTP_END_DIGIT,   /* a stop digit was pressed (done->digit) */
+	SG_RTP_END_MAX,     /* the recording reached its maximum length */
+	SG_RTP_END_SILENCE, /* the recording ended after its silence time */
+	SG_RTP_END_ERROR,   /* done->error says why (a file that cannot be read, a full disk) */
+};
+
+struct sg_rtp_done {
+	enum sg_rtp_end end;
+	char digit;	  /* SG_RTP_END_DIGIT */
+	uint32_t ms;	  /* audio played, or recorded */
+	int err;	  /* SG_RTP_END_ERROR: -errno when there is one */
+	char error[200];  /* SG_RTP_END_ERROR: for the log and the dialplan */
+};
+
+/* Runs on the main thread, once per play() or record() unless cancelled first. */
+typedef void(sg_rtp_done_fn)(struct sg_rtp_session *s, const struct sg_rtp_done *d, void *arg);
+
+struct sg_rtp_play_opts {
+	/* Sound files: a path with a '/' as it is, a bare name looked up in
+	 * settings.rtp.sounds_dir (NAME, NAME.wav, en/NAME.wav). Any format and rate
+	 * libsndfile reads; converted to the call's codec. */
+	const char *const *files;
+	size_t nfiles;
+	const char *stop_digits; /* digits that end the playback; NULL or "": none */
+	bool loop;		 /* start over after the last file (music) */
+	bool beep;		 /* a 250 ms 1 kHz beep instead of files */
+};
+
+struct sg_rtp_record_opts {
+	const char *path;	 /* the WAV to write (8 kHz mono 16-bit), made atomically */
+	uint32_t max_ms;	 /* 0: no limit */
+	uint32_t silence_ms;	 /* stop after this much silence; 0: never */
+	bool beep;		 /* a beep first, so the caller knows when to speak */
+	const char *stop_digits; /* NULL or "": none */
+};
 
 struct sg_rtp_session_opts {
 	const char *name;       /* for the console and the log: the channel's name */
@@ -138,6 +179,28 @@ struct sg_rtp_api {
 	int (*local_offer)(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
 			   size_t size, size_t *len);
 	int (*remote_answer)(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
+	/*
+	 * Media the PBX makes itself, on the session's worker, paced by its 20 ms
+	 * tick, in the codec the SDP settled. play() sends sound files (or a beep) to
+	 * the phone instead of what a relay would send it; record() writes what the
+	 * phone sends to a WAV (a temporary name renamed into place at the end, also
+	 * after a write error, so nothing half-written carries the final name). Each
+	 * calls `done` once when it ends; a new play() replaces a running one (whose
+	 * done reports SG_RTP_END_DONE). 0, -EINVAL (no codec agreed yet, a bad
+	 * option), -EBUSY (record: already recording), -ENOMEM. stop() ends both
+	 * now and calls their done (SG_RTP_END_DONE); cancel() ends both without
+	 * calling them (their owner has gone).
+	 */
+	int (*play)(struct sg_rtp_session *s, const struct sg_rtp_play_opts *o, sg_rtp_done_fn *done, void *arg);
+	int (*record)(struct sg_rtp_session *s, const struct sg_rtp_record_opts *o, sg_rtp_done_fn *done,
+		      void *arg);
+	void (*stop)(struct sg_rtp_session *s);
+	void (*cancel)(struct sg_rtp_session *s);
+	/* Sends a digit as RFC 4733 telephone-event (-ENOTSUP: the phone took none). */
+	int (*send_digit)(struct sg_rtp_session *s, char digit, unsigned duration_ms);
+	/* A digit the phone sent by signalling (SIP INFO): it counts as if it had come
+	 * as telephone-event (it ends a playback, reaches call:read_digits()). */
+	void (*digit_in)(struct sg_rtp_session *s, char digit);
 	/* Ends the session (leaving any relay); its worker closes the sockets and the
 	 * ports go back to the pool. The pointer is invalid afterwards. */
 	void (*release)(struct sg_rtp_session *s);

@@ -31,7 +31,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -84,6 +84,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_UPDATE:
 		sip_dlg_update(t);
+		break;
+	case SIP_METHOD_INFO:
+		sip_dlg_info(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists

@@ -17,13 +17,14 @@
 #include "auth.h"
 #include "dialog.h"
 #include "location.h"
+#include "sip_dtmf.h"
 #include "txn_client.h"
 
 #define TAG "sip"
 #define MAX_DIALOGS 10000
 
 #define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
 #define SDP_MAX 2048
 
 struct sip_dlg {
@@ -279,11 +280,17 @@ static void media_end(struct sip_dlg *d)
 	d->rtp = NULL;
 }
 
-static void on_rtp_event(struct sg_rtp_session *s, enum sg_rtp_event ev, void *arg)
+static void on_rtp_event(struct sg_rtp_session *s, enum sg_rtp_event ev, char digit, void *arg)
 {
 	struct sip_dlg *d = arg;
 	(void)s;
-	if (ev != SG_RTP_EVENT_TIMEOUT || d->terminated)
+	if (d->terminated)
+		return;
+	if (ev == SG_RTP_EVENT_DIGIT) {
+		sg_chan_digit(d->ch, digit);
+		return;
+	}
+	if (ev != SG_RTP_EVENT_TIMEOUT)
 		return;
 	SG_NOTICE(TAG, "%s: no RTP from the phone for settings.rtp.inactivity_timeout; hanging up",
 		  sg_chan_name(d->ch));
@@ -489,6 +496,12 @@ static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 		d->inv = NULL;
 	}
 	drop_own_ref(d);
+}
+
+static int t_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms)
+{
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	return d->rtp && !d->terminated ? rtp->send_digit(d->rtp, digit, duration_ms) : -ENOTCONN;
 }
 
 static void t_show(struct sg_channel *ch, struct sg_cli *cli)
@@ -737,6 +750,7 @@ static const struct sg_chan_tech sip_tech = {
 	.answer = t_answer,
 	.redirect = t_redirect,
 	.indicate = t_indicate,
+	.send_digit = t_send_digit,
 	.hangup = t_hangup,
 	.destroy = dlg_destroy,
 	.show = t_show,
@@ -959,6 +973,37 @@ void sip_dlg_update(struct sip_stxn *t)
 		return;
 	}
 	session_change(t, d, true);
+}
+
+/* INFO inside a call (RFC 6086): a digit as application/dtmf-relay or
+ * application/dtmf, which counts as if it came as telephone-event (it reaches
+ * call:read_digits and ends a prompt). Other INFO packages are not built: 469. */
+void sip_dlg_info(struct sip_stxn *t)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	struct sip_dlg *d = sip_pl_isset(&req->to.tag) ? find(&req->call_id, &req->to.tag) : NULL;
+	if (!d || d->terminated || !d->rtp) {
+		respond(t, 481, NULL);
+		return;
+	}
+	const struct sip_hdr *ct = sip_msg_hdr(req, SIP_HDR_CONTENT_TYPE, NULL);
+	int format = ct ? sip_dtmf_format_of(&ct->val) : -EINVAL;
+	struct sip_dtmf dtmf;
+	if (!req->body.l) {
+		respond(t, 200, NULL); /* an empty INFO: a keep-alive some phones send */
+		return;
+	}
+	if (format < 0) {
+		respond(t, 469, "Bad Info Package");
+		return;
+	}
+	if (sip_dtmf_parse((enum sip_dtmf_format)format, &req->body, &dtmf)) {
+		respond(t, 400, "Unreadable DTMF in INFO");
+		return;
+	}
+	respond(t, 200, NULL);
+	SG_DEBUG(TAG, "%s: digit %c by INFO", sg_chan_name(d->ch), dtmf.digit);
+	rtp->digit_in(d->rtp, dtmf.digit);
 }
 
 static bool has_inv(const struct sip_dlg *d, const void *inv) { return d->inv == inv; }

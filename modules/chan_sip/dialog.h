@@ -34,6 +34,8 @@ void sip_dlg_bye(struct sip_stxn *t);
 void sip_dlg_cancel(struct sip_stxn *t);
 /* UPDATE (RFC 3311): a new offer inside a call. */
 void sip_dlg_update(struct sip_stxn *t);
+/* INFO (RFC 6086) with a DTMF digit. */
+void sip_dlg_info(struct sip_stxn *t);
 /* An ACK outside any transaction: the ACK for our 2xx. */
 void sip_dlg_ack(const struct sip_msg *ack);
 unsigned sip_dlg_count(void);

@@ -20,6 +20,9 @@
 #include <strowger/rtp.h>
 #include <strowger/workers.h>
 
+#include "audio_frame.h"
+#include "audio_tone.h"
+#include "rtp_dtmf.h"
 #include "rtp_latch.h"
 #include "sdp_oa.h"
 #include "sdp_print.h"
@@ -35,6 +38,7 @@ struct media_config {
 	unsigned timeout_s;   /* 0: no inactivity timeout */
 	bool symmetric;
 	unsigned rtcp_interval_s; /* 0: send no RTCP */
+	char sounds_dir[512];
 };
 
 struct media_worker;
@@ -51,6 +55,46 @@ struct media_codecs {
 				       255: the phone did not agree to receive it */
 	uint8_t send_kind;	    /* the audio we convert to when the phone lacks a kind */
 	char name[32];		    /* "PCMU/8000", for the console */
+};
+
+struct audio_file;
+struct audio_rec;
+
+/* A playback on the worker (play.c): files one after the other, or a beep. */
+struct media_play {
+	unsigned id;	       /* of the play() it serves, for its done event */
+	char **files;	       /* resolved on the worker, in order */
+	size_t nfiles, next;
+	struct audio_file *f;
+	bool loop, beep;
+	struct audio_tone tone;
+	uint32_t stop_digits;  /* bit per digit (play.c's digit_bit) */
+	uint64_t start_ms, frames; /* pacing: frames sent since start_ms */
+	bool then_record;      /* the beep before a recording */
+};
+
+/* A recording on the worker (record.c). Received frames wait in a small queue; the
+ * tick writes one per 20 ms, silence when none came, so the file keeps time. */
+#define MEDIA_REC_QUEUE 8
+struct media_rec {
+	unsigned id;
+	struct audio_rec *r;
+	uint32_t stop_digits;
+	uint64_t start_ms, frames;
+	int16_t q[MEDIA_REC_QUEUE][AUDIO_FRAME_MAX];
+	unsigned qhead, qlen;
+};
+
+/* What the PBX itself sends a phone (playback, digits): one RTP source of its own,
+ * mapped into the session's output stream like any relayed source. */
+struct media_gen {
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	struct rtp_dtmf_tx dtmf;
+	bool dtmf_on;
+	uint32_t dtmf_ts; /* the event's timestamp */
+	uint64_t dtmf_next_ms;
 };
 
 /* The main thread's SDP state of a session (negotiate.c). */
@@ -73,6 +117,7 @@ struct media_sdp {
 	const struct sdp_codec *fmts[4]; /* what both agreed, in the answer's order */
 	size_t nfmts;
 	bool remote_hold;
+	bool te;       /* telephone-event agreed */
 	char addr[64]; /* what our c= says */
 };
 
@@ -96,6 +141,14 @@ struct media_session {
 	bool released;
 	struct media_relay *relay;
 	struct media_sdp sdp;
+	/* Main thread: playback and recording owners, digits not yet read. */
+	unsigned play_id, rec_id;
+	sg_rtp_done_fn *play_done, *rec_done;
+	void *play_arg, *rec_arg;
+	char digits[32];
+	size_t ndigits;
+	void (*digit_hook)(struct media_session *s, void *arg); /* dp_media.c's read_digits */
+	void *digit_arg;
 	/* Worker (after OP_ATTACH; the fds are the worker's from then on). */
 	int fd_rtp, fd_rtcp;
 	struct sg_io *io_rtp, *io_rtcp;
@@ -108,6 +161,10 @@ struct media_session {
 	uint32_t tx_clock_rate; /* of what we last relayed to our phone */
 	struct rtp_rewrite rw; /* the stream we send to our phone */
 	struct media_codecs codecs;
+	struct rtp_dtmf_rx dtmf_rx;
+	struct media_play *play;
+	struct media_rec *rec;
+	struct media_gen gen;
 	uint64_t last_rx_ms, armed_ms;
 	bool timeout_reported;
 	uint64_t next_rtcp_ms;
@@ -125,7 +182,10 @@ struct media_relay {
 	bool linked;                  /* main thread: still relaying */
 };
 
-enum media_op_kind { OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_CODECS, OP_LINK, OP_UNLINK, OP_DETACH };
+enum media_op_kind {
+	OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_CODECS, OP_LINK, OP_UNLINK, OP_DETACH,
+	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN,
+};
 
 struct media_op {
 	struct media_op *next;
@@ -135,13 +195,26 @@ struct media_op {
 	struct sockaddr_storage rtp, rtcp; /* OP_REMOTE */
 	unsigned timeout_ms;               /* OP_TIMEOUT */
 	struct media_codecs codecs;        /* OP_CODECS */
+	struct media_play *play;           /* OP_PLAY (the worker takes it) */
+	struct media_rec *rec;             /* OP_RECORD (the worker takes it) */
+	char *rec_path;                    /* OP_RECORD */
+	uint32_t max_ms, silence_ms;       /* OP_RECORD */
+	char digit;                        /* OP_DIGIT */
+	unsigned duration_ms;              /* OP_DIGIT */
 };
+
+/* Events the worker reports beyond rtp.h's: the end of a playback or recording. */
+#define MEDIA_EV_PLAY_DONE 100
+#define MEDIA_EV_REC_DONE 101
 
 /* An event on its way to the main thread. */
 struct media_event {
 	struct media_event *next;
 	struct media_session *s; /* holds a reference */
-	enum sg_rtp_event ev;
+	int ev;			 /* enum sg_rtp_event or MEDIA_EV_* */
+	char digit;
+	unsigned id;		 /* the play or record it ends */
+	struct sg_rtp_done done;
 };
 
 /* One per media worker, made when the first session lands on it. */
@@ -153,6 +226,7 @@ struct media_worker {
 	/* Worker. */
 	bool started;
 	struct sg_timer *tick;
+	unsigned ticks;
 	struct media_session *sessions;
 	struct media_event *ev_head, *ev_tail; /* events sg_main_post had no room for */
 	/* One recvmmsg() batch: a wake-up reads what is queued in one system call. */
@@ -196,12 +270,34 @@ void media_sessions_release_all(void);
 
 /* worker.c: what runs on a worker. */
 void media_worker_run_op(void *arg);
-/* Posts an event to the main thread (worker thread). */
-void media_event_post(struct media_worker *mw, struct media_session *s, enum sg_rtp_event ev);
+/* Posts an event to the main thread (worker thread); `e` may be NULL for one
+ * without details, else its fields are copied. */
+void media_event_post(struct media_worker *mw, struct media_session *s, int ev, const struct media_event *e);
+/* Sends one RTP packet of the PBX's own source to the phone (worker thread). */
+void media_send_own(struct media_session *s, uint8_t pt, bool marker, uint32_t ts, const uint8_t *payload,
+		    size_t len, uint64_t now_us);
+
+/* play.c (worker thread): playback and digits sent. */
+void media_play_start(struct media_session *s, struct media_play *p);
+void media_play_free(struct media_play *p);
+void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, const char *error, int err);
+void media_play_tick(struct media_session *s, uint64_t now_ms);
+void media_digit_send(struct media_session *s, char digit, unsigned duration_ms, uint64_t now_ms);
+/* The bit of a digit in a stop set; 0 for anything else. */
+uint32_t media_digit_bit(char digit);
+uint32_t media_digit_set(const char *digits);
+/* record.c (worker thread). */
+void media_rec_start(struct media_session *s, struct media_rec *r, const char *path, uint32_t max_ms,
+		     uint32_t silence_ms);
+void media_rec_audio(struct media_session *s, uint8_t kind, const uint8_t *payload, size_t len);
+void media_rec_tick(struct media_session *s, uint64_t now_ms);
+void media_rec_end(struct media_session *s, enum sg_rtp_end end, char digit, const char *error, int err);
+/* A digit from the phone (worker thread): ends what it should, tells the main thread. */
+void media_digit_received(struct media_session *s, char digit);
+/* Main thread: the digit reaches the read buffer, read_digits and the owner. */
+void media_digit_deliver(struct media_session *s, char digit);
 /* Copies the live counters to the published ones (worker thread). */
 void media_publish(struct media_session *s);
-/* Fills the G.711 conversion tables (load). */
-void media_convert_init(void);
 /* Closes whatever the worker still has (its last task before unload). */
 void media_worker_shutdown(struct media_worker *mw);
 
@@ -223,11 +319,21 @@ void media_ports_usage(unsigned *used, uint16_t *first, uint16_t *last);
 extern struct sg_module *media_self;
 extern struct media_config media_cfg;
 extern bool media_unloading;
+extern char media_sounds_dir[512];
 /* Main thread: the worker contexts, made when the first session needs one. The
  * least loaded worker's, or NULL when there are no media workers. */
 struct media_worker *media_worker_pick(void);
 unsigned media_workers_n(void);
 struct media_worker *media_worker_at(unsigned i);
+
+/* dp_media.c: call:playback(), call:record(), call:read_digits(). */
+int media_dp_register(struct sg_module *m);
+/* session.c: the main thread's side of media the PBX makes. */
+int media_play(struct sg_rtp_session *s, const struct sg_rtp_play_opts *o, sg_rtp_done_fn *done, void *arg);
+int media_record(struct sg_rtp_session *s, const struct sg_rtp_record_opts *o, sg_rtp_done_fn *done, void *arg);
+void media_cancel(struct sg_rtp_session *s);
+/* Takes the oldest digit not yet read, or 0. */
+char media_take_digit(struct media_session *s);
 
 /* bridge.c: the "rtp-relay" bridge technology. */
 int media_bridge_register(struct sg_module *m);

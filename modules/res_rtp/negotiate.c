@@ -186,6 +186,7 @@ static void settle(struct media_session *s, const struct sdp_neg *neg, struct sg
 			m->fmts[m->nfmts++] = t;
 	}
 	m->negotiated = m->send != NULL;
+	m->te = neg->te_pt >= 0;
 	if (!m->negotiated)
 		return;
 	post_codecs(s, neg);

@@ -22,6 +22,7 @@
 struct sg_module *media_self;
 struct media_config media_cfg;
 bool media_unloading;
+char media_sounds_dir[512] = "sounds";
 
 static struct media_worker *workers;
 static unsigned nworkers;
@@ -127,12 +128,16 @@ static int read_config(struct media_config *c)
 	c->symmetric = true;
 	sg_config_bool("rtp.symmetric", &c->symmetric);
 	c->rtcp_interval_s = (unsigned)cfg_range("rtp.rtcp_interval", 5, 0, 60);
+	const char *sounds = "sounds";
+	sg_config_string("rtp.sounds_dir", &sounds);
+	snprintf(c->sounds_dir, sizeof(c->sounds_dir), "%s", sounds);
 	return 0;
 }
 
 static void apply_config(const struct media_config *c)
 {
 	media_cfg = *c;
+	snprintf(media_sounds_dir, sizeof(media_sounds_dir), "%s", c->sounds_dir);
 	media_ports_configure(c->first, c->last);
 }
 
@@ -147,9 +152,8 @@ static int load(struct sg_module *m)
 	if (rc)
 		return rc;
 	apply_config(&c);
-	media_convert_init();
 	if ((rc = sg_service_register(m, SG_RTP_SERVICE, SG_RTP_API_VERSION, &media_api)) ||
-	    (rc = media_console_register(m)) || (rc = media_bridge_register(m)))
+	    (rc = media_console_register(m)) || (rc = media_bridge_register(m)) || (rc = media_dp_register(m)))
 		return rc; /* the loader removes what was registered */
 	SG_INFO(TAG, "RTP on %s, ports %u-%u, %s latching, inactivity timeout %u s, RTCP every %u s", c.address,
 		c.first, c.last + 1, c.symmetric ? "symmetric" : "no", c.timeout_s, c.rtcp_interval_s);
@@ -183,6 +187,7 @@ static const struct sg_config_key config_keys[] = {
 	{"rtp_end", SG_CFG_INT, "highest port, RTCP included (20000, or settings.media.rtp_port_max)"},
 	{"inactivity_timeout", SG_CFG_INT, "seconds without RTP on a bridged session before it is reported; 0: never (30)"},
 	{"symmetric", SG_CFG_BOOL, "learn the phone's address from its RTP (symmetric RTP, for NAT) (true)"},
+	{"sounds_dir", SG_CFG_STRING, "where bare sound names are looked up (\"sounds\", the source tree's)"},
 	{"rtcp_interval", SG_CFG_INT, "seconds between RTCP reports, randomised by half; 0: none (5)"},
 	{NULL, 0, NULL},
 };

@@ -376,6 +376,8 @@ static void release(struct sg_rtp_session *hs)
 	if (s->relay)
 		relay_stop(s->relay);
 	s->released = true;
+	s->play_done = s->rec_done = NULL;
+	s->digit_hook = NULL;
 	media_sdp_free(s);
 	*s->main_prev = s->main_next;
 	if (s->main_next)
@@ -387,6 +389,160 @@ static void release(struct sg_rtp_session *hs)
 		SG_ERROR(TAG, "session %u (%s): out of memory releasing it; its ports stay held", s->id, s->name);
 	sg_module_unref(media_self);
 	media_session_unref(s);
+}
+
+/* --- media the PBX makes (play.c and record.c do the work on the worker) --- */
+
+static unsigned next_media_id;
+
+static char *dup_str(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static struct media_play *new_play(const struct sg_rtp_play_opts *o)
+{
+	struct media_play *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->loop = o->loop;
+	p->beep = o->beep;
+	p->stop_digits = media_digit_set(o->stop_digits);
+	if (o->beep)
+		return p;
+	if (!(p->files = calloc(o->nfiles, sizeof(*p->files)))) {
+		free(p);
+		return NULL;
+	}
+	for (; p->nfiles < o->nfiles; p->nfiles++)
+		if (!(p->files[p->nfiles] = dup_str(o->files[p->nfiles]))) {
+			media_play_free(p);
+			return NULL;
+		}
+	return p;
+}
+
+static int post_play(struct media_session *s, struct media_play *p)
+{
+	struct media_op *op = new_op(OP_PLAY, s, NULL);
+	if (!op) {
+		media_play_free(p);
+		return -ENOMEM;
+	}
+	op->play = p;
+	media_op_post(s->mw, op);
+	return 0;
+}
+
+int media_play(struct sg_rtp_session *hs, const struct sg_rtp_play_opts *o, sg_rtp_done_fn *done, void *arg)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (s->released || !o || (!o->beep && (!o->files || !o->nfiles)))
+		return -EINVAL;
+	for (size_t i = 0; !o->beep && i < o->nfiles; i++)
+		if (!o->files[i] || !*o->files[i])
+			return -EINVAL;
+	if (!s->sdp.negotiated)
+		return -EINVAL;
+	struct media_play *p = new_play(o);
+	if (!p)
+		return -ENOMEM;
+	p->id = ++next_media_id;
+	int rc = post_play(s, p);
+	if (rc)
+		return rc;
+	s->play_id = next_media_id;
+	s->play_done = done;
+	s->play_arg = arg;
+	return 0;
+}
+
+int media_record(struct sg_rtp_session *hs, const struct sg_rtp_record_opts *o, sg_rtp_done_fn *done, void *arg)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (s->released || !o || !o->path || !*o->path || !s->sdp.negotiated)
+		return -EINVAL;
+	if (s->rec_done)
+		return -EBUSY;
+	struct media_rec *r = calloc(1, sizeof(*r));
+	struct media_op *op = r ? new_op(OP_RECORD, s, NULL) : NULL;
+	if (op)
+		op->rec_path = dup_str(o->path);
+	if (!op || !op->rec_path) {
+		free(r);
+		if (op) {
+			media_session_unref(op->s);
+			free(op);
+		}
+		return -ENOMEM;
+	}
+	r->id = ++next_media_id;
+	r->stop_digits = media_digit_set(o->stop_digits);
+	op->rec = r;
+	op->max_ms = o->max_ms;
+	op->silence_ms = o->silence_ms;
+	if (o->beep) {
+		struct media_play *p = new_play(&(struct sg_rtp_play_opts){.beep = true});
+		if (p) {
+			p->then_record = true;
+			post_play(s, p);
+		}
+	}
+	media_op_post(s->mw, op);
+	s->rec_id = r->id;
+	s->rec_done = done;
+	s->rec_arg = arg;
+	return 0;
+}
+
+static void stop(struct sg_rtp_session *hs)
+{
+	struct media_session *s = (struct media_session *)hs;
+	struct media_op *op = s->released ? NULL : new_op(OP_STOP, s, NULL);
+	if (op)
+		media_op_post(s->mw, op);
+}
+
+void media_cancel(struct sg_rtp_session *hs)
+{
+	struct media_session *s = (struct media_session *)hs;
+	s->play_done = s->rec_done = NULL;
+	stop(hs);
+}
+
+static int send_digit(struct sg_rtp_session *hs, char digit, unsigned duration_ms)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (s->released || !media_digit_bit(digit))
+		return -EINVAL;
+	if (s->sdp.negotiated && !s->sdp.te)
+		return -ENOTSUP;
+	struct media_op *op = new_op(OP_DIGIT, s, NULL);
+	if (!op)
+		return -ENOMEM;
+	op->digit = digit;
+	op->duration_ms = duration_ms;
+	media_op_post(s->mw, op);
+	return 0;
+}
+
+static void digit_in(struct sg_rtp_session *hs, char digit)
+{
+	struct media_session *s = (struct media_session *)hs;
+	struct media_op *op = s->released || !media_digit_bit(digit) ? NULL : new_op(OP_DIGIT_IN, s, NULL);
+	if (!op)
+		return;
+	op->digit = digit;
+	media_op_post(s->mw, op);
+}
+
+char media_take_digit(struct media_session *s)
+{
+	if (!s->ndigits)
+		return 0;
+	char d = s->digits[0];
+	memmove(s->digits, s->digits + 1, --s->ndigits);
+	return d;
 }
 
 struct media_session *media_sessions_first(void)
@@ -415,5 +571,11 @@ const struct sg_rtp_api media_api = {
 	.local_answer = media_local_answer,
 	.local_offer = media_local_offer,
 	.remote_answer = media_remote_answer,
+	.play = media_play,
+	.record = media_record,
+	.stop = stop,
+	.cancel = media_cancel,
+	.send_digit = send_digit,
+	.digit_in = digit_in,
 	.release = release,
 };

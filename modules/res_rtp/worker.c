@@ -8,17 +8,21 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <strowger/log.h>
 #include <strowger/loop.h>
 
-#include "g711.h"
+#include "audio_codec.h"
 #include "media.h"
 #include "rtcp_packet.h"
 #include "rtp_packet.h"
 
-#define TICK_MS 100
+/* Playback and recording move one 20 ms frame per tick; timeouts, RTCP and
+ * counters are looked at every fifth. */
+#define TICK_MS 20
+#define SLOW_TICKS 5
 
 void media_publish(struct media_session *s)
 {
@@ -38,23 +42,62 @@ static void refresh_remote(struct media_session *s)
 
 /* --- events to the main thread --- */
 
+/* Main thread: a digit the phone sent, by RTP or (digit_in) by signalling. */
+void media_digit_deliver(struct media_session *s, char digit)
+{
+	if (s->ndigits == sizeof(s->digits)) {
+		memmove(s->digits, s->digits + 1, sizeof(s->digits) - 1);
+		s->ndigits--;
+	}
+	s->digits[s->ndigits++] = digit;
+	if (s->digit_hook)
+		s->digit_hook(s, s->digit_arg);
+	if (!s->released && s->on_event)
+		s->on_event((struct sg_rtp_session *)s, SG_RTP_EVENT_DIGIT, digit, s->arg);
+}
+
+/* Main thread: the end of a play() or record() goes to its owner, unless a newer
+ * one replaced it or the owner cancelled. */
+static void deliver_done(struct media_session *s, const struct media_event *e)
+{
+	bool play = e->ev == MEDIA_EV_PLAY_DONE;
+	sg_rtp_done_fn *fn = play ? s->play_done : s->rec_done;
+	void *arg = play ? s->play_arg : s->rec_arg;
+	if (!fn || e->id != (play ? s->play_id : s->rec_id))
+		return;
+	if (play)
+		s->play_done = NULL;
+	else
+		s->rec_done = NULL;
+	fn((struct sg_rtp_session *)s, &e->done, arg);
+}
+
 static void deliver(void *arg)
 {
 	struct media_event *e = arg;
 	struct media_session *s = e->s;
-	if (!media_unloading && !s->released && s->on_event)
-		s->on_event((struct sg_rtp_session *)s, e->ev, s->arg);
+	if (!media_unloading && !s->released) {
+		if (e->ev == MEDIA_EV_PLAY_DONE || e->ev == MEDIA_EV_REC_DONE)
+			deliver_done(s, e);
+		else if (e->ev == SG_RTP_EVENT_DIGIT)
+			media_digit_deliver(s, e->digit);
+		else if (s->on_event)
+			s->on_event((struct sg_rtp_session *)s, (enum sg_rtp_event)e->ev, 0, s->arg);
+	}
 	media_session_unref(s);
 	free(e);
 }
 
-void media_event_post(struct media_worker *mw, struct media_session *s, enum sg_rtp_event ev)
+void media_event_post(struct media_worker *mw, struct media_session *s, int ev, const struct media_event *from)
 {
 	struct media_event *e = calloc(1, sizeof(*e));
 	if (!e) {
 		SG_ERROR(TAG, "session %u (%s): out of memory reporting an event", s->id, s->name);
 		return;
 	}
+	if (from)
+		*e = *from;
+	e->next = NULL;
 	e->s = media_session_ref(s);
 	e->ev = ev;
 	if (!mw->ev_head && sg_main_post(deliver, e) == 0)
@@ -77,18 +120,6 @@ static void retry_events(struct media_worker *mw)
 }
 
 /* --- receiving and relaying --- */
-
-/* G.711 µ-law <-> A-law, code to code: one table lookup per byte is all a PCMU leg
- * bridged to a PCMA leg costs. Filled once at load, read-only afterwards. */
-static uint8_t ulaw_to_alaw[256], alaw_to_ulaw[256];
-
-void media_convert_init(void)
-{
-	for (int i = 0; i < 256; i++) {
-		ulaw_to_alaw[i] = g711_alaw_encode(g711_ulaw_decode((uint8_t)i));
-		alaw_to_ulaw[i] = g711_ulaw_encode(g711_alaw_decode((uint8_t)i));
-	}
-}
 
 /*
  * Makes a packet from one leg's phone fit the other's negotiation: the same codec
@@ -113,8 +144,8 @@ static bool fit_payload(struct media_session *in, struct media_session *out, uin
 	uint8_t to = out->codecs.send_kind;
 	if (kind == MEDIA_TE || to == MEDIA_KIND_NONE || out->codecs.tx_pt[to] == 255)
 		return false;
-	const uint8_t *table = kind == MEDIA_PCMU && to == MEDIA_PCMA   ? ulaw_to_alaw
-			       : kind == MEDIA_PCMA && to == MEDIA_PCMU ? alaw_to_ulaw
+	const uint8_t *table = kind == MEDIA_PCMU && to == MEDIA_PCMA   ? audio_ulaw_to_alaw
+			       : kind == MEDIA_PCMA && to == MEDIA_PCMU ? audio_alaw_to_ulaw
 									: NULL;
 	if (!table)
 		return false;
@@ -124,6 +155,24 @@ static bool fit_payload(struct media_session *in, struct media_session *out, uin
 	rtp_put_pt(buf, out->codecs.tx_pt[to]);
 	out->live.tx_converted++;
 	return true;
+}
+
+/* What the PBX itself does with a phone's packet besides relaying it: digits from
+ * telephone-event (each reported once, RFC 4733 §2.5), audio for a recording. */
+static void take_locally(struct media_session *s, const struct rtp_hdr *h, uint64_t now_us)
+{
+	uint8_t kind = s->codecs.rx_kind[h->pt];
+	if (kind == MEDIA_TE) {
+		struct rtp_dtmf_report rep[RTP_DTMF_MAX_REPORTS];
+		struct rtp_dtmf_pkt p = {.ts = h->ts, .seq = h->seq, .marker = h->marker, .payload = h->payload,
+					 .len = h->payload_len, .now_ms = now_us / 1000};
+		int n = rtp_dtmf_rx_packet(&s->dtmf_rx, &p, rep);
+		for (int i = 0; i < n; i++)
+			if (rep[i].kind == RTP_DTMF_BEGIN)
+				media_digit_received(s, rep[i].digit);
+	} else if (s->rec && kind != MEDIA_KIND_NONE) {
+		media_rec_audio(s, kind, h->payload, h->payload_len);
+	}
 }
 
 static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct sockaddr *from, uint64_t now_us)
@@ -158,9 +207,12 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 	s->live.jitter_ms = rtp_source_jitter_units(&s->src) * 1000.0 / s->clock_rate;
 	s->last_rx_ms = now_us / 1000;
 	s->timeout_reported = false;
+	if (s->codecs.set)
+		take_locally(s, &h, now_us);
 
+	/* While the PBX plays to the other phone, that is what it hears. */
 	struct media_session *out = s->peer;
-	const struct sockaddr *dest = out ? rtp_latch_rtp_dest(&out->latch) : NULL;
+	const struct sockaddr *dest = out && !out->play ? rtp_latch_rtp_dest(&out->latch) : NULL;
 	if (!dest)
 		return;
 	uint16_t seq = h.seq;
@@ -183,6 +235,27 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 	out->live.tx_packets++;
 	out->live.tx_bytes += h.payload_len;
 	out->live.source_switches = out->rw.switches;
+}
+
+void media_send_own(struct media_session *s, uint8_t pt, bool marker, uint32_t ts, const uint8_t *payload,
+		    size_t len, uint64_t now_us)
+{
+	const struct sockaddr *dest = rtp_latch_rtp_dest(&s->latch);
+	uint16_t seq = s->gen.seq++;
+	if (!dest || !rtp_rewrite_apply(&s->rw, s->gen.ssrc, &seq, &ts, &marker, now_us, 8000))
+		return;
+	uint8_t buf[12 + AUDIO_FRAME_MAX * 2];
+	struct rtp_hdr h = {.marker = marker, .pt = pt, .seq = seq, .ts = ts, .ssrc = s->rw.ssrc_out};
+	size_t n = rtp_build(buf, sizeof(buf), &h, payload, len);
+	if (!n)
+		return;
+	if (sendto(s->fd_rtp, buf, n, MSG_DONTWAIT, dest, rtp_addr_len(dest)) < 0) {
+		s->live.tx_errors++;
+		return;
+	}
+	s->live.tx_packets++;
+	s->live.tx_bytes += len;
+	s->live.source_switches = s->rw.switches;
 }
 
 /* Reads what is queued, up to a batch, in one system call (level-triggered: a
@@ -240,7 +313,7 @@ static void check_timeout(struct media_worker *mw, struct media_session *s, uint
 		return;
 	s->timeout_reported = true;
 	SG_NOTICE(TAG, "session %u (%s): no RTP for %u s", s->id, s->name, s->timeout_ms / 1000);
-	media_event_post(mw, s, SG_RTP_EVENT_TIMEOUT);
+	media_event_post(mw, s, SG_RTP_EVENT_TIMEOUT, NULL);
 }
 
 static void tick(struct sg_timer *t, void *arg)
@@ -248,12 +321,23 @@ static void tick(struct sg_timer *t, void *arg)
 	(void)t;
 	struct media_worker *mw = arg;
 	uint64_t now_ms = media_now_us() / 1000;
+	bool slow = ++mw->ticks % SLOW_TICKS == 0;
 	for (struct media_session *s = mw->sessions; s; s = s->w_next) {
+		struct rtp_dtmf_report rep;
+		if (rtp_dtmf_rx_poll(&s->dtmf_rx, now_ms, &rep) > 0 && rep.kind == RTP_DTMF_BEGIN)
+			media_digit_received(s, rep.digit);
+		if (s->play || s->gen.dtmf_on)
+			media_play_tick(s, now_ms);
+		if (s->rec)
+			media_rec_tick(s, now_ms);
+		if (!slow)
+			continue;
 		check_timeout(mw, s, now_ms);
 		media_rtcp_tick(s, now_ms, false);
 		media_publish(s);
 	}
-	retry_events(mw);
+	if (slow)
+		retry_events(mw);
 }
 
 /* --- ops --- */
@@ -283,6 +367,11 @@ static void attach(struct media_session *s)
 	uint64_t now_ms = media_now_us() / 1000;
 	s->last_rx_ms = now_ms;
 	s->next_rtcp_ms = now_ms + s->rtcp_interval_ms / 2;
+	rtp_dtmf_rx_init(&s->dtmf_rx, 8000);
+	/* The PBX's own source: its first numbers random like any sender's. */
+	s->gen.ssrc = s->rw.ssrc_out ^ 0x5a5a5a5au;
+	s->gen.seq = (uint16_t)(s->rw.ssrc_out >> 7);
+	s->gen.ts = s->rw.ssrc_out * 2654435761u;
 }
 
 static void detach(struct media_session *s)
@@ -293,6 +382,10 @@ static void detach(struct media_session *s)
 		s->peer->peer = NULL;
 		s->peer = NULL;
 	}
+	if (s->play)
+		media_play_end(s, SG_RTP_END_DONE, 0, NULL, 0);
+	if (s->rec)
+		media_rec_end(s, SG_RTP_END_DONE, 0, NULL, 0);
 	media_rtcp_tick(s, media_now_us() / 1000, true); /* BYE */
 	s->io_rtp = sg_io_free(s->io_rtp);
 	s->io_rtcp = sg_io_free(s->io_rtcp);
@@ -365,6 +458,35 @@ void media_worker_run_op(void *arg)
 		break;
 	case OP_DETACH:
 		detach(op->s);
+		break;
+	case OP_PLAY:
+		if (attached(op->s))
+			media_play_start(op->s, op->play);
+		else
+			media_play_free(op->play);
+		op->play = NULL;
+		break;
+	case OP_RECORD:
+		if (attached(op->s))
+			media_rec_start(op->s, op->rec, op->rec_path, op->max_ms, op->silence_ms);
+		else
+			free(op->rec);
+		op->rec = NULL;
+		free(op->rec_path);
+		break;
+	case OP_STOP:
+		if (op->s->play)
+			media_play_end(op->s, SG_RTP_END_DONE, 0, NULL, 0);
+		if (op->s->rec)
+			media_rec_end(op->s, SG_RTP_END_DONE, 0, NULL, 0);
+		break;
+	case OP_DIGIT:
+		if (attached(op->s))
+			media_digit_send(op->s, op->digit, op->duration_ms, media_now_us() / 1000);
+		break;
+	case OP_DIGIT_IN:
+		if (attached(op->s))
+			media_digit_received(op->s, op->digit);
 		break;
 	}
 	if (op->s)

@@ -5,6 +5,7 @@
 # With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those.
 #
 #   free_ports N               the first of N consecutive ports nothing holds
+#   rtp_range N                N free ports for the PBX's RTP, apart from $PORT
 #   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
 #                              a phone registering as USER, answering by itself
 #   phone_mark NAME..., expect_phone NAME TEXT [SECONDS]
@@ -33,6 +34,15 @@ free_ports() {
 		echo "$base"
 		return
 	done
+}
+
+# rtp_range N: the first of N free ports for the PBX's RTP, apart from the SIP
+# port $PORT (which nothing holds until the PBX starts).
+rtp_range() {
+	local lo
+	lo=$(free_ports "$1")
+	while [ "$PORT" -ge "$lo" ] && [ "$PORT" -lt $((lo + $1)) ]; do lo=$(free_ports "$1"); done
+	echo "$lo"
 }
 
 declare -A PHONE_PID PHONE_CTL PHONE_MARK

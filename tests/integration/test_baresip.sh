@@ -18,7 +18,7 @@
 need_tools sox
 
 PORT=$(free_ports 1)
-RTP_LO=$(free_ports 40)
+RTP_LO=$(rtp_range 40)
 RTP_HI=$((RTP_LO + 39))
 CFG=$TMP/baresip.lua
 cat >"$CFG" <<EOF

@@ -42,12 +42,14 @@ static struct leg *find(const char *name)
 	return NULL;
 }
 
-static void on_event(struct sg_rtp_session *s, enum sg_rtp_event ev, void *arg)
+static void on_event(struct sg_rtp_session *s, enum sg_rtp_event ev, char digit, void *arg)
 {
 	(void)s;
 	struct leg *l = arg;
 	if (ev == SG_RTP_EVENT_TIMEOUT)
 		SG_NOTICE("rtptest", "%s: RTP timeout", l->name);
+	else if (ev == SG_RTP_EVENT_DIGIT)
+		SG_NOTICE("rtptest", "%s: digit %c", l->name, digit);
 }
 
 static enum sg_cli_result cmd_new(struct sg_cli *cli, int argc, const char *const *argv)

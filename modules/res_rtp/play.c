@@ -1,0 +1,233 @@
+/*
+ * play.c: what the PBX itself sends a phone, on the session's worker: sound files
+ * and beeps as 20 ms frames in the call's codec, paced by the worker's tick, and
+ * digits as RFC 4733 telephone-event. Worker thread only.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <strowger/log.h>
+
+#include "audio_codec.h"
+#include "audio_file.h"
+#include "media.h"
+
+#define RATE 8000
+#define FRAME (RATE / 1000 * AUDIO_FRAME_MS)
+/* After a stall (a busy worker), at most this many frames go out at once; the rest
+ * are skipped, so a late prompt does not arrive as a burst. */
+#define MAX_CATCH_UP 5
+
+uint32_t media_digit_bit(char digit)
+{
+	static const char set[] = "0123456789*#ABCD!";
+	const char *p = digit ? strchr(set, toupper((unsigned char)digit)) : NULL;
+	return p ? 1u << (p - set) : 0;
+}
+
+uint32_t media_digit_set(const char *digits)
+{
+	uint32_t set = 0;
+	for (const char *d = digits; d && *d; d++)
+		set |= media_digit_bit(*d);
+	return set;
+}
+
+void media_play_free(struct media_play *p)
+{
+	if (!p)
+		return;
+	if (p->f)
+		audio_file_close(p->f);
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	free(p);
+}
+
+static enum audio_codec codec_of(uint8_t kind)
+{
+	return kind == MEDIA_PCMU ? AUDIO_CODEC_PCMU : kind == MEDIA_PCMA ? AUDIO_CODEC_PCMA : AUDIO_CODEC_NONE;
+}
+
+void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, const char *error, int err)
+{
+	struct media_play *p = s->play;
+	if (!p)
+		return;
+	s->play = NULL;
+	/* The beep before a recording is the recording's business: no event. */
+	if (!p->then_record) {
+		struct media_event e = {.id = p->id,
+					.done = {.end = end, .digit = digit, .err = err,
+						 .ms = (uint32_t)(p->frames * AUDIO_FRAME_MS)}};
+		if (error)
+			snprintf(e.done.error, sizeof(e.done.error), "%s", error);
+		media_event_post(s->mw, s, MEDIA_EV_PLAY_DONE, &e);
+	}
+	media_play_free(p);
+}
+
+/* A bare name is looked up in the sounds folder, as NAME, NAME.wav or en/NAME.wav
+ * (issue 6 brings languages); a path with a '/' is taken as it is. */
+static void resolve(const char *name, char *out, size_t size)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, size, "%s", name);
+		return;
+	}
+	static const char *const forms[] = {"%s/%s.wav", "%s/%s", "%s/en/%s.wav", "%s/en/%s"};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(out, size, forms[i], media_sounds_dir, name);
+		if (access(out, R_OK) == 0)
+			return;
+	}
+	snprintf(out, size, forms[0], media_sounds_dir, name);
+}
+
+/* Opens the next file of the list (from the first again when looping). */
+static int open_next(struct media_session *s, struct media_play *p, char *err, size_t errlen)
+{
+	if (p->next == p->nfiles) {
+		if (!p->loop)
+			return 0;
+		p->next = 0;
+	}
+	char path[1024];
+	resolve(p->files[p->next++], path, sizeof(path));
+	int rc = audio_file_open(&p->f, path, RATE, false, err, errlen);
+	if (rc) {
+		SG_WARNING(TAG, "session %u (%s): %s", s->id, s->name, err);
+		return rc;
+	}
+	return 1;
+}
+
+/* The next frame: 1, 0 when everything played, -1 on an error (err says). */
+static int next_frame(struct media_session *s, struct media_play *p, int16_t *frame, char *err, size_t errlen)
+{
+	if (p->beep)
+		return audio_tone_frame(&p->tone, frame) ? 1 : 0;
+	for (int tries = 0; tries < 3; tries++) {
+		if (!p->f) {
+			int rc = open_next(s, p, err, errlen);
+			if (rc <= 0)
+				return rc < 0 ? -1 : 0;
+		}
+		switch (audio_file_read_frame(p->f, frame)) {
+		case AUDIO_FILE_FRAME:
+			return 1;
+		case AUDIO_FILE_EOF:
+			audio_file_close(p->f);
+			p->f = NULL;
+			break;
+		default:
+			snprintf(err, errlen, "%s", audio_file_error(p->f));
+			SG_WARNING(TAG, "session %u (%s): %s", s->id, s->name, err);
+			return -1;
+		}
+	}
+	return 0; /* three empty files in a row (a loop of an empty file): stop */
+}
+
+void media_play_start(struct media_session *s, struct media_play *p)
+{
+	if (s->play)
+		media_play_end(s, SG_RTP_END_DONE, 0, NULL, 0); /* replaced */
+	s->play = p;
+	p->start_ms = media_now_us() / 1000;
+	p->frames = 0;
+	if (p->beep && audio_tone_beep(&p->tone, RATE))
+		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the beep", -EINVAL);
+}
+
+static void send_audio(struct media_session *s, struct media_play *p, uint64_t now_ms)
+{
+	uint8_t kind = s->codecs.send_kind;
+	enum audio_codec codec = codec_of(kind);
+	if (codec == AUDIO_CODEC_NONE || s->codecs.tx_pt[kind] == 255) {
+		media_play_end(s, SG_RTP_END_ERROR, 0, "no audio codec agreed with the phone", -EPROTO);
+		return;
+	}
+	uint64_t due = (now_ms - p->start_ms) / AUDIO_FRAME_MS + 1;
+	if (due > p->frames + MAX_CATCH_UP)
+		p->frames = due - MAX_CATCH_UP;
+	for (; p->frames < due; p->frames++) {
+		int16_t frame[FRAME];
+		uint8_t payload[FRAME];
+		char err[200] = "";
+		int rc = next_frame(s, p, frame, err, sizeof(err));
+		if (rc <= 0) {
+			media_play_end(s, rc ? SG_RTP_END_ERROR : SG_RTP_END_DONE, 0, rc ? err : NULL, rc ? -EIO : 0);
+			return;
+		}
+		size_t n = audio_codec_encode(codec, frame, FRAME, payload);
+		media_send_own(s, s->codecs.tx_pt[kind], p->frames == 0, s->gen.ts, payload, n, now_ms * 1000);
+		s->gen.ts += FRAME;
+	}
+}
+
+/* The packets of a digit being sent that are due: every 20 ms, with the event's
+ * timestamp (RFC 4733 §2.5.1); audio waits meanwhile. */
+static void send_dtmf(struct media_session *s, uint64_t now_ms)
+{
+	struct media_gen *g = &s->gen;
+	while (g->dtmf_on && g->dtmf_next_ms <= now_ms) {
+		uint8_t payload[RTP_DTMF_BLOCK];
+		bool marker = false;
+		uint32_t off = 0;
+		if (!rtp_dtmf_tx_next(&g->dtmf, payload, &marker, &off)) {
+			g->dtmf_on = false;
+			break;
+		}
+		media_send_own(s, s->codecs.tx_pt[MEDIA_TE], marker, g->dtmf_ts + off, payload, sizeof(payload),
+			       now_ms * 1000);
+		g->ts += FRAME;
+		g->dtmf_next_ms += AUDIO_FRAME_MS;
+	}
+}
+
+void media_play_tick(struct media_session *s, uint64_t now_ms)
+{
+	if (s->gen.dtmf_on) {
+		send_dtmf(s, now_ms);
+		if (s->play) /* the prompt holds its place meanwhile */
+			s->play->start_ms += AUDIO_FRAME_MS;
+		return;
+	}
+	if (s->play)
+		send_audio(s, s->play, now_ms);
+}
+
+void media_digit_send(struct media_session *s, char digit, unsigned duration_ms, uint64_t now_ms)
+{
+	struct media_gen *g = &s->gen;
+	if (!s->codecs.set || s->codecs.tx_pt[MEDIA_TE] == 255) {
+		SG_NOTICE(TAG, "session %u (%s): cannot send digit %c: the phone takes no telephone-event", s->id,
+			  s->name, digit);
+		return;
+	}
+	if (g->dtmf_on)
+		SG_DEBUG(TAG, "session %u (%s): digit %c cuts the one being sent short", s->id, s->name, digit);
+	if (rtp_dtmf_tx_start(&g->dtmf, digit, duration_ms, 8000, AUDIO_FRAME_MS))
+		return;
+	g->dtmf_on = true;
+	g->dtmf_ts = g->ts;
+	g->dtmf_next_ms = now_ms;
+	send_dtmf(s, now_ms);
+}
+
+void media_digit_received(struct media_session *s, char digit)
+{
+	struct media_event e = {.digit = digit};
+	media_event_post(s->mw, s, SG_RTP_EVENT_DIGIT, &e);
+	uint32_t bit = media_digit_bit(digit);
+	if (s->play && !s->play->then_record && (s->play->stop_digits & bit))
+		media_play_end(s, SG_RTP_END_DIGIT, digit, NULL, 0);
+	if (s->rec && (s->rec->stop_digits & bit))
+		media_rec_end(s, SG_RTP_END_DIGIT, digit, NULL, 0);
+}
