@@ -1003,6 +1003,13 @@ void sip_dlg_info(struct sip_stxn *t)
 	}
 	respond(t, 200, NULL);
 	SG_DEBUG(TAG, "%s: digit %c by INFO", sg_chan_name(d->ch), dtmf.digit);
+	/* In a call the other phone gets it the way it takes digits (RFC 4733 from
+	 * a SIP leg); RTP digits need no such help: the relay carries them. */
+	struct sg_bridge *br = sg_chan_bridge(d->ch);
+	struct sg_channel *peer = br ? sg_bridge_peer(br, d->ch) : NULL;
+	if (peer && sg_chan_send_digit(peer, dtmf.digit, dtmf.duration_ms))
+		SG_NOTICE(TAG, "%s: digit %c by INFO could not be passed on to %s", sg_chan_name(d->ch), dtmf.digit,
+			  sg_chan_name(peer));
 	rtp->digit_in(d->rtp, dtmf.digit);
 }
 
