@@ -17,6 +17,8 @@
 #include <lauxlib.h>
 
 #include <strowger/bridge.h>
+#include <strowger/config.h>
+#include <strowger/rtp.h>
 #include <strowger/dialplan.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
@@ -45,6 +47,8 @@ struct dial_op {
 	char winner_name[96];
 	double duration;
 	const char *ended_by;
+	char record[1024]; /* the record= option, as a path; "" for none */
+	bool recording;	   /* the conversation is being recorded there */
 };
 
 static const char *status_of(enum sg_cause c)
@@ -90,6 +94,10 @@ static int push_result(lua_State *L, void *arg)
 		lua_pushstring(L, op->ended_by);
 		lua_setfield(L, -2, "ended_by");
 	}
+	if (op->recording) {
+		lua_pushstring(L, op->record);
+		lua_setfield(L, -2, "recording");
+	}
 	free(op);
 	return 1;
 }
@@ -121,9 +129,15 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 		snprintf(op->winner_name, sizeof(op->winner_name), "%s", sg_chan_name(op->winner));
 		op->duration = (double)(sg_loop_now_ms(sg_loop_main()) - op->answered_ms) / 1000.0;
 	}
-	struct sg_bridge *br = sg_chan_bridge(sg_call_channel(op->call));
+	struct sg_channel *caller = sg_call_channel(op->call);
+	struct sg_bridge *br = sg_chan_bridge(caller);
 	if (br)
 		sg_bridge_end(br);
+	/* The recording ends with the conversation (and is saved; a caller already
+	 * gone took its session, and the recording with it, away). */
+	const struct sg_rtp_api *rtp = op->recording ? sg_rtp_api() : NULL;
+	if (rtp && sg_chan_rtp(caller))
+		rtp->stop(sg_chan_rtp(caller));
 	release_legs(op, SG_CAUSE_CANCELLED);
 	sg_dp_wake(op->wait, push_result, op); /* push_result frees op */
 }
@@ -134,6 +148,20 @@ static size_t leg_index(const struct dial_op *op, const struct sg_channel *ch)
 		if (op->legs[i] == ch)
 			return i;
 	return op->nlegs;
+}
+
+/* record=: both sides of the conversation, mixed, from the caller's RTP session
+ * (res_rtp records; the core only asks). */
+static void start_recording(struct dial_op *op, struct sg_channel *caller)
+{
+	const struct sg_rtp_api *rtp = sg_rtp_api();
+	struct sg_rtp_session *s = sg_chan_rtp(caller);
+	struct sg_rtp_record_opts o = {.path = op->record, .both = true};
+	int rc = !rtp || !s ? -ENOTSUP : rtp->record(s, &o, NULL, NULL);
+	if (rc)
+		SG_WARNING("dialplan", "call %s: cannot record to %s: %s", sg_call_id(op->call), op->record,
+			   rc == -ENOTSUP ? "the call has no RTP media" : strerror(-rc));
+	op->recording = rc == 0;
 }
 
 static void answered(struct dial_op *op, struct sg_channel *ch)
@@ -163,6 +191,8 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 		return;
 	}
 	SG_INFO("dialplan", "call %s: %s answered", sg_call_id(op->call), sg_chan_name(ch));
+	if (op->record[0])
+		start_recording(op, caller);
 }
 
 static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)
@@ -293,7 +323,7 @@ static void start_target(struct dial_op *op, const char *target, unsigned timeou
 
 /* Collects the targets: call:dial("1001"), call:dial({"1001", "Test/x"}, {timeout=20})
  * or call:dial{"1001", "Test/x", timeout=20}. */
-static int read_targets(lua_State *L, const char **targets, double *timeout)
+static int read_targets(lua_State *L, const char **targets, double *timeout, char *record, size_t rsize)
 {
 	int n = 0, opts = 0;
 	if (lua_type(L, 2) == LUA_TSTRING) {
@@ -321,6 +351,17 @@ static int read_targets(lua_State *L, const char **targets, double *timeout)
 				      "timeout: seconds from 0 to 3600");
 		}
 		lua_pop(L, 1);
+		lua_getfield(L, opts, "record");
+		if (!lua_isnil(L, -1)) {
+			const char *path = luaL_checkstring(L, -1);
+			luaL_argcheck(L, *path, opts, "record: a file name");
+			/* A relative name lands in the data folder, as call:record's do. */
+			if (path[0] == '/')
+				snprintf(record, rsize, "%s", path);
+			else
+				snprintf(record, rsize, "%s/%s", sg_config_data_dir(), path);
+		}
+		lua_pop(L, 1);
 	}
 	return n;
 }
@@ -330,10 +371,12 @@ int sg_dp_m_dial(lua_State *L)
 	struct sg_call *call = sg_dp_check_call(L, 1);
 	const char *targets[MAX_TARGETS];
 	double timeout;
-	int n = read_targets(L, targets, &timeout);
+	char record[1024] = "";
+	int n = read_targets(L, targets, &timeout, record, sizeof(record));
 	struct dial_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return luaL_error(L, "out of memory");
+	memcpy(op->record, record, sizeof(record));
 	op->call = call;
 	if (!sg_call_hungup(call))
 		for (int i = 0; i < n; i++)

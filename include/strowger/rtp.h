@@ -74,6 +74,7 @@ struct sg_rtp_record_opts {
 	uint32_t silence_ms;	 /* stop after this much silence; 0: never */
 	bool beep;		 /* a beep first, so the caller knows when to speak */
 	const char *stop_digits; /* NULL or "": none */
+	bool both;		 /* mixed with what the other leg's phone sends, while relayed */
 };
 
 struct sg_rtp_session_opts {

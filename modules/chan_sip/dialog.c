@@ -269,11 +269,22 @@ static int copy_value(const struct sip_pl *pl, char *out, size_t size)
 
 static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause);
 
-/* The leg's RTP session is over: the bridge must not find it any more. */
+/* The leg's RTP session is over: the bridge must not find it any more. What the
+ * media was like goes to the log, the one record of a call's quality so far. */
 static void media_end(struct sip_dlg *d)
 {
 	if (!d->rtp)
 		return;
+	struct sg_rtp_stats st;
+	if (d->ch && rtp->stats(d->rtp, &st) == 0 && (st.rx_packets || st.tx_packets)) {
+		char peer[64] = "no report from the phone";
+		if (st.have_report)
+			snprintf(peer, sizeof(peer), "the phone lost %d, jitter %.1f ms", st.remote_lost,
+				 st.remote_jitter_ms);
+		SG_INFO(TAG, "%s: media %s: received %llu packets (%lld lost, jitter %.1f ms), sent %llu; %s",
+			sg_chan_name(d->ch), st.codec[0] ? st.codec : "-", (unsigned long long)st.rx_packets,
+			(long long)st.lost, st.jitter_ms, (unsigned long long)st.tx_packets, peer);
+	}
 	if (d->ch)
 		sg_chan_set_rtp(d->ch, NULL);
 	rtp->release(d->rtp);

@@ -76,13 +76,17 @@ struct media_play {
 /* A recording on the worker (record.c). Received frames wait in a small queue; the
  * tick writes one per 20 ms, silence when none came, so the file keeps time. */
 #define MEDIA_REC_QUEUE 8
+struct media_pcm_queue {
+	int16_t s[MEDIA_REC_QUEUE * AUDIO_FRAME_MAX];
+	unsigned head, len;
+};
 struct media_rec {
 	unsigned id;
 	struct audio_rec *r;
 	uint32_t stop_digits;
 	uint64_t start_ms, frames;
-	int16_t q[MEDIA_REC_QUEUE][AUDIO_FRAME_MAX];
-	unsigned qhead, qlen;
+	bool both;			 /* mix in the relayed leg's phone */
+	struct media_pcm_queue q[2]; /* this leg's phone, the other's */
 };
 
 /* What the PBX itself sends a phone (playback, digits): one RTP source of its own,
@@ -199,6 +203,7 @@ struct media_op {
 	struct media_rec *rec;             /* OP_RECORD (the worker takes it) */
 	char *rec_path;                    /* OP_RECORD */
 	uint32_t max_ms, silence_ms;       /* OP_RECORD */
+	bool both;                         /* OP_RECORD */
 	char digit;                        /* OP_DIGIT */
 	unsigned duration_ms;              /* OP_DIGIT */
 };
@@ -289,7 +294,9 @@ uint32_t media_digit_set(const char *digits);
 /* record.c (worker thread). */
 void media_rec_start(struct media_session *s, struct media_rec *r, const char *path, uint32_t max_ms,
 		     uint32_t silence_ms);
-void media_rec_audio(struct media_session *s, uint8_t kind, const uint8_t *payload, size_t len);
+/* Audio for s's recording: from its own phone (other = false) or, for a recording
+ * of both legs, from the phone of the leg relayed to it. */
+void media_rec_audio(struct media_session *s, bool other, uint8_t kind, const uint8_t *payload, size_t len);
 void media_rec_tick(struct media_session *s, uint64_t now_ms);
 void media_rec_end(struct media_session *s, enum sg_rtp_end end, char digit, const char *error, int err);
 /* A digit from the phone (worker thread): ends what it should, tells the main thread. */

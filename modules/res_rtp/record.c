@@ -17,7 +17,7 @@
 
 #define RATE 8000
 #define FRAME (RATE / 1000 * AUDIO_FRAME_MS)
-#define QUEUE (MEDIA_REC_QUEUE * FRAME)
+#define QUEUE (MEDIA_REC_QUEUE * AUDIO_FRAME_MAX)
 /* Below this a frame counts as silence for silence= (speech sits around -20 dBFS;
  * a quiet line's noise well under -50). */
 #define SILENCE_DBFS -45.0
@@ -67,33 +67,32 @@ void media_rec_start(struct media_session *s, struct media_rec *r, const char *p
 	s->rec = r;
 }
 
-void media_rec_audio(struct media_session *s, uint8_t kind, const uint8_t *payload, size_t len)
+void media_rec_audio(struct media_session *s, bool other, uint8_t kind, const uint8_t *payload, size_t len)
 {
 	struct media_rec *r = s->rec;
+	struct media_pcm_queue *q = &r->q[other];
 	enum audio_codec c = kind == MEDIA_PCMU ? AUDIO_CODEC_PCMU : kind == MEDIA_PCMA ? AUDIO_CODEC_PCMA
 										: AUDIO_CODEC_NONE;
 	if (!r->start_ms || c == AUDIO_CODEC_NONE)
 		return;
 	int16_t pcm[AUDIO_FRAME_MAX * 4];
 	size_t n = audio_codec_decode(c, payload, len < sizeof(pcm) / 2 ? len : sizeof(pcm) / 2, pcm);
-	int16_t *q = &r->q[0][0];
 	for (size_t i = 0; i < n; i++) {
-		if (r->qlen == QUEUE) { /* the phone sends faster than the clock: drop the oldest */
-			r->qhead = (r->qhead + 1) % QUEUE;
-			r->qlen--;
+		if (q->len == QUEUE) { /* the phone sends faster than the clock: drop the oldest */
+			q->head = (q->head + 1) % QUEUE;
+			q->len--;
 		}
-		q[(r->qhead + r->qlen++) % QUEUE] = pcm[i];
+		q->s[(q->head + q->len++) % QUEUE] = pcm[i];
 	}
 }
 
-static void pop_frame(struct media_rec *r, int16_t *frame)
+static void pop_frame(struct media_pcm_queue *q, int16_t *frame)
 {
-	const int16_t *q = &r->q[0][0];
 	for (size_t i = 0; i < FRAME; i++) {
-		if (r->qlen) {
-			frame[i] = q[r->qhead];
-			r->qhead = (r->qhead + 1) % QUEUE;
-			r->qlen--;
+		if (q->len) {
+			frame[i] = q->s[q->head];
+			q->head = (q->head + 1) % QUEUE;
+			q->len--;
 		} else {
 			frame[i] = 0;
 		}
@@ -111,10 +110,12 @@ void media_rec_tick(struct media_session *s, uint64_t now_ms)
 	}
 	uint64_t due = (now_ms - r->start_ms) / AUDIO_FRAME_MS;
 	while (r->frames < due) {
-		int16_t frame[FRAME];
-		pop_frame(r, frame);
+		int16_t frame[FRAME], other[FRAME];
+		pop_frame(&r->q[0], frame);
+		if (r->both)
+			pop_frame(&r->q[1], other);
 		r->frames++;
-		switch (audio_rec_write(r->r, frame)) {
+		switch (r->both ? audio_rec_write_mix(r->r, frame, other) : audio_rec_write(r->r, frame)) {
 		case AUDIO_REC_OK:
 			continue;
 		case AUDIO_REC_MAX:

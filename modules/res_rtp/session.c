@@ -478,6 +478,7 @@ int media_record(struct sg_rtp_session *hs, const struct sg_rtp_record_opts *o, 
 	}
 	r->id = ++next_media_id;
 	r->stop_digits = media_digit_set(o->stop_digits);
+	r->both = o->both;
 	op->rec = r;
 	op->max_ms = o->max_ms;
 	op->silence_ms = o->silence_ms;

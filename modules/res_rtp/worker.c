@@ -170,8 +170,11 @@ static void take_locally(struct media_session *s, const struct rtp_hdr *h, uint6
 		for (int i = 0; i < n; i++)
 			if (rep[i].kind == RTP_DTMF_BEGIN)
 				media_digit_received(s, rep[i].digit);
-	} else if (s->rec && kind != MEDIA_KIND_NONE) {
-		media_rec_audio(s, kind, h->payload, h->payload_len);
+	} else if (kind != MEDIA_KIND_NONE) {
+		if (s->rec)
+			media_rec_audio(s, false, kind, h->payload, h->payload_len);
+		if (s->peer && s->peer->rec && s->peer->rec->both)
+			media_rec_audio(s->peer, true, kind, h->payload, h->payload_len);
 	}
 }
 

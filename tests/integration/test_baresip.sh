@@ -37,7 +37,10 @@ users {
 extensions = {
   office = {
     ["_10XX"] = function(call)
-      local r = call:dial(call.to, { timeout = 10 })
+      -- Calls to 1000 are recorded, both sides mixed, in the data folder.
+      local rec = call.to == "1000" and ("rec-" .. call.from .. ".wav") or nil
+      local r = call:dial(call.to, { timeout = 10, record = rec })
+      if r.recording then log.notice("recorded %s", r.recording) end
       log.notice("dial %s from %s: %s", call.to, call.from, r.status)
       if r.status ~= "answered" then call:hangup(r.cause) end
     end,
@@ -191,6 +194,26 @@ case_begin "1000, the callee, hangs up: 1001 sees the call closed, the PBX ends 
 hangup_case a b 1001 1000 answered
 expect_tone "${HEARD[b]}" "$A_TONE"
 expect_tone "${HEARD[a]}" "$B_TONE"
+case_end
+
+# band_rms WAV LO HI: the RMS amplitude of WAV between LO and HI Hz.
+band_rms() {
+	sox "$1" -n sinc "$2-$3" stat 2>&1 | awk '/^RMS +amplitude:/ { print $3 }'
+}
+
+case_begin "call:dial{record=...} keeps the conversation, both phones mixed, in the data folder"
+expect_log "recorded $PBX_DATA/rec-1001.wav"
+REC=$PBX_DATA/rec-1001.wav
+if [ ! -f "$REC" ]; then
+	fail "no $REC"
+else
+	secs=$(soxi -D "$REC")
+	awk -v s="$secs" 'BEGIN { exit !(s >= 1.0) }' || fail "the recording lasts $secs s, not the call's second or more"
+	hi=$(band_rms "$REC" 900 1100)
+	lo=$(band_rms "$REC" 400 480)
+	awk -v h="${hi:-0}" -v l="${lo:-0}" 'BEGIN { exit !(h > 0.03 && l > 0.03) }' ||
+		fail "the recording does not hold both tones (RMS $hi at $A_TONE Hz, $lo at $B_TONE Hz)"
+fi
 case_end
 
 case_begin "1002 (PCMA only) dials 1001 (PCMU only): the relay converts, both hear the tone"
