@@ -137,8 +137,9 @@ bench: $(BUILD)/bench/sip_parse $(BUILD)/bench/rtp_load $(TEST_MODULE_SO)
 	@$(BUILD)/bench/sip_parse
 	@bench/run
 	@bench/rtp_run
+	@bench/media_run
 
-# The phones of the RTP relay benchmark (bench/rtp_run).
+# The phones of the RTP relay benchmarks (bench/rtp_run, bench/media_run).
 $(BUILD)/bench/rtp_load: bench/rtp_load.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $<
