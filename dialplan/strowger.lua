@@ -31,18 +31,26 @@ users {
 
 extensions = {
   office = {
-    -- *43: "is the PBX there?": answer, wait two seconds, hang up. (No audio
-    -- yet: the PBX answers with its media inactive until the media module.)
+    -- *43: echo test. After the beep, say something (up to 5 s, or press #);
+    -- the PBX plays it back, so you hear your line both ways.
     ["*43"] = function(call)
       call:answer()
       log.notice("%s is testing the line", call.from)
-      call:sleep(2)
+      local r = call:record("echo-" .. call.from .. ".wav", { beep = true, max = 5, silence = 2 })
+      if r.status == "error" then
+        log.notice("echo test: %s", r.error)   -- a console test call has no audio
+        call:sleep(2)
+      elseif r.status ~= "hangup" then
+        call:playback(r.path, { stop = "" })
+      end
       call:hangup()
     end,
 
     -- Internal extensions 1000-1099: ring every phone the user registered.
     ["_10XX"] = function(call)
       log.info("%s calls %s", call.from, call.to)
+      -- Media goes through the PBX (RTP relay); add record = "name.wav" to keep
+      -- the conversation in the data folder.
       local r = call:dial(call.to, { timeout = 30 })
       if r.status ~= "answered" and r.status ~= "hangup" then
         log.info("%s did not answer: %s", call.to, r.status)
