@@ -32,8 +32,6 @@ static const struct sg_config_key log_keys[] = {
 static const struct sg_config_key media_keys[] = {
 	{"workers", SG_CFG_INT, "media worker threads (0: one per core beyond the first)"},
 	{"queue_size", SG_CFG_INT, "tasks each worker queue holds"},
-	{"rtp_port_min", SG_CFG_INT, "lowest RTP port"},
-	{"rtp_port_max", SG_CFG_INT, "highest RTP port"},
 	{NULL, 0, NULL},
 };
 static const struct sg_config_key dialplan_keys[] = {
@@ -381,11 +379,10 @@ int sg_config_read_core(lua_State *L, struct dp_gen *gen, struct sg_core_setting
 	} ints[] = {
 		{"workers", 0, 256, NULL},
 		{"queue_size", 16, 1 << 20, NULL},
-		{"rtp_port_min", 1024, 65534, NULL},
-		{"rtp_port_max", 1025, 65535, NULL},
 	};
-	long long vals[4] = {0, 4096, 10000, 20000};
-	for (size_t i = 0; i < 4; i++) {
+	/* The RTP port range is res_rtp's: settings.rtp.rtp_start and rtp_end. */
+	long long vals[2] = {0, 4096};
+	for (size_t i = 0; i < 2; i++) {
 		ints[i].dst = &vals[i];
 		if (!get_field(L, gen, "media", ints[i].key))
 			continue;
@@ -397,11 +394,6 @@ int sg_config_read_core(lua_State *L, struct dp_gen *gen, struct sg_core_setting
 		}
 		*ints[i].dst = v;
 		lua_pop(L, 1);
-	}
-	if (vals[2] >= vals[3]) {
-		snprintf(err, errlen, "%s: settings.media: rtp_port_min (%lld) must be below rtp_port_max (%lld)",
-			 w, vals[2], vals[3]);
-		goto out;
 	}
 	s->media_workers = (unsigned)vals[0];
 	s->media_queue = (unsigned)vals[1];

@@ -113,10 +113,7 @@ static int read_config(struct media_config *c)
 		return -EINVAL;
 	}
 	snprintf(c->address, sizeof(c->address), "%s", addr);
-	/* The core's settings.media.rtp_port_min/max give the defaults when set. */
 	long long lo = 10000, hi = 20000;
-	sg_config_int("media.rtp_port_min", &lo);
-	sg_config_int("media.rtp_port_max", &hi);
 	lo = cfg_range("rtp.rtp_start", lo, 1024, 65534);
 	hi = cfg_range("rtp.rtp_end", hi, 1025, 65535);
 	if (lo >= hi || !rtp_portset_range((uint32_t)lo, (uint32_t)hi, &c->first, &c->last)) {
@@ -183,8 +180,8 @@ static int reload(struct sg_module *m)
 
 static const struct sg_config_key config_keys[] = {
 	{"address", SG_CFG_STRING, "local address RTP sockets bind to (\"0.0.0.0\")"},
-	{"rtp_start", SG_CFG_INT, "lowest RTP port (10000, or settings.media.rtp_port_min)"},
-	{"rtp_end", SG_CFG_INT, "highest port, RTCP included (20000, or settings.media.rtp_port_max)"},
+	{"rtp_start", SG_CFG_INT, "lowest RTP port (10000)"},
+	{"rtp_end", SG_CFG_INT, "highest port, RTCP included (20000)"},
 	{"inactivity_timeout", SG_CFG_INT, "seconds without RTP on a bridged session before it is reported; 0: never (30)"},
 	{"symmetric", SG_CFG_BOOL, "learn the phone's address from its RTP (symmetric RTP, for NAT) (true)"},
 	{"sounds_dir", SG_CFG_STRING, "where bare sound names are looked up (\"sounds\", the source tree's)"},
