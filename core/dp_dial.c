@@ -203,6 +203,9 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 		return;
 	}
 	SG_INFO("dialplan", "call %s: %s answered", sg_call_id(op->call), sg_chan_name(ch));
+	if (op->record[0] && op->direct_media)
+		SG_INFO("dialplan", "call %s: recorded, so its media stays relayed (no direct media)",
+			sg_call_id(op->call));
 	if (op->record[0])
 		start_recording(op, caller);
 	else
