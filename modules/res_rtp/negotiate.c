@@ -298,6 +298,25 @@ int media_local_answer(struct sg_rtp_session *hs, const struct sg_rtp_session *h
 	return 0;
 }
 
+/* Writes the offer `local` describes and waits for its answer. */
+static int offer_out(struct media_session *s, const struct sdp_local *local, char *out, size_t size, size_t *len)
+{
+	const char *why = NULL;
+	if (sdp_offer(local, &scratch_out, &why)) {
+		SG_WARNING(TAG, "session %u (%s): cannot make an SDP offer: %s", s->id, s->name, why);
+		return -EINVAL;
+	}
+	int rc = print(s, &scratch_out, out, size, len);
+	if (rc)
+		return rc;
+	set_pending(s, out, *len);
+	if (!s->sdp.pending)
+		return -ENOMEM;
+	s->sdp.hold_sent = local->hold;
+	s->sdp.state = MEDIA_SDP_LOCAL_OFFER;
+	return 0;
+}
+
 int media_local_offer(struct sg_rtp_session *hs, const struct sg_rtp_session *hprefer, bool hold, char *out,
 		      size_t size, size_t *len)
 {
@@ -306,23 +325,10 @@ int media_local_offer(struct sg_rtp_session *hs, const struct sg_rtp_session *hp
 	int rc = ready(s, MEDIA_SDP_IDLE, -EALREADY);
 	if (rc)
 		return rc;
-	const char *why = NULL;
 	struct sdp_local local;
 	s->sdp.noffered = codec_order(s, prefer, s->sdp.offered);
 	make_local(s, s->sdp.offered, s->sdp.noffered, hold, &local);
-	if (sdp_offer(&local, &scratch_out, &why)) {
-		SG_WARNING(TAG, "session %u (%s): cannot make an SDP offer: %s", s->id, s->name, why);
-		return -EINVAL;
-	}
-	rc = print(s, &scratch_out, out, size, len);
-	if (rc)
-		return rc;
-	set_pending(s, out, *len);
-	if (!s->sdp.pending)
-		return -ENOMEM;
-	s->sdp.hold_sent = hold;
-	s->sdp.state = MEDIA_SDP_LOCAL_OFFER;
-	return 0;
+	return offer_out(s, &local, out, size, len);
 }
 
 int media_remote_answer(struct sg_rtp_session *hs, const char *sdp, size_t len, struct sg_rtp_sdp_info *info)
@@ -429,20 +435,7 @@ int media_local_offer_for(struct sg_rtp_session *hs, const struct sg_rtp_session
 		local.addr6 = o->sdp.peer_addr;
 	else
 		local.addr4 = o->sdp.peer_addr;
-	const char *why = NULL;
-	if (sdp_offer(&local, &scratch_out, &why)) {
-		SG_WARNING(TAG, "session %u (%s): cannot make a direct media offer: %s", s->id, s->name, why);
-		return -EINVAL;
-	}
-	rc = print(s, &scratch_out, out, size, len);
-	if (rc)
-		return rc;
-	set_pending(s, out, *len);
-	if (!s->sdp.pending)
-		return -ENOMEM;
-	s->sdp.hold_sent = false;
-	s->sdp.state = MEDIA_SDP_LOCAL_OFFER;
-	return 0;
+	return offer_out(s, &local, out, size, len);
 }
 
 void media_offer_withdraw(struct sg_rtp_session *hs)
