@@ -219,6 +219,15 @@ int sg_chan_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms)
 	return ch->tech->send_digit(ch, digit, duration_ms);
 }
 
+int sg_chan_direct_media(struct sg_channel *a, struct sg_channel *b, bool requested)
+{
+	if (a->state == SG_CHAN_GONE || b->state == SG_CHAN_GONE)
+		return -ENOTCONN;
+	if (a->tech != b->tech || !a->tech->direct_media)
+		return -ENOTSUP;
+	return a->tech->direct_media(a, b, requested);
+}
+
 static void gone(struct sg_channel *ch, enum sg_cause cause);
 
 int sg_chan_redirect(struct sg_channel *ch, const char *const *targets, size_t n)

@@ -49,6 +49,7 @@ struct dial_op {
 	const char *ended_by;
 	char record[1024]; /* the record= option, as a path; "" for none */
 	bool recording;	   /* the conversation is being recorded there */
+	bool direct_media; /* the direct_media option: phone to phone when possible */
 };
 
 static const char *status_of(enum sg_cause c)
@@ -164,6 +165,17 @@ static void start_recording(struct dial_op *op, struct sg_channel *caller)
 	op->recording = rc == 0;
 }
 
+/* Direct media (phone to phone) when the option or the technology's own rules
+ * (both users chose it) allow; a recorded call stays relayed, since the PBX
+ * records what it relays. The technology logs why it stays relayed otherwise. */
+static void try_direct_media(struct dial_op *op, struct sg_channel *caller, struct sg_channel *ch)
+{
+	int rc = sg_chan_direct_media(caller, ch, op->direct_media);
+	if (rc == -ENOTSUP && op->direct_media)
+		SG_INFO("dialplan", "call %s: direct media not possible between %s and %s: not two legs of one "
+			"technology that can", sg_call_id(op->call), sg_chan_name(caller), sg_chan_name(ch));
+}
+
 static void answered(struct dial_op *op, struct sg_channel *ch)
 {
 	struct sg_channel *caller = sg_call_channel(op->call);
@@ -191,8 +203,13 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 		return;
 	}
 	SG_INFO("dialplan", "call %s: %s answered", sg_call_id(op->call), sg_chan_name(ch));
+	if (op->record[0] && op->direct_media)
+		SG_INFO("dialplan", "call %s: recorded, so its media stays relayed (no direct media)",
+			sg_call_id(op->call));
 	if (op->record[0])
 		start_recording(op, caller);
+	else
+		try_direct_media(op, caller, ch);
 }
 
 static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)
@@ -323,7 +340,8 @@ static void start_target(struct dial_op *op, const char *target, unsigned timeou
 
 /* Collects the targets: call:dial("1001"), call:dial({"1001", "Test/x"}, {timeout=20})
  * or call:dial{"1001", "Test/x", timeout=20}. */
-static int read_targets(lua_State *L, const char **targets, double *timeout, char *record, size_t rsize)
+static int read_targets(lua_State *L, const char **targets, double *timeout, char *record, size_t rsize,
+			bool *direct)
 {
 	int n = 0, opts = 0;
 	if (lua_type(L, 2) == LUA_TSTRING) {
@@ -362,6 +380,12 @@ static int read_targets(lua_State *L, const char **targets, double *timeout, cha
 				snprintf(record, rsize, "%s/%s", sg_config_data_dir(), path);
 		}
 		lua_pop(L, 1);
+		lua_getfield(L, opts, "direct_media");
+		if (!lua_isnil(L, -1)) {
+			luaL_argcheck(L, lua_isboolean(L, -1), opts, "direct_media: true or false");
+			*direct = lua_toboolean(L, -1);
+		}
+		lua_pop(L, 1);
 	}
 	return n;
 }
@@ -372,11 +396,13 @@ int sg_dp_m_dial(lua_State *L)
 	const char *targets[MAX_TARGETS];
 	double timeout;
 	char record[1024] = "";
-	int n = read_targets(L, targets, &timeout, record, sizeof(record));
+	bool direct = false;
+	int n = read_targets(L, targets, &timeout, record, sizeof(record), &direct);
 	struct dial_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return luaL_error(L, "out of memory");
 	memcpy(op->record, record, sizeof(record));
+	op->direct_media = direct;
 	op->call = call;
 	if (!sg_call_hungup(call))
 		for (int i = 0; i < n; i++)

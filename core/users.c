@@ -11,7 +11,7 @@
 #include "dp_priv.h"
 
 static const char *const user_keys[] = {"name", "password", "ha1_md5", "ha1_sha256", "realm",
-					"context", "vars"};
+					"context", "vars", "media"};
 #define NKEYS (sizeof(user_keys) / sizeof(user_keys[0]))
 
 static const char *keep(struct dp_gen *g, const char *s)
@@ -38,6 +38,15 @@ static bool is_hex(const char *s, size_t len)
 static int user_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct sg_user *)a)->id, ((const struct sg_user *)b)->id);
+}
+
+/* media = "relay" | "direct": 0, or -EINVAL for anything else. */
+static int read_media(const char *v, struct sg_user *u)
+{
+	if (!v || (strcmp(v, "relay") && strcmp(v, "direct")))
+		return -EINVAL;
+	u->direct_media = !strcmp(v, "direct");
+	return 0;
 }
 
 /* Reads one user table at the top of the stack into u. */
@@ -72,6 +81,11 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 		else if (!strcmp(k, "ha1_sha256")) u->ha1_sha256 = v;
 		else if (!strcmp(k, "realm")) u->realm = v;
 		else if (!strcmp(k, "context")) u->context = v;
+		else if (!strcmp(k, "media") && read_media(v, u)) {
+			snprintf(err, errlen, "%s: users['%s'].media: \"%s\" is not \"relay\" (the default) or \"direct\"",
+				 where, id, v ? v : "");
+			return -EINVAL;
+		}
 		lua_pop(L, 1);
 	}
 	if (!u->password && !u->ha1_md5 && !u->ha1_sha256) {

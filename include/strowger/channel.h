@@ -67,6 +67,13 @@ struct sg_chan_tech {
 	void (*hangup)(struct sg_channel *ch, enum sg_cause cause);
 	/* Frees the technology's private data when the last reference goes. */
 	void (*destroy)(void *pvt);
+	/* Optional: let the media of two answered, bridged legs of this technology
+	 * flow phone to phone (SIP re-INVITEs each to the other) once allowed:
+	 * `requested` by the dialplan, or by the technology's own rules (both users
+	 * chose it). It checks what else must hold, goes on by itself and stays
+	 * relayed (saying why in the log) when it cannot. 0 when it started, or
+	 * -errno (-EPERM: not allowed; -EPROTO: not possible for this call). */
+	int (*direct_media)(struct sg_channel *a, struct sg_channel *b, bool requested);
 	/* Optional: extra lines for `core show channel NAME`. */
 	void (*show)(struct sg_channel *ch, struct sg_cli *cli);
 };
@@ -105,6 +112,10 @@ SG_API int sg_chan_indicate(struct sg_channel *ch, enum sg_indication ind);
 SG_API int sg_chan_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms);
 /* Redirects an unanswered incoming leg (-ENOTSUP when the technology cannot). */
 SG_API int sg_chan_redirect(struct sg_channel *ch, const char *const *targets, size_t n);
+
+/* Asks for direct media between two bridged legs (see direct_media above). 0 or
+ * -errno (-ENOTSUP: not the same technology, or it cannot; -ENOTCONN: a leg is gone). */
+SG_API int sg_chan_direct_media(struct sg_channel *a, struct sg_channel *b, bool requested);
 
 /* The core releases a leg: calls tech->hangup once, marks it gone, tells its call. */
 SG_API void sg_chan_hangup(struct sg_channel *ch, enum sg_cause cause);

@@ -23,7 +23,7 @@
 
 #define SG_RTP_SERVICE "rtp"
 /* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
-#define SG_RTP_API_VERSION 2u
+#define SG_RTP_API_VERSION 3u
 
 struct sg_rtp_session;
 struct sg_rtp_relay;
@@ -107,6 +107,7 @@ struct sg_rtp_stats {
 	char remote[64]; /* where RTP goes: latched or from SDP; "-" when unknown */
 	char codec[32];	 /* negotiated send codec ("PCMU/8000"); "" before SDP */
 	bool latched, bridged;
+	bool direct;	   /* the phones exchange RTP directly (set_direct) */
 	uint32_t ssrc_in;  /* the peer's SSRC, last seen */
 	uint32_t ssrc_out; /* ours, toward the peer */
 	/* Valid RTP taken from the peer, and relayed to it (payload bytes). */
@@ -180,6 +181,30 @@ struct sg_rtp_api {
 	int (*local_offer)(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
 			   size_t size, size_t *len);
 	int (*remote_answer)(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
+	/*
+	 * Direct media: the two phones of a call send RTP to each other, the PBX
+	 * re-offering each of them the other's address. direct_check() says whether
+	 * s and other may go direct: 0, or -EPROTO with `why` (they send different
+	 * codecs, so the relay converts; one is on hold, playing or recording; no SDP
+	 * address known). local_offer_for() writes an offer for s's phone that names
+	 * other's phone as it gave itself in its SDP (c= and port, not a latched
+	 * address) with the codec both agreed (and telephone-event if both did), in
+	 * s's dialog's o= numbering; remote_answer() then takes the answer. Its
+	 * errors are local_offer()'s, and -EPROTO as direct_check()'s (nothing
+	 * written). offer_withdraw(): our offer was refused (a non-2xx), the exchange
+	 * is over and what was agreed stays. set_direct(): the phones of s and of
+	 * the leg relayed to it exchange RTP directly (true; from before the
+	 * re-offers, so a phone never sees its stream switch from the PBX's to the
+	 * other phone's), or through us again (false): while direct nothing is
+	 * relayed to s's phone, there is no inactivity timeout, and the stats say
+	 * "direct". 0 or -EINVAL (released), -ENOMEM.
+	 */
+	int (*direct_check)(const struct sg_rtp_session *s, const struct sg_rtp_session *other, char *why,
+			    size_t size);
+	int (*local_offer_for)(struct sg_rtp_session *s, const struct sg_rtp_session *other, char *out, size_t size,
+			       size_t *len);
+	void (*offer_withdraw)(struct sg_rtp_session *s);
+	int (*set_direct)(struct sg_rtp_session *s, bool on);
 	/*
 	 * Media the PBX makes itself, on the session's worker, paced by its 20 ms
 	 * tick, in the codec the SDP settled. play() sends sound files (or a beep) to

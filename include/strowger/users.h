@@ -20,6 +20,9 @@ struct sg_user {
 	const char *ha1_sha256;
 	const char *realm;    /* the realm the HA1s were computed for, or NULL */
 	const char *context;  /* dialplan context for this user's calls */
+	/* media = "direct": this user's calls may send RTP phone to phone (when the
+	 * other side allows it too); "relay", the default: always through the PBX. */
+	bool direct_media;
 };
 
 SG_API const struct sg_user *sg_user_find(const char *id);

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "dialog.h"
 #include "location.h"
+#include "random_pool.h"
 #include "sip_dtmf.h"
 #include "txn_client.h"
 
@@ -26,6 +27,16 @@
 #define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
 #define SDP_MAX 2048
+
+/* A leg's part in direct media. */
+enum dm_state {
+	DM_OFF,		 /* media through the PBX, nothing planned */
+	DM_WANTED,	 /* a re-INVITE naming the other phone is due */
+	DM_OFFERING,	 /* ... and sent */
+	DM_ON,		 /* the phone sends to the other phone */
+	DM_BACK_WANTED,	 /* a re-INVITE naming us again is due */
+	DM_RETURNING,	 /* ... and sent */
+};
 
 struct sip_dlg {
 	struct sip_dlg *prev, *next; /* every dialog, for the console */
@@ -52,6 +63,14 @@ struct sip_dlg {
 	bool await_answer;  /* we offered in a 2xx: the ACK must answer */
 	char *lsdp;	    /* our offer in the INVITE we send (UAC) */
 	size_t lsdp_len;
+	/* Direct media: our re-INVITEs (RFC 3261 §14) moving the phone's RTP to the
+	 * other phone of the call and, should that fail halfway, back to us. */
+	enum dm_state dm;
+	bool user_direct;  /* this leg's user has media = "direct" */
+	bool acked;	   /* UAS: the ACK for our 2xx came: the INVITE is over */
+	bool reinv_pending; /* our re-INVITE has no final response yet */
+	struct sip_ctxn *rctxn; /* it (kept past a 2xx, to ACK its retransmissions) */
+	struct sg_timer *dm_timer; /* 491: the wait before trying again (§14.1) */
 	/* UAS */
 	char rtag[64];	 /* the caller's From tag */
 	uint32_t rcseq; /* and its INVITE's CSeq: a merged request matches both (§8.2.2.2) */
@@ -147,6 +166,9 @@ static void dlg_destroy(void *pvt)
 			}
 	if (d->ictxn)
 		sip_ctxn_abandon(d->ictxn);
+	if (d->rctxn)
+		sip_ctxn_abandon(d->rctxn);
+	sg_timer_free(d->dm_timer);
 	sg_timer_free(d->r200_timer);
 	if (d->rtp)
 		rtp->release(d->rtp);
@@ -268,6 +290,8 @@ static int copy_value(const struct sip_pl *pl, char *out, size_t size)
 /* --- media --- */
 
 static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause);
+static void dm_go(struct sip_dlg *d);
+static void dm_session_changed(struct sip_dlg *d);
 
 /* The leg's RTP session is over: the bridge must not find it any more. What the
  * media was like goes to the log, the one record of a call's quality so far. */
@@ -526,7 +550,8 @@ static void t_show(struct sg_channel *ch, struct sg_cli *cli)
 	if (!d->rtp || rtp->stats(d->rtp, &st))
 		return;
 	sg_cli_printf(cli, "RTP:        %s <-> %s%s, %s, %s\n", st.local, st.remote, st.latched ? " (latched)" : "",
-		      st.codec[0] ? st.codec : "no codec agreed yet", st.bridged ? "relayed" : "not relayed");
+		      st.codec[0] ? st.codec : "no codec agreed yet",
+		      st.direct ? "direct (phone to phone)" : st.bridged ? "relayed" : "not relayed");
 	sg_cli_printf(cli, "Media:      received %llu packets (%lld lost, jitter %.1f ms), sent %llu (%llu converted)\n",
 		      (unsigned long long)st.rx_packets, (long long)st.lost, st.jitter_ms,
 		      (unsigned long long)st.tx_packets, (unsigned long long)st.tx_converted);
@@ -606,6 +631,8 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 			d->proto = proto;
 		}
 		label = aor;
+		const struct sg_user *u = sg_user_find(aor);
+		d->user_direct = u && u->direct_media;
 	} else if (!strncmp(dest, "uri|", 4)) {
 		snprintf(d->ruri, sizeof(d->ruri), "%s", dest + 4);
 		if (uri_addr(d->ruri, &d->peer, &d->proto)) {
@@ -752,6 +779,248 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	return rc;
 }
 
+/* --- direct media: re-INVITEs that send each phone's RTP to the other phone --- */
+
+/* The SIP dialog this leg is bridged to, or NULL. */
+static struct sip_dlg *dm_peer(const struct sip_dlg *d)
+{
+	struct sg_bridge *br = d->ch ? sg_chan_bridge(d->ch) : NULL;
+	struct sg_channel *p = br ? sg_bridge_peer(br, d->ch) : NULL;
+	return p && sg_chan_tech(p) == &sip_tech ? sg_chan_pvt(p) : NULL;
+}
+
+static void on_reinvite_response(struct sip_ctxn *t, const struct sip_msg *resp, void *arg);
+
+/* Sends the phone a re-INVITE whose offer names the other phone (`direct`) or
+ * the PBX again. 0 or -errno (nothing sent, the SDP exchange undone). */
+static int send_reinvite(struct sip_dlg *d, bool direct)
+{
+	struct sip_dlg *p = dm_peer(d);
+	char sdp[SDP_MAX], cseq[32];
+	size_t len = 0;
+	int rc = !d->rtp ? -ENOTCONN
+		 : direct ? (p && p->rtp ? rtp->local_offer_for(d->rtp, p->rtp, sdp, sizeof(sdp), &len) : -ENOTCONN)
+			  : rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
+	if (rc)
+		return rc;
+	snprintf(cseq, sizeof(cseq), "%u INVITE", ++d->lcseq);
+	struct sip_hdr_out h[] = {{"From", d->local_hdr}, {"To", d->remote_hdr}, {"Call-ID", d->call_id},
+				  {"CSeq", cseq},	   {"Max-Forwards", "70"},  {"Contact", d->contact},
+				  {"Allow", ALLOW}};
+	struct sip_req_out r = {.method = "INVITE", .ruri = d->rtarget, .hdrs = h, .nhdrs = 7,
+				.content_type = "application/sdp", .body = sdp, .body_len = len};
+	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
+	if (d->rctxn)
+		sip_ctxn_abandon(d->rctxn); /* the last re-INVITE's, done with */
+	d->rctxn = NULL;
+	rc = sip_ctxn_send(&cr, on_reinvite_response, d, &d->rctxn);
+	if (rc) {
+		rtp->offer_withdraw(d->rtp);
+		return rc;
+	}
+	d->reinv_pending = true;
+	d->dm = direct ? DM_OFFERING : DM_RETURNING;
+	return 0;
+}
+
+/* Sends the re-INVITE the leg waits to send, once no INVITE is in progress in the
+ * dialog (§14.1): for the caller's leg, once our 2xx is ACKed. */
+static void dm_go(struct sip_dlg *d)
+{
+	if ((d->dm != DM_WANTED && d->dm != DM_BACK_WANTED) || d->terminated || d->dm_timer || d->reinv_pending ||
+	    (!d->uac && !d->acked))
+		return;
+	bool direct = d->dm == DM_WANTED;
+	int rc = send_reinvite(d, direct);
+	if (rc == 0)
+		return;
+	SG_NOTICE(TAG, "%s: cannot send a re-INVITE %s: %s", sg_chan_name(d->ch),
+		  direct ? "for direct media" : "to bring media back", rc == -EPROTO ? "not possible any more"
+										       : strerror(-rc));
+	d->dm = direct ? DM_OFF : DM_ON;
+}
+
+/* Brings one leg's media back through the PBX, whatever its re-INVITEs did. */
+static void dm_back(struct sip_dlg *d)
+{
+	switch (d->dm) {
+	case DM_WANTED:
+		d->dm_timer = sg_timer_free(d->dm_timer);
+		d->dm = DM_OFF;
+		break;
+	case DM_ON:
+		d->dm = DM_BACK_WANTED;
+		dm_go(d);
+		break;
+	case DM_OFFERING: /* its answer brings it back (dm_answered sees its peer off) */
+	case DM_OFF:
+	case DM_BACK_WANTED:
+	case DM_RETURNING:
+		break;
+	}
+}
+
+/* The PBX relays to both phones again, at once: a phone still sending to the
+ * other one directly reaches it anyway until its re-INVITE brings it back. */
+static void dm_relay_again(struct sip_dlg *d, struct sip_dlg *p)
+{
+	if (d->rtp)
+		rtp->set_direct(d->rtp, false);
+	if (p && p->rtp)
+		rtp->set_direct(p->rtp, false);
+}
+
+/* Direct media failed on leg d: the call stays (or goes back to being) relayed. */
+static void dm_fail(struct sip_dlg *d, bool maybe_sent_direct, const char *why)
+{
+	SG_NOTICE(TAG, "%s: media stays relayed through the PBX: %s", sg_chan_name(d->ch), why);
+	d->dm = maybe_sent_direct ? DM_ON : DM_OFF;
+	dm_back(d);
+	struct sip_dlg *p = dm_peer(d);
+	if (p)
+		dm_back(p);
+	dm_relay_again(d, p);
+}
+
+static void dm_retry(struct sg_timer *t, void *arg)
+{
+	struct sip_dlg *d = arg;
+	sg_timer_free(t);
+	d->dm_timer = NULL;
+	dm_go(d);
+}
+
+/* 491 Request Pending: the phone sent its own offer at the same time. §14.1: try
+ * again after 2.1 to 4 s when the Call-ID is ours (our leg), 0 to 2 s otherwise. */
+static void dm_retry_later(struct sip_dlg *d)
+{
+	uint8_t r[2] = {0, 0};
+	sip_random(r, sizeof(r));
+	unsigned spread = (unsigned)(r[0] << 8 | r[1]) % 1901u; /* 0 to 1.9 s in ms */
+	unsigned ms = d->uac ? 2100 + spread : spread * 2000u / 1900u;
+	d->dm = d->dm == DM_OFFERING ? DM_WANTED : DM_BACK_WANTED;
+	SG_INFO(TAG, "%s: re-INVITE crossed the phone's own (491); again in %u ms", sg_chan_name(d->ch), ms);
+	d->dm_timer = sg_timer_start(sg_loop_main(), self, ms, 0, dm_retry, d);
+	if (!d->dm_timer)
+		dm_fail(d, false, "out of memory for the 491 retry");
+}
+
+/* The phone's 2xx answered our re-INVITE: take its SDP answer. */
+static void dm_answered(struct sip_dlg *d, const struct sip_msg *resp)
+{
+	struct sg_rtp_sdp_info info;
+	bool direct = d->dm == DM_OFFERING;
+	int rc = d->rtp && resp->body.l ? rtp->remote_answer(d->rtp, resp->body.p, resp->body.l, &info) : -EPROTO;
+	if (rc) {
+		char why[160];
+		snprintf(why, sizeof(why), "the answer to our re-INVITE: %s",
+			 resp->body.l && d->rtp ? info.reason : "no SDP");
+		if (direct)
+			dm_fail(d, true, why);
+		else
+			SG_WARNING(TAG, "%s: %s", sg_chan_name(d->ch), why);
+		return;
+	}
+	struct sip_dlg *p = dm_peer(d);
+	if (!direct) {
+		d->dm = DM_OFF;
+		SG_INFO(TAG, "%s: media back through the PBX", sg_chan_name(d->ch));
+		return;
+	}
+	d->dm = DM_ON;
+	struct sg_rtp_stats st;
+	SG_INFO(TAG, "%s: media direct: the phone sends %s to the other phone",
+		sg_chan_name(d->ch), rtp->stats(d->rtp, &st) == 0 && st.codec[0] ? st.codec : "RTP");
+	/* The other leg failed meanwhile: this one comes back too. */
+	if (!p || p->dm == DM_OFF || p->dm == DM_BACK_WANTED || p->dm == DM_RETURNING)
+		dm_back(d);
+}
+
+static void on_reinvite_response(struct sip_ctxn *t, const struct sip_msg *resp, void *arg)
+{
+	struct sip_dlg *d = arg;
+	if (resp->status < 200)
+		return;
+	if (resp->status < 300) {
+		/* Every 2xx is ACKed, end to end (§13.2.2.4), retransmissions too. */
+		send_ack(d, resp->cseq);
+		if (!d->reinv_pending)
+			return;
+		d->reinv_pending = false;
+		/* A 2xx to a re-INVITE refreshes the remote target (§12.2.1.2). */
+		const struct sip_hdr *ct = sip_msg_hdr(resp, SIP_HDR_CONTACT, NULL);
+		struct sip_addr ca;
+		if (ct && sip_addr_parse(&ca, &ct->val, 0, NULL) == 0)
+			copy_value(&ca.uri_pl, d->rtarget, sizeof(d->rtarget));
+		if (!d->terminated)
+			dm_answered(d, resp);
+		return;
+	}
+	/* 300-699: the transaction ACKed it; the offer is void and the session as it
+	 * was (§14.1). */
+	d->reinv_pending = false;
+	d->rctxn = NULL;
+	sip_ctxn_abandon(t);
+	if (d->rtp)
+		rtp->offer_withdraw(d->rtp);
+	if (d->terminated)
+		return;
+	if (resp->status == 491) {
+		dm_retry_later(d);
+		return;
+	}
+	char why[160];
+	snprintf(why, sizeof(why), "the phone refused our re-INVITE: %u %.*s", resp->status,
+		 (int)resp->status_phrase.l, resp->status_phrase.p);
+	if (d->dm == DM_OFFERING)
+		dm_fail(d, false, why);
+	else {
+		SG_WARNING(TAG, "%s: %s; its media may not reach the PBX", sg_chan_name(d->ch), why);
+		d->dm = DM_ON;
+	}
+}
+
+/* The phone sent a new offer (hold, another address) while direct: we answered
+ * with our own address, so this leg is relayed again, and so is the other. */
+static void dm_session_changed(struct sip_dlg *d)
+{
+	if (d->dm == DM_OFF || !d->rtp)
+		return;
+	SG_INFO(TAG, "%s: the phone changed its session: media back through the PBX", sg_chan_name(d->ch));
+	d->dm_timer = sg_timer_free(d->dm_timer);
+	d->dm = DM_OFF;
+	struct sip_dlg *p = dm_peer(d);
+	if (p)
+		dm_back(p);
+	dm_relay_again(d, p);
+}
+
+/* Direct media between two answered, bridged SIP legs: when the dialplan asked
+ * for it or both users chose it, and res_rtp finds both sessions fit. */
+static int t_direct_media(struct sg_channel *a, struct sg_channel *b, bool requested)
+{
+	struct sip_dlg *da = sg_chan_pvt(a), *db = sg_chan_pvt(b);
+	if (!requested && !(da->user_direct && db->user_direct))
+		return -EPERM;
+	if (!da->rtp || !db->rtp || da->terminated || db->terminated)
+		return -ENOTCONN;
+	char why[160];
+	if (rtp->direct_check(da->rtp, db->rtp, why, sizeof(why))) {
+		SG_NOTICE(TAG, "%s <-> %s: media stays relayed through the PBX: %s", sg_chan_name(a), sg_chan_name(b),
+			  why);
+		return -EPROTO;
+	}
+	SG_INFO(TAG, "%s <-> %s: direct media: re-INVITE both phones to each other", sg_chan_name(a),
+		sg_chan_name(b));
+	da->dm = db->dm = DM_WANTED;
+	/* From now on the PBX relays nothing to either phone (see set_direct). */
+	rtp->set_direct(da->rtp, true);
+	rtp->set_direct(db->rtp, true);
+	dm_go(da);
+	dm_go(db);
+	return 0;
+}
+
 static const struct sg_chan_tech sip_tech = {
 	.name = "SIP",
 	.description = "SIP phones and trunks (RFC 3261), as a B2BUA",
@@ -765,6 +1034,7 @@ static const struct sg_chan_tech sip_tech = {
 	.hangup = t_hangup,
 	.destroy = dlg_destroy,
 	.show = t_show,
+	.direct_media = t_direct_media,
 };
 
 /* --- requests from the network --- */
@@ -800,6 +1070,8 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 2, .content_type = len ? "application/sdp" : NULL,
 				  .body = len ? sdp : NULL, .body_len = len};
 	sip_stxn_respond(t, &o);
+	if (len)
+		dm_session_changed(d);
 }
 
 static bool is_merged(const struct sip_dlg *d, const void *arg)
@@ -875,6 +1147,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 		return;
 	}
 	make_contact(d);
+	d->user_direct = u->direct_media;
 	d->ch = sg_chan_new(&sip_tech, u->id, d);
 	if (!d->ch) {
 		dlg_destroy(d);
@@ -926,18 +1199,24 @@ void sip_dlg_ack(const struct sip_msg *ack)
 		return;
 	if (d->r200_timer)
 		d->r200_timer = sg_timer_free(d->r200_timer);
-	if (!d->await_answer || d->terminated)
+	if (d->terminated)
 		return;
-	/* We offered in our 2xx: this ACK must answer (§13.2.1); without a usable
-	 * answer the session cannot go on (§13.3.1.4 ends it with a BYE). */
-	d->await_answer = false;
-	struct sg_rtp_sdp_info info;
-	int rc = ack->body.l ? rtp->remote_answer(d->rtp, ack->body.p, ack->body.l, &info) : -EPROTO;
-	if (rc) {
-		SG_NOTICE(TAG, "%s: the ACK %s; hanging up", sg_chan_name(d->ch),
-			  ack->body.l ? info.reason : "carries no SDP answer to our offer");
-		end_by_pbx(d, SG_CAUSE_FAILURE);
+	d->acked = true;
+	if (d->await_answer) {
+		/* We offered in our 2xx: this ACK must answer (§13.2.1); without a
+		 * usable answer the session cannot go on (§13.3.1.4 ends it with a BYE). */
+		d->await_answer = false;
+		struct sg_rtp_sdp_info info;
+		int rc = ack->body.l ? rtp->remote_answer(d->rtp, ack->body.p, ack->body.l, &info) : -EPROTO;
+		if (rc) {
+			SG_NOTICE(TAG, "%s: the ACK %s; hanging up", sg_chan_name(d->ch),
+				  ack->body.l ? info.reason : "carries no SDP answer to our offer");
+			end_by_pbx(d, SG_CAUSE_FAILURE);
+			return;
+		}
 	}
+	/* A re-INVITE waited for this INVITE to end (§14.1). */
+	dm_go(d);
 }
 
 void sip_dlg_bye(struct sip_stxn *t)

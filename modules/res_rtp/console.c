@@ -19,7 +19,7 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 		return SG_CLI_USAGE;
 	unsigned n = 0, used;
 	uint16_t first, last;
-	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-5s %s\n", "Id", "Name", "Worker", "Local", "Remote", "Relay",
+	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-6s %s\n", "Id", "Name", "Worker", "Local", "Remote", "Relay",
 		      "Codec");
 	for (struct media_session *s = media_sessions_first(); s; s = s->main_next, n++) {
 		struct sg_rtp_stats st;
@@ -30,9 +30,11 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 		if (s->relay)
 			peer = s->relay->leg[0] == s ? s->relay->leg[1] : s->relay->leg[0];
 		char relay[16] = "-";
-		if (peer)
+		if (s->sdp.direct)
+			snprintf(relay, sizeof(relay), "direct");
+		else if (peer)
 			snprintf(relay, sizeof(relay), "%u", peer->id);
-		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-5s %s\n", s->id, s->name, st.worker, st.local, remote,
+		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-6s %s\n", s->id, s->name, st.worker, st.local, remote,
 			      relay, st.codec[0] ? st.codec : "-");
 	}
 	media_ports_usage(&used, &first, &last);

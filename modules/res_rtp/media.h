@@ -123,6 +123,12 @@ struct media_sdp {
 	bool remote_hold;
 	bool te;       /* telephone-event agreed */
 	char addr[64]; /* what our c= says */
+	/* Where the peer's SDP said it receives RTP (not a latched address): what an
+	 * offer for direct media gives the other leg's phone. "" when unknown. */
+	char peer_addr[64];
+	uint16_t peer_port;
+	/* The phones exchange RTP directly (set_direct): no inactivity timeout. */
+	bool direct;
 };
 
 /* Datagrams read per wake-up and socket, so one busy socket cannot hold a worker. */
@@ -147,6 +153,7 @@ struct media_session {
 	struct media_sdp sdp;
 	/* Main thread: playback and recording owners, digits not yet read. */
 	unsigned play_id, rec_id;
+	bool playing, recording; /* until the worker reports the end */
 	sg_rtp_done_fn *play_done, *rec_done;
 	void *play_arg, *rec_arg;
 	char digits[32];
@@ -158,6 +165,7 @@ struct media_session {
 	struct sg_io *io_rtp, *io_rtcp;
 	struct media_session *w_next, **w_prev;
 	struct media_session *peer; /* the other leg while relaying */
+	bool direct;		    /* the phone takes RTP from the other phone: relay none to it */
 	struct rtp_latch latch;
 	struct rtp_source src;
 	bool have_src;
@@ -188,7 +196,7 @@ struct media_relay {
 
 enum media_op_kind {
 	OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_CODECS, OP_LINK, OP_UNLINK, OP_DETACH,
-	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN,
+	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN, OP_DIRECT,
 };
 
 struct media_op {
@@ -197,7 +205,7 @@ struct media_op {
 	struct media_session *s; /* holds a reference */
 	struct media_relay *r;   /* OP_LINK, OP_UNLINK: holds a reference */
 	struct sockaddr_storage rtp, rtcp; /* OP_REMOTE */
-	unsigned timeout_ms;               /* OP_TIMEOUT */
+	unsigned timeout_ms;               /* OP_TIMEOUT, OP_DIRECT */
 	struct media_codecs codecs;        /* OP_CODECS */
 	struct media_play *play;           /* OP_PLAY (the worker takes it) */
 	struct media_rec *rec;             /* OP_RECORD (the worker takes it) */
@@ -206,6 +214,7 @@ struct media_op {
 	bool both;                         /* OP_RECORD */
 	char digit;                        /* OP_DIGIT */
 	unsigned duration_ms;              /* OP_DIGIT */
+	bool direct;                       /* OP_DIRECT (with timeout_ms) */
 };
 
 /* Events the worker reports beyond rtp.h's: the end of a playback or recording. */
@@ -266,6 +275,12 @@ int media_local_answer(struct sg_rtp_session *s, const struct sg_rtp_session *pr
 int media_local_offer(struct sg_rtp_session *s, const struct sg_rtp_session *prefer, bool hold, char *out,
 		      size_t size, size_t *len);
 int media_remote_answer(struct sg_rtp_session *s, const char *sdp, size_t len, struct sg_rtp_sdp_info *info);
+int media_direct_check(const struct sg_rtp_session *s, const struct sg_rtp_session *other, char *why,
+		       size_t size);
+int media_local_offer_for(struct sg_rtp_session *s, const struct sg_rtp_session *other, char *out, size_t size,
+			  size_t *len);
+void media_offer_withdraw(struct sg_rtp_session *s);
+int media_set_direct(struct sg_rtp_session *s, bool on);
 /* Frees what the session's SDP state holds (release). */
 void media_sdp_free(struct media_session *s);
 /* Main thread: the live sessions, for the console. */

@@ -202,6 +202,10 @@ static void settle(struct media_session *s, const struct sdp_neg *neg, struct sg
 		else if (media_set_remote(s, addr, neg->remote_port, neg->remote_rtcp_port))
 			SG_NOTICE(TAG, "session %u (%s): cannot send to %s port %u", s->id, s->name, addr,
 				  (unsigned)neg->remote_port);
+		else {
+			snprintf(m->peer_addr, sizeof(m->peer_addr), "%s", addr);
+			m->peer_port = neg->remote_port;
+		}
 	}
 	/* A held stream may fall silent; the inactivity timeout applies again once both
 	 * directions are back. */
@@ -209,7 +213,7 @@ static void settle(struct media_session *s, const struct sdp_neg *neg, struct sg
 	if (quiet != m->remote_hold) {
 		struct media_op *op = media_op_new(OP_TIMEOUT, s);
 		if (op) {
-			op->timeout_ms = quiet ? 0 : media_cfg.timeout_s * 1000u;
+			op->timeout_ms = quiet || m->direct ? 0 : media_cfg.timeout_s * 1000u;
 			media_op_post(s->mw, op);
 		}
 		m->remote_hold = quiet;
@@ -294,6 +298,25 @@ int media_local_answer(struct sg_rtp_session *hs, const struct sg_rtp_session *h
 	return 0;
 }
 
+/* Writes the offer `local` describes and waits for its answer. */
+static int offer_out(struct media_session *s, const struct sdp_local *local, char *out, size_t size, size_t *len)
+{
+	const char *why = NULL;
+	if (sdp_offer(local, &scratch_out, &why)) {
+		SG_WARNING(TAG, "session %u (%s): cannot make an SDP offer: %s", s->id, s->name, why);
+		return -EINVAL;
+	}
+	int rc = print(s, &scratch_out, out, size, len);
+	if (rc)
+		return rc;
+	set_pending(s, out, *len);
+	if (!s->sdp.pending)
+		return -ENOMEM;
+	s->sdp.hold_sent = local->hold;
+	s->sdp.state = MEDIA_SDP_LOCAL_OFFER;
+	return 0;
+}
+
 int media_local_offer(struct sg_rtp_session *hs, const struct sg_rtp_session *hprefer, bool hold, char *out,
 		      size_t size, size_t *len)
 {
@@ -302,23 +325,10 @@ int media_local_offer(struct sg_rtp_session *hs, const struct sg_rtp_session *hp
 	int rc = ready(s, MEDIA_SDP_IDLE, -EALREADY);
 	if (rc)
 		return rc;
-	const char *why = NULL;
 	struct sdp_local local;
 	s->sdp.noffered = codec_order(s, prefer, s->sdp.offered);
 	make_local(s, s->sdp.offered, s->sdp.noffered, hold, &local);
-	if (sdp_offer(&local, &scratch_out, &why)) {
-		SG_WARNING(TAG, "session %u (%s): cannot make an SDP offer: %s", s->id, s->name, why);
-		return -EINVAL;
-	}
-	rc = print(s, &scratch_out, out, size, len);
-	if (rc)
-		return rc;
-	set_pending(s, out, *len);
-	if (!s->sdp.pending)
-		return -ENOMEM;
-	s->sdp.hold_sent = hold;
-	s->sdp.state = MEDIA_SDP_LOCAL_OFFER;
-	return 0;
+	return offer_out(s, &local, out, size, len);
 }
 
 int media_remote_answer(struct sg_rtp_session *hs, const char *sdp, size_t len, struct sg_rtp_sdp_info *info)
@@ -347,6 +357,116 @@ int media_remote_answer(struct sg_rtp_session *hs, const char *sdp, size_t len, 
 	}
 	set_pending(s, NULL, 0);
 	return rc;
+}
+
+/* --- direct media --- */
+
+static void set_why(char *why, size_t size, const char *fmt, const char *a, const char *b)
+{
+	if (why && size)
+		snprintf(why, size, fmt, a, b);
+}
+
+/* Why the session cannot go direct, or NULL. */
+static const char *direct_obstacle(const struct media_session *s)
+{
+	if (s->released)
+		return "its session has ended";
+	if (!s->sdp.negotiated)
+		return "no codec agreed yet";
+	if (s->sdp.remote_hold || s->sdp.hold_sent)
+		return "on hold";
+	if (s->playing || s->recording)
+		return s->playing ? "the PBX plays to it" : "the PBX records it";
+	if (!s->sdp.peer_port)
+		return "its phone's SDP named no address the other phone can reach";
+	return NULL;
+}
+
+int media_direct_check(const struct sg_rtp_session *hs, const struct sg_rtp_session *hother, char *why,
+		       size_t size)
+{
+	const struct media_session *s = (const struct media_session *)hs;
+	const struct media_session *o = (const struct media_session *)hother;
+	const char *ws = direct_obstacle(s), *wo = direct_obstacle(o);
+	if (ws || wo) {
+		set_why(why, size, "%s: %s", ws ? s->name : o->name, ws ? ws : wo);
+		return -EPROTO;
+	}
+	/* Each phone would receive the other's payloads untouched: only when both
+	 * send one codec is there nothing for the relay to convert. */
+	if (s->sdp.send != o->sdp.send) {
+		char a[32], b[32];
+		codec_label(s->sdp.send, a, sizeof(a));
+		codec_label(o->sdp.send, b, sizeof(b));
+		set_why(why, size, "the legs use different codecs (%s and %s): the relay converts", a, b);
+		return -EPROTO;
+	}
+	if (s->family != o->family) {
+		set_why(why, size, "%s%s", "one phone uses IPv4 and the other IPv6", "");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The telephone-event entry of the table. */
+static const struct sdp_codec *table_te(void) { return &codec_table[MEDIA_TE]; }
+
+int media_local_offer_for(struct sg_rtp_session *hs, const struct sg_rtp_session *hother, char *out, size_t size,
+			  size_t *len)
+{
+	struct media_session *s = (struct media_session *)hs;
+	const struct media_session *o = (const struct media_session *)hother;
+	int rc = ready(s, MEDIA_SDP_IDLE, -EALREADY);
+	if (rc)
+		return rc;
+	if (media_direct_check(hs, hother, NULL, 0))
+		return -EPROTO;
+	/* Only the codec both phones already send (and digits if both take them),
+	 * with our payload types: each phone then sends the other what it expects. */
+	s->sdp.noffered = 0;
+	s->sdp.offered[s->sdp.noffered++] = *s->sdp.send;
+	if (s->sdp.te && o->sdp.te)
+		s->sdp.offered[s->sdp.noffered++] = *table_te();
+	struct sdp_local local;
+	make_local(s, s->sdp.offered, s->sdp.noffered, false, &local);
+	local.port = o->sdp.peer_port;
+	if (s->family == AF_INET6)
+		local.addr6 = o->sdp.peer_addr;
+	else
+		local.addr4 = o->sdp.peer_addr;
+	return offer_out(s, &local, out, size, len);
+}
+
+void media_offer_withdraw(struct sg_rtp_session *hs)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (s->sdp.state != MEDIA_SDP_LOCAL_OFFER)
+		return;
+	set_pending(s, NULL, 0);
+	s->sdp.state = MEDIA_SDP_IDLE;
+}
+
+int media_set_direct(struct sg_rtp_session *hs, bool on)
+{
+	struct media_session *s = (struct media_session *)hs;
+	if (s->released)
+		return -EINVAL;
+	if (s->sdp.direct == on)
+		return 0;
+	/* While direct no RTP reaches us: the inactivity timeout would end a call
+	 * that is fine. Back on the relay it applies again (unless held). */
+	struct media_op *op = media_op_new(OP_DIRECT, s);
+	if (!op)
+		return -ENOMEM;
+	op->timeout_ms = on || s->sdp.remote_hold ? 0 : media_cfg.timeout_s * 1000u;
+	/* Nothing relayed reaches the phone either: a phone whose stream would
+	 * change source midway (the PBX's, then the other phone's, each with its
+	 * own sequence numbers) may drop the second as late packets. */
+	op->direct = on;
+	media_op_post(s->mw, op);
+	s->sdp.direct = on;
+	return 0;
 }
 
 void media_sdp_free(struct media_session *s)

@@ -352,6 +352,7 @@ static int stats(const struct sg_rtp_session *hs, struct sg_rtp_stats *out)
 	pthread_mutex_lock(&s->lock);
 	*out = s->pub;
 	pthread_mutex_unlock(&s->lock);
+	out->direct = s->sdp.direct;
 	return 0;
 }
 
@@ -452,6 +453,7 @@ int media_play(struct sg_rtp_session *hs, const struct sg_rtp_play_opts *o, sg_r
 	if (rc)
 		return rc;
 	s->play_id = next_media_id;
+	s->playing = true;
 	s->play_done = done;
 	s->play_arg = arg;
 	return 0;
@@ -491,6 +493,7 @@ int media_record(struct sg_rtp_session *hs, const struct sg_rtp_record_opts *o, 
 	}
 	media_op_post(s->mw, op);
 	s->rec_id = r->id;
+	s->recording = true;
 	s->rec_done = done;
 	s->rec_arg = arg;
 	return 0;
@@ -572,6 +575,10 @@ const struct sg_rtp_api media_api = {
 	.local_answer = media_local_answer,
 	.local_offer = media_local_offer,
 	.remote_answer = media_remote_answer,
+	.direct_check = media_direct_check,
+	.local_offer_for = media_local_offer_for,
+	.offer_withdraw = media_offer_withdraw,
+	.set_direct = media_set_direct,
 	.play = media_play,
 	.record = media_record,
 	.stop = stop,

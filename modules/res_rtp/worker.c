@@ -63,6 +63,10 @@ static void deliver_done(struct media_session *s, const struct media_event *e)
 	bool play = e->ev == MEDIA_EV_PLAY_DONE;
 	sg_rtp_done_fn *fn = play ? s->play_done : s->rec_done;
 	void *arg = play ? s->play_arg : s->rec_arg;
+	if (play && e->id == s->play_id)
+		s->playing = false;
+	if (!play && e->id == s->rec_id)
+		s->recording = false;
 	if (!fn || e->id != (play ? s->play_id : s->rec_id))
 		return;
 	if (play)
@@ -215,7 +219,7 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 
 	/* While the PBX plays to the other phone, that is what it hears. */
 	struct media_session *out = s->peer;
-	const struct sockaddr *dest = out && !out->play ? rtp_latch_rtp_dest(&out->latch) : NULL;
+	const struct sockaddr *dest = out && !out->play && !out->direct ? rtp_latch_rtp_dest(&out->latch) : NULL;
 	if (!dest)
 		return;
 	uint16_t seq = h.seq;
@@ -443,6 +447,10 @@ void media_worker_run_op(void *arg)
 		refresh_remote(op->s);
 		media_publish(op->s);
 		break;
+	case OP_DIRECT:
+		op->s->direct = op->direct;
+		/* and the inactivity timeout that goes with it */
+		__attribute__((fallthrough));
 	case OP_TIMEOUT:
 		op->s->timeout_ms = op->timeout_ms;
 		op->s->armed_ms = media_now_us() / 1000;

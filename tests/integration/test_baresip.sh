@@ -49,13 +49,6 @@ extensions = {
 EOF
 start_or_bail "$CFG"
 
-# Each phone: SIP on UDP and TCP at its port, TLS at the port + 1 (baresip binds
-# it whatever the account uses), ctrl_tcp at the port + 2.
-apart() { # PORT OTHER...: PORT's three ports overlap none of the others'
-	local p
-	for p in "${@:2}"; do [ $(($1 - p)) -lt 3 ] && [ $((p - $1)) -lt 3 ] && return 1; done
-	return 0
-}
 A_PORT=$(free_ports 3)
 B_PORT=$(free_ports 3)
 while ! apart "$B_PORT" "$A_PORT"; do B_PORT=$(free_ports 3); done
@@ -64,43 +57,6 @@ while ! apart "$C_PORT" "$A_PORT" "$B_PORT"; do C_PORT=$(free_ports 3); done
 A_TONE=1000 # Hz, what 1000's microphone sends
 B_TONE=440
 C_TONE=600
-
-# dec_wav NAME: the file the phone records its current call's received audio in.
-dec_wav() {
-	tail -n +"$((${PHONE_MARK[$1]} + 1))" "$TMP/$1.log" | sed -n 's/^sndfile: dumping decode audio to //p' | tail -n 1
-}
-
-# wav_holds FILE SECONDS: FILE has that much 8 kHz 16-bit audio (after its header).
-wav_holds() {
-	[ -f "$1" ] && [ "$(stat -c %s "$1")" -ge $((44 + 16000 * $2)) ]
-}
-
-# expect_tone WAV HZ: the recording is a tone of about HZ (sox's rough
-# frequency, within 10 %), loud enough to hear.
-expect_tone() {
-	local wav=$1 hz=$2 stat f rms
-	if [ -z "$wav" ] || [ ! -f "$wav" ]; then
-		fail "no recording of what the phone received"
-		return
-	fi
-	stat=$(sox "$wav" -n stat 2>&1)
-	f=$(awk '/^Rough +frequency:/ { print $3 }' <<<"$stat")
-	rms=$(awk '/^RMS +amplitude:/ { print $3 }' <<<"$stat")
-	if ! awk -v f="${f:-0}" -v hz="$hz" -v r="${rms:-0}" 'BEGIN { exit !(f > hz * 0.9 && f < hz * 1.1 && r > 0.05) }'; then
-		fail "$(basename "$wav"): a tone of $f Hz at RMS $rms, expected about $hz Hz"
-		context "$stat"
-	fi
-}
-
-# expect_relayed NAME: the phone's RTP comes from a port of the PBX's range.
-expect_relayed() {
-	local port
-	port=$(tail -n +"$((${PHONE_MARK[$1]} + 1))" "$TMP/$1.log" |
-		sed -n 's/.*receiving from 127\.0\.0\.1:\([0-9]*\).*/\1/p' | tail -n 1)
-	if [ -z "$port" ] || [ "$port" -lt "$RTP_LO" ] || [ "$port" -gt "$RTP_HI" ]; then
-		fail "phone $1 receives RTP from port ${port:-?}, not from the PBX's $RTP_LO-$RTP_HI"
-	fi
-}
 
 # A call from phone CALLER (user FROM) to phone CALLEE (user TO), by extension:
 # the callee answers by itself, the call is up on both phones and both PBX legs,

@@ -272,6 +272,8 @@ static void test_users_refused(void **state)
 	REFUSED("users{ [\"1000\"] = { password = \"x\", vars = \"a=b\" } }\n", 1, "users['1000'].vars",
 		"expected a table");
 	REFUSED("users{ [\"1000\"] = \"secret\" }\n", 1, "users['1000']", "expected a table");
+	REFUSED("users{ [\"1000\"] = { password = \"x\", media = \"p2p\" } }\n", 1, "users['1000'].media",
+		"\"p2p\" is not \"relay\" (the default) or \"direct\"");
 	REFUSED("users{ { password = \"x\" }, [true] = { password = \"y\" } }\n", 1, "user id");
 	/* Duplicate ids: across two users{} calls (the second one is named)... */
 	REFUSED("users{ [\"1000\"] = { password = \"a\" } }\n"
@@ -361,7 +363,7 @@ static const char good_text[] =
 	"  dialplan = { default_context = \"office\", max_instructions = 200000, max_memory_mb = 64 },\n"
 	"}\n"
 	"users{\n"
-	"  [\"1002\"] = { name = \"Carol\", password = \"c-pass\" },\n"
+	"  [\"1002\"] = { name = \"Carol\", password = \"c-pass\", media = \"direct\" },\n"
 	"  [\"1000\"] = { name = \"Alice\", password = \"a-pass\", context = \"office\" },\n"
 	"}\n"
 	"users{\n"
@@ -471,6 +473,8 @@ static void test_good_file_users(void **state)
 	u = sg_user_find("1002");
 	assert_non_null(u);
 	assert_string_equal(u->name, "Carol");
+	assert_true(u->direct_media);
+	assert_false(sg_user_find("1000")->direct_media); /* relay by default */
 	assert_null(sg_user_find("9999"));
 	assert_null(sg_user_find("100"));
 	assert_null(sg_user_find(NULL));
