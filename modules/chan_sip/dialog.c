@@ -928,9 +928,9 @@ static void dm_answered(struct sip_dlg *d, const struct sip_msg *resp)
 		return;
 	}
 	d->dm = DM_ON;
-	struct sg_rtp_stats st;
-	SG_INFO(TAG, "%s: media direct: the phone sends %s to the other phone",
-		sg_chan_name(d->ch), rtp->stats(d->rtp, &st) == 0 && st.codec[0] ? st.codec : "RTP");
+	/* The answer's own codec: the worker's counters may not have caught up yet. */
+	SG_INFO(TAG, "%s: media direct: the phone sends %s to the other phone", sg_chan_name(d->ch),
+		info.codec[0] ? info.codec : "RTP");
 	/* The other leg failed meanwhile: this one comes back too. */
 	if (!p || p->dm == DM_OFF || p->dm == DM_BACK_WANTED || p->dm == DM_RETURNING)
 		dm_back(d);

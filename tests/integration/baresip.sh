@@ -1,10 +1,10 @@
 # tests/integration/baresip.sh: helpers for the tests that drive baresip phones
 # (Debian's baresip-core), headless: ausine as the microphone, ALSA's "null"
 # device as the speaker, the sndfile filter recording what each phone decodes,
-# ctrl_tcp (JSON commands in netstrings) to drive them. Source it after lib.sh.
+# ctrl_tcp (JSON commands in netstrings) to drive them. Source it after lib.sh
+# (whose free_ports gives the phones their ports).
 # With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those.
 #
-#   free_ports N               the first of N consecutive ports nothing holds
 #   rtp_range N                N free ports for the PBX's RTP, apart from $PORT
 #   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
 #                              a phone registering as USER, answering by itself
@@ -20,33 +20,11 @@
 
 need_tools baresip
 
-# port_used PORT: something holds PORT, TCP or UDP, v4 or v6 (/proc/net lists
-# local addresses as HEXIP:HEXPORT in the second column).
-port_used() {
-	awk '{ print $2 }' /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
-		grep -qi ":$(printf '%04X' "$1")\$"
-}
-
-# free_ports N: the first of N consecutive ports that nothing holds.
-free_ports() {
-	local base i
-	while :; do
-		base=$((20000 + RANDOM % 25000))
-		for ((i = 0; i < $1; i++)); do
-			port_used $((base + i)) && continue 2
-		done
-		echo "$base"
-		return
-	done
-}
-
 # rtp_range N: the first of N free ports for the PBX's RTP, apart from the SIP
 # port $PORT (which nothing holds until the PBX starts).
 rtp_range() {
-	local lo
-	lo=$(free_ports "$1")
-	while [ "$PORT" -ge "$lo" ] && [ "$PORT" -lt $((lo + $1)) ]; do lo=$(free_ports "$1"); done
-	echo "$lo"
+	# Above the kernel's ephemeral ports and every SIP port the tests pick.
+	free_ports "$1" 61000 4400
 }
 
 declare -A PHONE_PID PHONE_CTL PHONE_MARK

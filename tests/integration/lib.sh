@@ -9,6 +9,7 @@
 #   wait_exit PID [SECONDS]     wait for a process to end; sets EXIT_RC
 #   case_begin NAME ... case_end  one test case; expect_* record why it failed
 #   need_tools TOOL...          end the script (one failed case) unless each is on PATH
+#   free_ports N [LOW SPAN]     the first of N consecutive ports nothing holds
 #
 # Each case prints "ok - NAME" or "not ok - NAME: why" plus "#" lines of context.
 # KEEP_TMP=1 keeps the temp dir (configs, PBX and phone logs) and prints its path.
@@ -83,6 +84,27 @@ need_tools() {
 			echo "not ok - $t is installed (./configure --install-deps installs it)"
 			exit 1
 		fi
+	done
+}
+
+# port_used PORT: something holds PORT, TCP or UDP, v4 or v6 (/proc/net lists
+# local addresses as HEXIP:HEXPORT in the second column).
+port_used() {
+	awk '{ print $2 }' /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
+		grep -qi ":$(printf '%04X' "$1")\$"
+}
+
+# free_ports N [LOW SPAN]: the first of N consecutive ports that nothing holds,
+# from LOW to LOW + SPAN (20000 and 25000 by default).
+free_ports() {
+	local base i
+	while :; do
+		base=$((${2:-20000} + RANDOM % ${3:-25000}))
+		for ((i = 0; i < $1; i++)); do
+			port_used $((base + i)) && continue 2
+		done
+		echo "$base"
+		return
 	done
 }
 

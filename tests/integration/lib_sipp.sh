@@ -8,7 +8,7 @@
 #   start_phone NAME PORT ARGS... SIPp in the background on PORT (ready once bound);
 #                                 sets PHONE_PID, output in $TMP/NAME.out
 #   phone_done PID OUTFILE WHO    the background SIPp ran its scenario through, exit 0
-#   calls_config FILE SIP TIMEOUT [EXTENSIONS]
+#   calls_config FILE SIP TIMEOUT [EXTENSIONS [RTP]]
 #                                 a PBX config for calls between SIPp phones
 #   calls_all_gone [SECONDS]      a case: no channel, call or dialog is left
 
@@ -72,18 +72,22 @@ phone_done() {
 	fi
 }
 
-# calls_config FILE SIP TIMEOUT [EXTENSIONS]: chan_sip with SIP as the body of
-# settings.sip (qualify off: SIPp phones answer only what their scenario expects),
+# calls_config FILE SIP TIMEOUT [EXTENSIONS [RTP]]: chan_sip with SIP as the body
+# of settings.sip (qualify off: SIPp phones answer only what their scenario expects)
+# and RTP, if given, as the body of settings.rtp,
 # users 1000-1003 (Alice, Bob, Carol, Dave; passwords alice-pw...), and in context
 # office EXTENSIONS (Lua table entries) and _10XX, which dials the user called for
 # TIMEOUT seconds, logs "dial TO from FROM: STATUS (CAUSE)" and hangs up with the
 # dial's cause.
 calls_config() {
+	local rtp=
+	[ -n "${5:-}" ] && rtp="rtp = { $5 },"
 	cat >"$1" <<EOF
 settings {
   modules = { "chan_sip" },
   log = { level = "info" },
   sip = { $2, qualify = 0 },
+  $rtp
 }
 users {
   ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
