@@ -20,10 +20,10 @@
 
 need_tools baresip
 
-# rtp_range N: the first of N free ports for the PBX's RTP, apart from the SIP
-# port $PORT (which nothing holds until the PBX starts).
+# rtp_range N: the first of N free ports for the PBX's RTP, above the kernel's
+# ephemeral ports and every SIP port the tests pick (so never the PBX's $PORT,
+# which nothing holds until the PBX starts).
 rtp_range() {
-	# Above the kernel's ephemeral ports and every SIP port the tests pick.
 	free_ports "$1" 61000 4400
 }
 
