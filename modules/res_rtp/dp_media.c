@@ -166,6 +166,8 @@ static int m_playback(lua_State *L)
 	size_t n = check_files(L, 2, files);
 	struct sg_rtp_play_opts o = {.files = files, .nfiles = n, .stop_digits = opt_string(L, 3, "stop", ALL_DIGITS),
 				     .loop = opt_bool(L, 3, "loop", false)};
+	if (sg_call_hungup(call)) /* hang-up is enforced: the coroutine ends here */
+		return sg_dp_wait(L, call, self, NULL, NULL, NULL);
 	struct media_session *s = call_session(L, call);
 	if (!s)
 		return 1;
@@ -217,6 +219,8 @@ static int m_record(lua_State *L)
 		.beep = opt_bool(L, 3, "beep", false),
 		.stop_digits = opt_string(L, 3, "stop", "#"),
 	};
+	if (sg_call_hungup(call)) /* hang-up is enforced: the coroutine ends here */
+		return sg_dp_wait(L, call, self, NULL, NULL, NULL);
 	struct media_session *s = call_session(L, call);
 	if (!s)
 		return 1;
@@ -355,6 +359,8 @@ static int m_read_digits(lua_State *L)
 			nfiles = check_files(L, lua_gettop(L), files);
 		lua_pop(L, 1); /* the options table keeps the names alive */
 	}
+	if (sg_call_hungup(call)) /* hang-up is enforced: the coroutine ends here */
+		return sg_dp_wait(L, call, self, NULL, NULL, NULL);
 	struct media_session *s = call_session(L, call);
 	if (!s)
 		return 1;
