@@ -26,6 +26,22 @@ const char *sg_call_id(const struct sg_call *call) { return call->id; }
 const char *sg_call_from(const struct sg_call *call) { return call->from; }
 const char *sg_call_from_name(const struct sg_call *call) { return call->from_name; }
 bool sg_call_hungup(const struct sg_call *call) { return call->hungup; }
+const char *sg_call_presented_from(const struct sg_call *call)
+{
+	return call->pres_from ? call->pres_from : call->from;
+}
+
+const char *sg_call_presented_name(const struct sg_call *call)
+{
+	const char *name = call->pres_name ? call->pres_name : call->from_name;
+	return name && *name ? name : NULL;
+}
+
+void sg_call_set_presentation(struct sg_call *call, const char *from, const char *name)
+{
+	call->pres_from = from;
+	call->pres_name = name;
+}
 
 static void observe(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)
 {

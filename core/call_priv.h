@@ -19,6 +19,8 @@ struct sg_call {
 	struct sg_channel *chan;
 	char *from, *from_name, *to, *context;
 	uint64_t started_ms;
+	/* caller_id= of the dial placing a leg now (NULL: the caller's own) */
+	const char *pres_from, *pres_name;
 	enum sg_cause end_cause;
 
 	/* The dialplan side (dp_call.c). */
@@ -38,6 +40,9 @@ struct sg_call {
 	bool errored;	       /* it ended with a Lua error */
 };
 
+/* Sets what sg_call_presented_from/_name give while a dial places a leg (NULL:
+ * the caller's own; a name "" presents none); NULL, NULL afterwards. */
+void sg_call_set_presentation(struct sg_call *call, const char *from, const char *name);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);

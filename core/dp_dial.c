@@ -1,9 +1,12 @@
 /*
- * dp_dial.c: call:dial(), ringing one or more targets at once (forking). Each
- * target becomes an outgoing channel through its technology ("SIP/1001",
- * "Test/answer"; a bare "1001" means "SIP/1001"). The caller hears ringing when a
- * leg rings; the first leg to answer wins, the others are cancelled, the caller is
- * answered and bridged to the winner, and call:dial() returns when that
+ * dp_dial.c: call:dial(), ringing targets in steps (dp_dial_opts.c reads them):
+ * each step rings its targets at once (forking), each target for its own time;
+ * when all of a step's legs have ended the next step starts (a hunt is steps of
+ * one target, ring-all is one step). Each target becomes an outgoing channel
+ * through its technology ("SIP/1001", "Test/answer"; a bare "1001" means
+ * "SIP/1001"). The caller hears ringing once a leg rings, and keeps hearing it
+ * across steps; the first leg to answer wins, the others are cancelled, the
+ * caller is answered and bridged to the winner, and call:dial() returns when that
  * conversation ends. If no leg answers, it returns why, with the status a
  * dialplan branches on.
  */
@@ -25,19 +28,25 @@
 
 #include "call_priv.h"
 #include "channel_priv.h"
+#include "dp_dial.h"
 #include "dp_priv.h"
 
-#define MAX_TARGETS 32
+#define MAX_LEGS 32 /* of one step: a user with three phones is three legs */
 
 struct dial_op {
 	struct sg_call *call;
 	struct sg_dp_wait *wait;
-	struct sg_channel *legs[MAX_TARGETS];
-	enum sg_cause causes[MAX_TARGETS];
+	struct dial_plan plan;
+	size_t step; /* the step ringing now */
+	/* the legs of the current step */
+	struct sg_channel *legs[MAX_LEGS];
+	uint64_t deadline[MAX_LEGS]; /* when each stops ringing (ms, loop time) */
+	bool ringing[MAX_LEGS];	     /* still counted in live */
 	size_t nlegs, live;
-	enum sg_cause refused[MAX_TARGETS * 2]; /* targets that never started a leg */
-	size_t nrefused;
-	struct sg_timer *timeout;
+	bool seen[SG_CAUSE_SHUTDOWN + 1]; /* why legs failed, over every step */
+	unsigned tried;			  /* targets dialled so far */
+	uint64_t total_end;		  /* the total= limit; UINT64_MAX: none */
+	struct sg_timer *timer;
 	struct sg_channel *winner;
 	bool ringing_sent, finished;
 	uint64_t answered_ms;
@@ -47,10 +56,17 @@ struct dial_op {
 	char winner_name[96];
 	double duration;
 	const char *ended_by;
-	char record[1024]; /* the record= option, as a path; "" for none */
-	bool recording;	   /* the conversation is being recorded there */
-	bool direct_media; /* the direct_media option: phone to phone when possible */
+	size_t answered_step; /* 1-based; 0: none */
+	bool recording;	      /* the conversation is being recorded at plan.record */
 };
+
+static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
+
+static void note_cause(struct dial_op *op, enum sg_cause c)
+{
+	if ((unsigned)c < sizeof(op->seen) / sizeof(*op->seen))
+		op->seen[c] = true;
+}
 
 static const char *status_of(enum sg_cause c)
 {
@@ -70,14 +86,9 @@ static enum sg_cause overall_cause(const struct dial_op *op)
 {
 	static const enum sg_cause order[] = {SG_CAUSE_BUSY, SG_CAUSE_REJECTED, SG_CAUSE_NO_ANSWER,
 					      SG_CAUSE_UNAVAILABLE, SG_CAUSE_NOT_FOUND};
-	for (size_t o = 0; o < sizeof(order) / sizeof(*order); o++) {
-		for (size_t i = 0; i < op->nlegs; i++)
-			if (op->causes[i] == order[o])
-				return order[o];
-		for (size_t i = 0; i < op->nrefused; i++)
-			if (op->refused[i] == order[o])
-				return order[o];
-	}
+	for (size_t o = 0; o < sizeof(order) / sizeof(*order); o++)
+		if (op->seen[order[o]])
+			return order[o];
 	return SG_CAUSE_FAILURE;
 }
 
@@ -87,26 +98,29 @@ static int push_result(lua_State *L, void *arg)
 	sg_dp_push_result(L, op->status);
 	lua_pushstring(L, sg_cause_name(op->cause));
 	lua_setfield(L, -2, "cause");
+	lua_pushinteger(L, op->tried);
+	lua_setfield(L, -2, "tried");
 	if (op->winner_name[0]) {
 		lua_pushstring(L, op->winner_name);
 		lua_setfield(L, -2, "channel");
+		lua_pushinteger(L, (lua_Integer)op->answered_step);
+		lua_setfield(L, -2, "step");
 		lua_pushnumber(L, op->duration);
 		lua_setfield(L, -2, "duration");
 		lua_pushstring(L, op->ended_by);
 		lua_setfield(L, -2, "ended_by");
 	}
 	if (op->recording) {
-		lua_pushstring(L, op->record);
+		lua_pushstring(L, op->plan.record);
 		lua_setfield(L, -2, "recording");
 	}
 	free(op);
 	return 1;
 }
 
-/* Releases every leg still up (with `cause`) and drops the op's references. */
+/* Releases every leg of the step still up (with `cause`) and drops the op's references. */
 static void release_legs(struct dial_op *op, enum sg_cause cause)
 {
-	op->timeout = sg_timer_free(op->timeout);
 	for (size_t i = 0; i < op->nlegs; i++) {
 		struct sg_channel *ch = op->legs[i];
 		sg_chan_set_observer(ch, NULL, NULL);
@@ -114,7 +128,7 @@ static void release_legs(struct dial_op *op, enum sg_cause cause)
 			sg_chan_hangup(ch, ch == op->winner ? SG_CAUSE_NORMAL : cause);
 		op->legs[i] = sg_chan_unref(ch);
 	}
-	op->nlegs = 0;
+	op->nlegs = op->live = 0;
 	op->winner = NULL;
 }
 
@@ -126,9 +140,10 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 	op->status = status;
 	op->cause = cause;
 	op->ended_by = ended_by;
+	op->timer = sg_timer_free(op->timer);
 	if (op->winner) {
 		snprintf(op->winner_name, sizeof(op->winner_name), "%s", sg_chan_name(op->winner));
-		op->duration = (double)(sg_loop_now_ms(sg_loop_main()) - op->answered_ms) / 1000.0;
+		op->duration = (double)(now_ms() - op->answered_ms) / 1000.0;
 	}
 	struct sg_channel *caller = sg_call_channel(op->call);
 	struct sg_bridge *br = sg_chan_bridge(caller);
@@ -141,6 +156,13 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 		rtp->stop(sg_chan_rtp(caller));
 	release_legs(op, SG_CAUSE_CANCELLED);
 	sg_dp_wake(op->wait, push_result, op); /* push_result frees op */
+}
+
+/* Nobody answered: the result says what matters most over every step. */
+static void finish_unanswered(struct dial_op *op)
+{
+	enum sg_cause c = overall_cause(op);
+	finish(op, status_of(c), c, now_ms() >= op->total_end ? "timeout" : "callee");
 }
 
 static size_t leg_index(const struct dial_op *op, const struct sg_channel *ch)
@@ -157,10 +179,10 @@ static void start_recording(struct dial_op *op, struct sg_channel *caller)
 {
 	const struct sg_rtp_api *rtp = sg_rtp_api();
 	struct sg_rtp_session *s = sg_chan_rtp(caller);
-	struct sg_rtp_record_opts o = {.path = op->record, .both = true};
+	struct sg_rtp_record_opts o = {.path = op->plan.record, .both = true};
 	int rc = !rtp || !s ? -ENOTSUP : rtp->record(s, &o, NULL, NULL);
 	if (rc)
-		SG_WARNING("dialplan", "call %s: cannot record to %s: %s", sg_call_id(op->call), op->record,
+		SG_WARNING("dialplan", "call %s: cannot record to %s: %s", sg_call_id(op->call), op->plan.record,
 			   rc == -ENOTSUP ? "the call has no RTP media" : strerror(-rc));
 	op->recording = rc == 0;
 }
@@ -170,8 +192,8 @@ static void start_recording(struct dial_op *op, struct sg_channel *caller)
  * records what it relays. The technology logs why it stays relayed otherwise. */
 static void try_direct_media(struct dial_op *op, struct sg_channel *caller, struct sg_channel *ch)
 {
-	int rc = sg_chan_direct_media(caller, ch, op->direct_media);
-	if (rc == -ENOTSUP && op->direct_media)
+	int rc = sg_chan_direct_media(caller, ch, op->plan.direct_media);
+	if (rc == -ENOTSUP && op->plan.direct_media)
 		SG_INFO("dialplan", "call %s: direct media not possible between %s and %s: not two legs of one "
 			"technology that can", sg_call_id(op->call), sg_chan_name(caller), sg_chan_name(ch));
 }
@@ -180,8 +202,9 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 {
 	struct sg_channel *caller = sg_call_channel(op->call);
 	op->winner = ch;
-	op->answered_ms = sg_loop_now_ms(sg_loop_main());
-	op->timeout = sg_timer_free(op->timeout);
+	op->answered_ms = now_ms();
+	op->answered_step = op->step + 1;
+	op->timer = sg_timer_free(op->timer);
 	/* The others stop ringing: RFC 3261 forking cancels the losers. */
 	for (size_t i = 0; i < op->nlegs; i++)
 		if (op->legs[i] != ch && sg_chan_state(op->legs[i]) != SG_CHAN_GONE) {
@@ -203,13 +226,33 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 		return;
 	}
 	SG_INFO("dialplan", "call %s: %s answered", sg_call_id(op->call), sg_chan_name(ch));
-	if (op->record[0] && op->direct_media)
+	if (op->plan.record[0] && op->plan.direct_media)
 		SG_INFO("dialplan", "call %s: recorded, so its media stays relayed (no direct media)",
 			sg_call_id(op->call));
-	if (op->record[0])
+	if (op->plan.record[0])
 		start_recording(op, caller);
 	else
 		try_direct_media(op, caller, ch);
+}
+
+/* One timer serves the whole dial: it fires at the earliest deadline of a leg
+ * still ringing, or at once when the step is over, so the next step starts from
+ * the loop rather than from inside a leg's notification. */
+static void arm(struct dial_op *op)
+{
+	uint64_t now = now_ms(), next = op->live ? UINT64_MAX : now;
+	for (size_t i = 0; i < op->nlegs; i++)
+		if (op->ringing[i] && op->deadline[i] < next)
+			next = op->deadline[i];
+	sg_timer_restart(op->timer, next > now ? next - now : 0);
+}
+
+/* A leg stopped counting (it ended, or rang out): the step may be over. */
+static void leg_done(struct dial_op *op, size_t i, enum sg_cause cause)
+{
+	op->ringing[i] = false;
+	op->live--;
+	note_cause(op, cause);
 }
 
 static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)
@@ -221,6 +264,7 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	switch (ev) {
 	case SG_CHEV_RINGING:
 	case SG_CHEV_PROGRESS:
+		/* Sent once for the whole dial: the caller hears one ringback across steps. */
 		if (!op->winner && !op->ringing_sent) {
 			op->ringing_sent = true;
 			sg_chan_indicate(sg_call_channel(op->call), SG_IND_RINGING);
@@ -231,12 +275,13 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 			answered(op, ch);
 		break;
 	case SG_CHEV_HANGUP:
-		op->causes[i] = (enum sg_cause)arg;
 		if (ch == op->winner) {
 			finish(op, "answered", SG_CAUSE_NORMAL, "callee");
-		} else if (!op->winner && --op->live == 0) {
-			enum sg_cause c = overall_cause(op);
-			finish(op, status_of(c), c, "callee");
+		} else if (!op->winner && op->ringing[i]) {
+			leg_done(op, i, (enum sg_cause)arg);
+			/* While a step starts (timer NULL) its caller checks live itself. */
+			if (op->live == 0 && op->timer)
+				arm(op);
 		}
 		break;
 	case SG_CHEV_DIGIT:
@@ -244,18 +289,11 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	}
 }
 
-static void on_timeout(struct sg_timer *t, void *arg)
-{
-	(void)t;
-	struct dial_op *op = arg;
-	if (!op->winner)
-		finish(op, "noanswer", SG_CAUSE_NO_ANSWER, "timeout");
-}
-
 /* The caller hung up (or the call ended): drop everything, quietly. */
 static void cancel(void *arg)
 {
 	struct dial_op *op = arg;
+	op->timer = sg_timer_free(op->timer);
 	if (op->winner) {
 		struct sg_bridge *br = sg_chan_bridge(op->winner);
 		if (br)
@@ -265,36 +303,51 @@ static void cancel(void *arg)
 	free(op);
 }
 
-/* Starts one concrete leg; on failure records why. */
+/* tech->request with the dial's caller ID presentation (caller_id=) in place for
+ * the technology to read (sg_call_presented_from/_name). */
+static int request_leg(struct dial_op *op, const struct sg_chan_tech *tech, const char *dest,
+		       struct sg_channel **ch, enum sg_cause *cause)
+{
+	const struct dial_plan *p = &op->plan;
+	sg_call_set_presentation(op->call, p->cid_number_set ? p->cid_number : NULL,
+				 p->cid_name_set ? p->cid_name : NULL);
+	int rc = tech->request(dest, sg_call_channel(op->call), ch, cause);
+	sg_call_set_presentation(op->call, NULL, NULL);
+	return rc;
+}
+
+/* Starts one concrete leg, ringing for timeout_ms at most; on failure records why. */
 static void start_one(struct dial_op *op, const struct sg_chan_tech *tech, const char *dest,
 		      unsigned timeout_ms)
 {
 	enum sg_cause cause = SG_CAUSE_FAILURE;
 	struct sg_channel *ch = NULL;
-	if (op->nlegs == MAX_TARGETS) {
-		op->refused[op->nrefused++] = SG_CAUSE_CONGESTION;
+	if (op->nlegs == MAX_LEGS) {
+		note_cause(op, SG_CAUSE_CONGESTION);
 		return;
 	}
-	if (tech->request(dest, sg_call_channel(op->call), &ch, &cause) != 0) {
+	if (request_leg(op, tech, dest, &ch, &cause) != 0) {
 		SG_INFO("dialplan", "call %s: %s/%s cannot be dialled (%s)", sg_call_id(op->call), tech->name,
 			dest, sg_cause_name(cause));
-		op->refused[op->nrefused++] = cause;
+		note_cause(op, cause);
 		return;
 	}
+	size_t i = op->nlegs++;
 	sg_chan_set_observer(ch, leg_event, op);
-	op->legs[op->nlegs] = ch;
-	op->causes[op->nlegs++] = SG_CAUSE_NORMAL;
+	op->legs[i] = ch;
+	op->ringing[i] = true;
 	op->live++;
+	uint64_t deadline = now_ms() + timeout_ms;
+	op->deadline[i] = deadline < op->total_end ? deadline : op->total_end;
 	int rc = tech->call(ch, timeout_ms);
-	if (rc == 0)
+	if (rc == 0 || !op->ringing[i])
 		return;
 	/* A phone that cannot be reached at all is unavailable (480), not a fault of ours. */
 	cause = rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -ENETUNREACH || rc == -ETIMEDOUT ||
 				rc == -ENOTCONN
 			? SG_CAUSE_UNAVAILABLE
 			: SG_CAUSE_FAILURE;
-	op->live--;
-	op->causes[op->nlegs - 1] = cause;
+	leg_done(op, i, cause);
 	sg_chan_set_observer(ch, NULL, NULL);
 	sg_chan_hangup(ch, cause);
 }
@@ -319,107 +372,114 @@ static void start_target(struct dial_op *op, const char *target, unsigned timeou
 	if (!tech || !tech->request || !tech->call) {
 		SG_WARNING("dialplan", "call %s: cannot dial '%s': no channel technology '%s' that places calls",
 			   sg_call_id(op->call), target, techname);
-		op->refused[op->nrefused++] = SG_CAUSE_FAILURE;
+		note_cause(op, SG_CAUSE_FAILURE);
 		return;
 	}
 	if (!tech->expand) {
 		start_one(op, tech, dest, timeout_ms);
 		return;
 	}
-	char legs[MAX_TARGETS][512];
+	char legs[MAX_LEGS][512];
 	enum sg_cause cause = SG_CAUSE_UNAVAILABLE;
-	size_t n = tech->expand(dest, legs, MAX_TARGETS, &cause);
+	size_t n = tech->expand(dest, legs, MAX_LEGS, &cause);
 	if (n == 0) {
 		SG_INFO("dialplan", "call %s: '%s' has nothing to ring (%s)", sg_call_id(op->call), target,
 			sg_cause_name(cause));
-		op->refused[op->nrefused++] = cause;
+		note_cause(op, cause);
 	}
 	for (size_t i = 0; i < n; i++)
 		start_one(op, tech, legs[i], timeout_ms);
 }
 
-/* Collects the targets: call:dial("1001"), call:dial({"1001", "Test/x"}, {timeout=20})
- * or call:dial{"1001", "Test/x", timeout=20}. */
-static int read_targets(lua_State *L, const char **targets, double *timeout, char *record, size_t rsize,
-			bool *direct)
+/* Rings the targets of the current step, each for its own time. */
+static void start_step(struct dial_op *op)
 {
-	int n = 0, opts = 0;
-	if (lua_type(L, 2) == LUA_TSTRING) {
-		targets[n++] = lua_tostring(L, 2);
-		opts = lua_istable(L, 3) ? 3 : 0;
-	} else {
-		luaL_checktype(L, 2, LUA_TTABLE);
-		lua_Integer len = (lua_Integer)lua_rawlen(L, 2);
-		luaL_argcheck(L, len >= 1 && len <= MAX_TARGETS, 2, "one to 32 targets");
-		for (lua_Integer i = 1; i <= len; i++) {
-			lua_rawgeti(L, 2, i);
-			if (lua_type(L, -1) != LUA_TSTRING)
-				luaL_error(L, "call:dial: target %d is not a string", (int)i);
-			targets[n++] = lua_tostring(L, -1);
-			lua_pop(L, 1); /* the table keeps the string alive */
-		}
-		opts = lua_istable(L, 3) ? 3 : 2;
+	const struct dial_step *s = &op->plan.steps[op->step];
+	double step_timeout = s->timeout ? s->timeout : op->plan.timeout;
+	if (op->plan.nsteps > 1)
+		SG_INFO("dialplan", "call %s: dial step %zu of %zu", sg_call_id(op->call), op->step + 1,
+			op->plan.nsteps);
+	for (size_t i = 0; i < s->count; i++) {
+		const struct dial_target *t = &op->plan.targets[s->first + i];
+		op->tried++;
+		start_target(op, t->dest, (unsigned)((t->timeout ? t->timeout : step_timeout) * 1000));
 	}
-	*timeout = 30;
-	if (opts) {
-		lua_getfield(L, opts, "timeout");
-		if (!lua_isnil(L, -1)) {
-			*timeout = luaL_checknumber(L, -1);
-			luaL_argcheck(L, *timeout > 0 && *timeout <= 3600 && !isnan(*timeout), opts,
-				      "timeout: seconds from 0 to 3600");
-		}
-		lua_pop(L, 1);
-		lua_getfield(L, opts, "record");
-		if (!lua_isnil(L, -1)) {
-			const char *path = luaL_checkstring(L, -1);
-			luaL_argcheck(L, *path, opts, "record: a file name");
-			/* A relative name lands in the data folder, as call:record's do. */
-			if (path[0] == '/')
-				snprintf(record, rsize, "%s", path);
-			else
-				snprintf(record, rsize, "%s/%s", sg_config_data_dir(), path);
-		}
-		lua_pop(L, 1);
-		lua_getfield(L, opts, "direct_media");
-		if (!lua_isnil(L, -1)) {
-			luaL_argcheck(L, lua_isboolean(L, -1), opts, "direct_media: true or false");
-			*direct = lua_toboolean(L, -1);
-		}
-		lua_pop(L, 1);
+}
+
+/* Starts steps from op->step on until one rings; false when none is left (or
+ * the total= time is up). The timer is parked while a step starts, so legs
+ * failing at once do not re-enter. */
+static bool start_ringing_step(struct dial_op *op)
+{
+	struct sg_timer *timer = op->timer;
+	op->timer = NULL;
+	for (; op->step < op->plan.nsteps && now_ms() < op->total_end; op->step++) {
+		start_step(op);
+		if (op->live)
+			break;
+		release_legs(op, SG_CAUSE_FAILURE);
 	}
-	return n;
+	if (op->winner || op->finished)
+		sg_timer_free(timer); /* a leg answered while it was being placed */
+	else
+		op->timer = timer;
+	return op->live > 0;
+}
+
+/* A leg's time is up, or the step is over: ring out those legs, then go on. */
+static void on_timer(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	struct dial_op *op = arg;
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < op->nlegs; i++)
+		if (op->ringing[i] && op->deadline[i] <= now) {
+			leg_done(op, i, SG_CAUSE_NO_ANSWER);
+			sg_chan_set_observer(op->legs[i], NULL, NULL);
+			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
+		}
+	if (op->live) {
+		arm(op);
+		return;
+	}
+	release_legs(op, SG_CAUSE_CANCELLED);
+	op->step++;
+	if (start_ringing_step(op))
+		arm(op);
+	else
+		finish_unanswered(op);
 }
 
 int sg_dp_m_dial(lua_State *L)
 {
 	struct sg_call *call = sg_dp_check_call(L, 1);
-	const char *targets[MAX_TARGETS];
-	double timeout;
-	char record[1024] = "";
-	bool direct = false;
-	int n = read_targets(L, targets, &timeout, record, sizeof(record), &direct);
+	luaL_argcheck(L, lua_gettop(L) <= 3, 4, "call:dial takes targets and an options table");
+	lua_settop(L, 3); /* the plan goes above the arguments */
+	/* Read into Lua-owned memory: a mistake raises an error with nothing to free
+	 * and nothing ringing. */
+	struct dial_plan *plan = lua_newuserdatauv(L, sizeof(*plan), 0);
+	memset(plan, 0, sizeof(*plan));
+	sg_dial_read_plan(L, plan);
 	struct dial_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return luaL_error(L, "out of memory");
-	memcpy(op->record, record, sizeof(record));
-	op->direct_media = direct;
+	op->plan = *plan;
 	op->call = call;
-	if (!sg_call_hungup(call))
-		for (int i = 0; i < n; i++)
-			start_target(op, targets[i], (unsigned)(timeout * 1000));
-	if (op->live == 0) {
-		/* Nothing rings: answer at once with why. The legs that did start and
-		 * failed at once still hold references. */
+	op->total_end = plan->total ? now_ms() + (uint64_t)(plan->total * 1000) : UINT64_MAX;
+	op->timer = sg_timer_start(sg_loop_main(), NULL, UINT32_MAX, 0, on_timer, op);
+	if (!op->timer) {
+		free(op);
+		return luaL_error(L, "out of memory");
+	}
+	if (sg_call_hungup(call) || !start_ringing_step(op)) {
+		/* Nothing rings: answer at once with why. */
 		enum sg_cause c = sg_call_hungup(call) ? SG_CAUSE_CANCELLED : overall_cause(op);
+		op->timer = sg_timer_free(op->timer);
 		release_legs(op, SG_CAUSE_FAILURE);
 		op->status = status_of(c);
 		op->cause = c;
 		return push_result(L, op);
 	}
-	op->timeout = sg_timer_start(sg_loop_main(), NULL, (uint64_t)(timeout * 1000), 0, on_timeout, op);
-	if (!op->timeout) {
-		cancel(op);
-		return luaL_error(L, "out of memory");
-	}
+	arm(op);
 	return sg_dp_wait(L, call, NULL, cancel, op, &op->wait);
 }

@@ -35,6 +35,12 @@ SG_API const char *sg_call_id(const struct sg_call *call);
 /* Who calls: the caller's user or number, and display name (NULL if none). */
 SG_API const char *sg_call_from(const struct sg_call *call);
 SG_API const char *sg_call_from_name(const struct sg_call *call);
+/* Who a new leg of this call presents as calling: what the dial's caller_id
+ * option sets (a field left out keeps the caller's), else sg_call_from and
+ * sg_call_from_name. A technology reads them in its request() to fill its own
+ * headers (SIP: From). The name is NULL when there is none. */
+SG_API const char *sg_call_presented_from(const struct sg_call *call);
+SG_API const char *sg_call_presented_name(const struct sg_call *call);
 SG_API bool sg_call_hungup(const struct sg_call *call);
 /* Per-call variables (strings), also visible to Lua as call.vars. */
 SG_API int sg_call_set_var(struct sg_call *call, const char *name, const char *value);

@@ -645,8 +645,10 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 		goto bad;
 	}
 	struct sg_call *oc = origin ? sg_chan_call(origin) : NULL;
-	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_from(oc) : "strowger");
-	snprintf(d->from_name, sizeof(d->from_name), "%s", oc && sg_call_from_name(oc) ? sg_call_from_name(oc) : "");
+	/* The caller, or who the dial presents instead (its caller_id option). */
+	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_presented_from(oc) : "strowger");
+	snprintf(d->from_name, sizeof(d->from_name), "%s",
+		 oc && sg_call_presented_name(oc) ? sg_call_presented_name(oc) : "");
 	d->max_forwards = DEFAULT_MAX_FORWARDS;
 	if (origin && sg_chan_tech(origin) == &sip_tech) {
 		struct sip_dlg *od = sg_chan_pvt(origin);

@@ -188,6 +188,11 @@ static bool run_call_case(lua_State *L, int idx, struct sg_buf *why)
 		chan_test_finish(ch);
 		/* Let deferred work (resume timers of ended calls) settle. */
 		sg_loop_run_once(sg_loop_main(), false);
+		/* What `core show channels` would list: nothing may be left ringing. */
+		if (sg_chans_active()) {
+			sg_buf_printf(why, "%u channel(s) still up after the call; ", sg_chans_active());
+			sg_chans_hangup_all(SG_CAUSE_SHUTDOWN);
+		}
 	} else {
 		snprintf(last_events, sizeof(last_events), "%s", start_events);
 	}

@@ -19,6 +19,7 @@
 #include <strowger/loop.h>
 #include <strowger/channel.h>
 #include <strowger/cli.h>
+#include <strowger/log.h>
 #include <strowger/module.h>
 
 #define HISTORY 64
@@ -132,7 +133,6 @@ static void step(struct sg_timer *t, void *arg)
 static int t_request(const char *dest, struct sg_channel *origin, struct sg_channel **out,
 		     enum sg_cause *cause)
 {
-	(void)origin;
 	if (!strcmp(dest, "busynow")) {
 		*cause = SG_CAUSE_BUSY;
 		return -EBUSY;
@@ -151,6 +151,11 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 	}
 	snprintf(leg->name, sizeof(leg->name), "%s", sg_chan_name(ch));
 	leg->ch = ch;
+	/* Tests check the caller ID a dial presents (its caller_id option) here. */
+	struct sg_call *oc = origin ? sg_chan_call(origin) : NULL;
+	if (oc)
+		SG_INFO("test", "%s presents caller %s \"%s\"", leg->name, sg_call_presented_from(oc),
+			sg_call_presented_name(oc) ? sg_call_presented_name(oc) : "");
 	*out = ch;
 	return 0;
 }
