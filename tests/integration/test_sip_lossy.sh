@@ -64,6 +64,7 @@ case_begin "$CALLS calls, both phones losing 15% of packets: every call complete
 mark_log
 pbx "sip show transactions"
 absorbed_before=$(counter "requests absorbed")
+finals_before=$(counter "final responses")
 start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer_lossy.xml" -m "$CALLS" -lost 15 "${LOSSY[@]}"
 CALLEE_PID=$PHONE_PID
 # Five calls a second, at most five at once.
@@ -83,8 +84,13 @@ case_begin "the PBX repeated its own messages and absorbed the phones' repeats"
 pbx "sip show transactions"
 expect_out_re "^Retransmissions received: [0-9]+ requests absorbed, [0-9]+ final responses$"
 absorbed=$(counter "requests absorbed")
+finals=$(counter "final responses")
 resent=$(counter "requests \\(Timers A and E\\)")
-[ "${absorbed:-0}" -gt "${absorbed_before:-0}" ] || fail "no repeated request was absorbed during the calls"
+# Which repeats arrive is chance: a phone repeats its BYE when our 200 was lost (absorbed
+# here), the callee its 2xx when our ACK was (answered by the dialog). Over 20 calls at
+# 15 % loss, some of either comes (one kind alone is missing in a few runs in a hundred).
+[ "${absorbed:-0}" -gt "${absorbed_before:-0}" ] || [ "${finals:-0}" -gt "${finals_before:-0}" ] ||
+	fail "no repeated request was absorbed and no repeated final response came during the calls"
 [ "${resent:-0}" -gt 0 ] || fail "the PBX never repeated an INVITE or BYE to the callee"
 grep '^Retransmissions' <<<"$OUT" | sed 's/^/# /'
 [ -z "$CASE_WHY" ] || _show_last
