@@ -20,6 +20,7 @@
 #include <strowger/rtp.h>
 #include <strowger/workers.h>
 
+#include "audio_codec.h"
 #include "audio_frame.h"
 #include "audio_tone.h"
 #include "rtp_dtmf.h"
@@ -46,6 +47,12 @@ struct media_relay;
 
 /* The payloads the worker can relay between legs or convert. */
 enum media_kind { MEDIA_PCMU, MEDIA_PCMA, MEDIA_TE, MEDIA_KINDS, MEDIA_KIND_NONE = 255 };
+
+/* The frame codec (audio_codec.h) of an audio kind; AUDIO_CODEC_NONE for others. */
+static inline enum audio_codec media_audio_codec(uint8_t kind)
+{
+	return kind == MEDIA_PCMU ? AUDIO_CODEC_PCMU : kind == MEDIA_PCMA ? AUDIO_CODEC_PCMA : AUDIO_CODEC_NONE;
+}
 
 /* What an SDP negotiation settled, in the form the relay uses per packet. */
 struct media_codecs {

@@ -49,11 +49,6 @@ void media_play_free(struct media_play *p)
 	free(p);
 }
 
-static enum audio_codec codec_of(uint8_t kind)
-{
-	return kind == MEDIA_PCMU ? AUDIO_CODEC_PCMU : kind == MEDIA_PCMA ? AUDIO_CODEC_PCMA : AUDIO_CODEC_NONE;
-}
-
 void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, const char *error, int err)
 {
 	struct media_play *p = s->play;
@@ -148,7 +143,7 @@ void media_play_start(struct media_session *s, struct media_play *p)
 static void send_audio(struct media_session *s, struct media_play *p, uint64_t now_ms)
 {
 	uint8_t kind = s->codecs.send_kind;
-	enum audio_codec codec = codec_of(kind);
+	enum audio_codec codec = media_audio_codec(kind);
 	if (codec == AUDIO_CODEC_NONE || s->codecs.tx_pt[kind] == 255) {
 		media_play_end(s, SG_RTP_END_ERROR, 0, "no audio codec agreed with the phone", -EPROTO);
 		return;

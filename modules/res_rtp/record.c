@@ -71,8 +71,7 @@ void media_rec_audio(struct media_session *s, bool other, uint8_t kind, const ui
 {
 	struct media_rec *r = s->rec;
 	struct media_pcm_queue *q = &r->q[other];
-	enum audio_codec c = kind == MEDIA_PCMU ? AUDIO_CODEC_PCMU : kind == MEDIA_PCMA ? AUDIO_CODEC_PCMA
-										: AUDIO_CODEC_NONE;
+	enum audio_codec c = media_audio_codec(kind);
 	if (!r->start_ms || c == AUDIO_CODEC_NONE)
 		return;
 	int16_t pcm[AUDIO_FRAME_MAX * 4];
