@@ -26,11 +26,12 @@ struct sg_call {
 	/* The dialplan side (dp_call.c). */
 	struct dp_gen *gen;
 	lua_State *co;
-	int co_ref, ud_ref, vars_ref, defers_ref;
+	int co_ref, ud_ref, vars_ref, defers_ref, hooks_ref;
 	struct sg_dp_wait *wait;
 	struct sg_timer *resume_timer;
 	char where[300];       /* the extension's file:line */
 	long long instructions;
+	const char *in_hook;   /* the hook running now (dp_call.c), or NULL */
 	bool started;	       /* the coroutine has run at least once */
 	bool running;	       /* inside lua_resume now */
 	bool hungup;	       /* the caller's leg is gone */

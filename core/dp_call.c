@@ -130,6 +130,7 @@ static void release(struct sg_call *call)
 	luaL_unref(L, LUA_REGISTRYINDEX, call->co_ref);
 	luaL_unref(L, LUA_REGISTRYINDEX, call->vars_ref);
 	luaL_unref(L, LUA_REGISTRYINDEX, call->defers_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, call->hooks_ref);
 	sg_dp_gen_unref(call->gen);
 	sg_call_free(call);
 }
@@ -240,7 +241,7 @@ static void resume_cb(struct sg_timer *t, void *arg)
 
 int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_exten *x)
 {
-	call->co_ref = call->ud_ref = call->vars_ref = call->defers_ref = LUA_NOREF;
+	call->co_ref = call->ud_ref = call->vars_ref = call->defers_ref = call->hooks_ref = LUA_NOREF;
 	call->resume_timer = sg_timer_start(sg_loop_main(), NULL, 0, 0, resume_cb, call);
 	if (!call->resume_timer)
 		return -ENOMEM;
@@ -257,6 +258,8 @@ int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_e
 	call->vars_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_newtable(L);
 	call->defers_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_newtable(L);
+	call->hooks_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, gen->funcs_ref);
 	lua_rawgeti(L, -1, x->func);
@@ -271,11 +274,22 @@ int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_e
 	return 0;
 }
 
+static void push_hangup_info(lua_State *S, void *arg)
+{
+	struct sg_call *call = arg;
+	lua_createtable(S, 0, 1);
+	lua_pushstring(S, sg_cause_name(sg_chan_cause(call->chan)));
+	lua_setfield(S, -2, "cause");
+}
+
 void sg_dp_call_hungup(struct sg_call *call)
 {
+	if (call->hungup)
+		return;
 	call->hungup = true;
 	if (call->ended)
 		return;
+	sg_dp_hook(call, "on_hangup", push_hangup_info, NULL, call);
 	struct sg_dp_wait *w = call->wait;
 	if (w && !w->woken) {
 		if (w->cancel)
@@ -290,7 +304,12 @@ void sg_dp_call_hungup(struct sg_call *call)
 int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_dp_cancel_fn *cancel,
 	       void *arg, struct sg_dp_wait **out)
 {
+	char hook_refusal[96];
+	if (call->in_hook)
+		snprintf(hook_refusal, sizeof(hook_refusal), "%s cannot wait (a hook runs while the call "
+			 "waits elsewhere)", call->in_hook);
 	const char *refusal = call->ended ? "the call has ended: nothing can wait on it"
+			      : call->in_hook ? hook_refusal
 			      : S != call->co ? "waiting functions must run in the call's own coroutine "
 						"(not inside coroutine.wrap/resume or another call)"
 			      : call->wait ? "the call is already waiting"
@@ -351,6 +370,11 @@ struct sg_call *sg_dp_check_call(lua_State *S, int idx)
 	return ud->call;
 }
 
+static bool is_hook_name(const char *k)
+{
+	return !strcmp(k, "on_transfer") || !strcmp(k, "on_hold") || !strcmp(k, "on_hangup");
+}
+
 static int call_index(lua_State *S)
 {
 	struct call_ud *ud = luaL_checkudata(S, 1, CALL_MT);
@@ -370,14 +394,93 @@ static int call_index(lua_State *S)
 	else if (!strcmp(k, "state")) lua_pushstring(S, sg_chan_state_name(sg_chan_state(c->chan)));
 	else if (!strcmp(k, "hungup")) lua_pushboolean(S, c->hungup);
 	else if (!strcmp(k, "vars")) lua_rawgeti(S, LUA_REGISTRYINDEX, c->vars_ref);
-	else return 0;
+	else if (is_hook_name(k)) {
+		lua_rawgeti(S, LUA_REGISTRYINDEX, c->hooks_ref);
+		lua_getfield(S, -1, k);
+	} else return 0;
 	return 1;
 }
 
+/* Only the hooks can be set on a call object: a function, or nil to remove it. */
 static int call_newindex(lua_State *S)
 {
+	struct call_ud *ud = luaL_checkudata(S, 1, CALL_MT);
 	const char *k = luaL_checkstring(S, 2);
-	return luaL_error(S, "call.%s cannot be set: keep your own values in call.vars.%s", k, k);
+	if (!is_hook_name(k))
+		return luaL_error(S, "call.%s cannot be set: keep your own values in call.vars.%s "
+				  "(the hooks a call takes are on_transfer, on_hold and on_hangup)", k, k);
+	if (!lua_isnil(S, 3) && !lua_isfunction(S, 3))
+		return luaL_error(S, "call.%s must be a function (or nil to remove it), not a %s", k,
+				  luaL_typename(S, 3));
+	if (!ud->call)
+		return luaL_error(S, "this call has ended");
+	lua_rawgeti(S, LUA_REGISTRYINDEX, ud->call->hooks_ref);
+	lua_pushvalue(S, 3);
+	lua_setfield(S, -2, k);
+	return 0;
+}
+
+/* --- hooks --- */
+
+int sg_dp_hook(struct sg_call *call, const char *name, sg_dp_hook_push_fn *push_info,
+	       sg_dp_hook_read_fn *read, void *arg)
+{
+	if (call->ended || call->hooks_ref == LUA_NOREF)
+		return 0;
+	int top = lua_gettop(L);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, call->hooks_ref);
+	if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+		lua_settop(L, top);
+		return 0;
+	}
+	/* A thread of its own: the call's coroutine is suspended in a wait (or is the
+	 * one running, when its own method caused the event), and cannot take a call. */
+	lua_State *T = lua_newthread(L);
+	lua_rotate(L, -2, 1); /* ... hooks thread fn */
+	lua_xmove(L, T, 1);
+	push_call(T, call);
+	int nargs = 1;
+	if (push_info) {
+		push_info(T, arg);
+		nargs = 2;
+	}
+	struct sg_call *was_running = running_call;
+	long long was_count = call->instructions;
+	bool was_stop = call->stop;
+	const char *was_hook = call->in_hook;
+	call->in_hook = name;
+	call->instructions = 0;
+	running_call = call;
+	lua_sethook(T, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	int nres = 0, rc;
+	int st = lua_resume(T, L, nargs, &nres);
+	running_call = was_running;
+	call->instructions = was_count;
+	call->in_hook = was_hook;
+	char where[300];
+	if (st == LUA_OK) {
+		rc = 1;
+		if (read && read(T, nres, arg) < 0)
+			rc = -1;
+	} else if (st == LUA_YIELD) {
+		lua_where(T, where, sizeof(where));
+		if (call->stop && !was_stop && call->stop_reason && !strcmp(call->stop_reason, "budget")) {
+			/* A runaway hook: the call ends at its next wait, like a runaway dialplan. */
+			SG_ERROR("dialplan", "call %s: %s: %s ran over its budget of %lld instructions", call->id,
+				 where, name, budget);
+		} else {
+			SG_ERROR("dialplan", "call %s: %s: %s cannot wait (it runs while the call is busy "
+				 "elsewhere); ignored", call->id, where, name);
+		}
+		rc = -1;
+	} else {
+		const char *msg = luaL_tolstring(T, -1, NULL);
+		luaL_traceback(L, T, msg, 0);
+		SG_ERROR("dialplan", "call %s: %s failed: %s", call->id, name, lua_tostring(L, -1));
+		rc = -1;
+	}
+	lua_settop(L, top);
+	return rc;
 }
 
 static int call_tostring(lua_State *S)

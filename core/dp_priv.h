@@ -72,6 +72,23 @@ void sg_dp_gen_unref(struct dp_gen *gen);
 /* Reloads the current file; on error keeps the running generation. 0 or -errno. */
 int sg_dp_reload(char *err, size_t errlen);
 
+/*
+ * Event hooks a dialplan sets on a call (call.on_hold = function(call, info) ...
+ * end): on_transfer, on_hold, on_hangup. sg_dp_hook runs call.<name>(call, info)
+ * when it is set, at once, in a Lua thread of its own (the call's coroutine is
+ * suspended in a wait): the hook may read and change the call (call.vars, call
+ * methods that do not wait) and return a decision, but not wait. push_info
+ * (may be NULL) pushes the info table onto the hook's thread; read (may be NULL)
+ * looks at the nres results at the top of that thread's stack and returns <0 when
+ * they make no sense (it logs why). The hook runs on the call's instruction
+ * budget. Returns 1 when it ran, 0 when no hook is set, -1 when it failed (logged
+ * with file:line: the caller then does what it does without a hook).
+ */
+typedef void(sg_dp_hook_push_fn)(lua_State *T, void *arg);
+typedef int(sg_dp_hook_read_fn)(lua_State *T, int nres, void *arg);
+int sg_dp_hook(struct sg_call *call, const char *name, sg_dp_hook_push_fn *push_info, sg_dp_hook_read_fn *read,
+	       void *arg);
+
 /* Extensions (extensions.c). */
 int sg_dp_build_extensions(lua_State *L, struct dp_gen *gen, int extensions_idx, char *err, size_t errlen);
 const struct dp_exten *sg_dp_match(const struct dp_gen *gen, const char *context, const char *exten);

@@ -99,6 +99,37 @@ extensions = {
       log.notice("redirect: %s %s", tostring(ok), tostring(why))
       call:hangup("rejected")
     end,
+
+    -- Hooks: on_hangup runs when the caller hangs up, during the wait.
+    ["113"] = function(call)
+      call.on_hangup = function(c, info) log.notice("on_hangup %s cause=%s", c.id, info.cause) end
+      assert(type(call.on_hangup) == "function")
+      call:answer()
+      call:sleep(10)
+    end,
+
+    -- Only hooks can be set, and only to functions; a failing hook is logged, the
+    -- call carries on; a hook cannot wait.
+    ["114"] = function(call)
+      local ok, err = pcall(function() call.on_hold = 42 end)
+      log.notice("hook number: %s", err)
+      ok, err = pcall(function() call.on_holdd = function() end end)
+      log.notice("hook typo: %s", err)
+      call.on_hangup = function(c) error("boom in hook") end
+      call:answer()
+      call:sleep(10)
+    end,
+    ["115"] = function(call)
+      call.on_hangup = function(c) c:sleep(1) end
+      call:answer()
+      call:sleep(10)
+    end,
+    ["116"] = function(call)
+      call.on_hangup = function(c) log.notice("should not run") end
+      call.on_hangup = nil
+      call:answer()
+      call:sleep(10)
+    end,
   },
   other = {
     ["100"] = function(call) log.notice("other context"); call:hangup("rejected") end,
@@ -140,6 +171,15 @@ tests = {
   { name = "print goes to the log", call = "111", expect = "hangup:normal", log = "calls.lua:94: printed\t42" },
   { name = "call:redirect on a technology that cannot", call = "112", expect = "hangup:rejected",
     log = "redirect: false Operation not supported" },
+  { name = "on_hangup hook runs when the caller hangs up", call = "113", hangup_after = 0.05,
+    expect = "answer", log = { "on_hangup C-", "cause=normal" } },
+  { name = "hooks: type errors, a failing hook is logged", call = "114", hangup_after = 0.05,
+    expect = "answer", log = { "hook number: ", "must be a function", "hook typo: ",
+    "on_transfer, on_hold and on_hangup", "on_hangup failed", "boom in hook" } },
+  { name = "a hook cannot wait", call = "115", hangup_after = 0.05, expect = "answer",
+    log = "on_hangup cannot wait" },
+  { name = "a hook set to nil is gone", call = "116", hangup_after = 0.05, expect = "answer",
+    nolog = "should not run" },
   { name = "pbx.exists uses the C matcher", run = function()
       assert(pbx.exists("office", "100"))
       assert(pbx.exists("office", "250"))
