@@ -22,6 +22,12 @@ struct sg_call {
 	/* caller_id= of the dial placing a leg now (NULL: the caller's own) */
 	const char *pres_from, *pres_name;
 	enum sg_cause end_cause;
+	/* Transfers (transfer.c): the transfer this call runs the target of, or NULL;
+	 * who asked for it (Referred-By); and whether the call's own leg is lent to a
+	 * transfer's call right now (it comes back if the transfer fails). */
+	struct sg_xfer *xfer;
+	char *referred_by;
+	bool lent;
 
 	/* The dialplan side (dp_call.c). */
 	struct dp_gen *gen;
@@ -44,6 +50,14 @@ struct sg_call {
 /* Sets what sg_call_presented_from/_name give while a dial places a leg (NULL:
  * the caller's own; a name "" presents none); NULL, NULL afterwards. */
 void sg_call_set_presentation(struct sg_call *call, const char *from, const char *name);
+/* Whether the call's leg is its own now (not lent to, or taken by, a transfer). */
+bool sg_call_owns_channel(const struct sg_call *call);
+/* Makes the call's leg report to the call again (a lent leg given back). */
+void sg_call_reattach(struct sg_call *call);
+/* Runs the dialplan at p->to in p->context for a leg that is already up and
+ * belonged to another call or dial (a blind transfer's transferee): the new call
+ * takes the leg over. NULL with *err = -ENOENT (no such extension) or -ENOMEM. */
+struct sg_call *sg_call_start_for(struct sg_channel *ch, const struct sg_call_params *p, int *err);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);

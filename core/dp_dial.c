@@ -30,6 +30,7 @@
 #include "channel_priv.h"
 #include "dp_dial.h"
 #include "dp_priv.h"
+#include "transfer_priv.h"
 
 #define MAX_LEGS 32 /* of one step: a user with three phones is three legs */
 
@@ -49,6 +50,7 @@ struct dial_op {
 	struct sg_timer *timer;
 	struct sg_channel *winner;
 	bool ringing_sent, finished;
+	bool ringback; /* in-band ringback plays to a caller that is up */
 	uint64_t answered_ms;
 	/* the result, filled when finished */
 	const char *status;
@@ -118,14 +120,42 @@ static int push_result(lua_State *L, void *arg)
 	return 1;
 }
 
+static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data);
+
+/* A caller already answered (an IVR that dials, a transferred caller) cannot be
+ * sent ringing: it hears a ringback tone from the PBX instead. */
+static void ringback_start(struct dial_op *op, struct sg_channel *caller)
+{
+	const struct sg_rtp_api *rtp = sg_rtp_api();
+	struct sg_rtp_session *s = sg_chan_rtp(caller);
+	struct sg_rtp_play_opts o = {.ringback = true};
+	int rc = rtp && s ? rtp->play(s, &o, NULL, NULL) : -ENOTSUP;
+	op->ringback = rc == 0;
+	if (rc)
+		SG_NOTICE("dialplan", "call %s: no ringback tone for %s: %s", sg_call_id(op->call),
+			  sg_chan_name(caller), rc == -ENOTSUP ? "it has no RTP media" : strerror(-rc));
+}
+
+static void ringback_stop(struct dial_op *op)
+{
+	struct sg_channel *caller = sg_call_channel(op->call);
+	const struct sg_rtp_api *rtp = sg_rtp_api();
+	if (op->ringback && rtp && sg_chan_rtp(caller) && sg_call_owns_channel(op->call))
+		rtp->cancel(sg_chan_rtp(caller));
+	op->ringback = false;
+}
+
 /* Releases every leg of the step still up (with `cause`) and drops the op's references. */
 static void release_legs(struct dial_op *op, enum sg_cause cause)
 {
 	for (size_t i = 0; i < op->nlegs; i++) {
 		struct sg_channel *ch = op->legs[i];
-		sg_chan_set_observer(ch, NULL, NULL);
-		if (sg_chan_state(ch) != SG_CHAN_GONE)
-			sg_chan_hangup(ch, ch == op->winner ? SG_CAUSE_NORMAL : cause);
+		/* A leg a transfer took is no longer ours to release. */
+		if (sg_chan_observed_by(ch, leg_event, op)) {
+			sg_chan_set_observer(ch, NULL, NULL);
+			if (sg_chan_state(ch) != SG_CHAN_GONE)
+				sg_chan_hangup(ch, ch == op->winner ? SG_CAUSE_NORMAL : cause);
+		}
 		op->legs[i] = sg_chan_unref(ch);
 	}
 	op->nlegs = op->live = 0;
@@ -137,6 +167,10 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 	if (op->finished)
 		return;
 	op->finished = true;
+	ringback_stop(op);
+	/* A transfer's target not reached: the transfer may take the caller back. */
+	if (strcmp(status, "answered"))
+		sg_xfer_failed(op->call, cause);
 	op->status = status;
 	op->cause = cause;
 	op->ended_by = ended_by;
@@ -146,13 +180,14 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 		op->duration = (double)(now_ms() - op->answered_ms) / 1000.0;
 	}
 	struct sg_channel *caller = sg_call_channel(op->call);
-	struct sg_bridge *br = sg_chan_bridge(caller);
+	bool own = sg_call_owns_channel(op->call);
+	struct sg_bridge *br = own ? sg_chan_bridge(caller) : NULL;
 	if (br)
 		sg_bridge_end(br);
 	/* The recording ends with the conversation (and is saved; a caller already
 	 * gone took its session, and the recording with it, away). */
 	const struct sg_rtp_api *rtp = op->recording ? sg_rtp_api() : NULL;
-	if (rtp && sg_chan_rtp(caller))
+	if (rtp && own && sg_chan_rtp(caller))
 		rtp->stop(sg_chan_rtp(caller));
 	release_legs(op, SG_CAUSE_CANCELLED);
 	sg_dp_wake(op->wait, push_result, op); /* push_result frees op */
@@ -211,6 +246,7 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 			sg_chan_set_observer(op->legs[i], NULL, NULL);
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
 		}
+	ringback_stop(op);
 	/* Joined first, so the caller's technology answers knowing its peer (SIP
 	 * carries the callee's SDP answer back to the caller). */
 	int rc = sg_bridge_join(caller, ch, NULL);
@@ -226,6 +262,7 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 		return;
 	}
 	SG_INFO("dialplan", "call %s: %s answered", sg_call_id(op->call), sg_chan_name(ch));
+	sg_xfer_done(op->call); /* a transfer's target answered: the transferor goes */
 	if (op->plan.record[0] && op->plan.direct_media)
 		SG_INFO("dialplan", "call %s: recorded, so its media stays relayed (no direct media)",
 			sg_call_id(op->call));
@@ -266,8 +303,13 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	case SG_CHEV_PROGRESS:
 		/* Sent once for the whole dial: the caller hears one ringback across steps. */
 		if (!op->winner && !op->ringing_sent) {
+			struct sg_channel *caller = sg_call_channel(op->call);
 			op->ringing_sent = true;
-			sg_chan_indicate(sg_call_channel(op->call), SG_IND_RINGING);
+			if (sg_chan_state(caller) == SG_CHAN_UP)
+				ringback_start(op, caller);
+			else
+				sg_chan_indicate(caller, SG_IND_RINGING);
+			sg_xfer_ringing(op->call);
 		}
 		break;
 	case SG_CHEV_ANSWERED:
@@ -290,11 +332,11 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 }
 
 /* The caller hung up (or the call ended): drop everything, quietly. */
-static void cancel(void *arg)
+void sg_dp_dial_cancel(void *arg)
 {
 	struct dial_op *op = arg;
 	op->timer = sg_timer_free(op->timer);
-	if (op->winner) {
+	if (op->winner && sg_chan_observed_by(op->winner, leg_event, op)) {
 		struct sg_bridge *br = sg_chan_bridge(op->winner);
 		if (br)
 			sg_bridge_end(br);
@@ -481,5 +523,5 @@ int sg_dp_m_dial(lua_State *L)
 		return push_result(L, op);
 	}
 	arm(op);
-	return sg_dp_wait(L, call, NULL, cancel, op, &op->wait);
+	return sg_dp_wait(L, call, NULL, sg_dp_dial_cancel, op, &op->wait);
 }

@@ -66,6 +66,7 @@ struct sg_rtp_play_opts {
 	const char *stop_digits; /* digits that end the playback; NULL or "": none */
 	bool loop;		 /* start over after the last file (music) */
 	bool beep;		 /* a 250 ms 1 kHz beep instead of files */
+	bool ringback;		 /* ringback tone (425 Hz, 1 s on, 4 s off) until stopped, instead of files */
 };
 
 struct sg_rtp_record_opts {

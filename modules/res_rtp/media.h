@@ -73,7 +73,7 @@ struct media_play {
 	char **files;	       /* resolved on the worker, in order */
 	size_t nfiles, next;
 	struct audio_file *f;
-	bool loop, beep;
+	bool loop, beep, ringback;
 	struct audio_tone tone;
 	uint32_t stop_digits;  /* bit per digit (play.c's digit_bit) */
 	uint64_t start_ms, frames; /* pacing: frames sent since start_ms */

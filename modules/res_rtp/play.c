@@ -105,7 +105,7 @@ static int open_next(struct media_session *s, struct media_play *p, char *err, s
 /* The next frame: 1, 0 when everything played, -1 on an error (err says). */
 static int next_frame(struct media_session *s, struct media_play *p, int16_t *frame, char *err, size_t errlen)
 {
-	if (p->beep)
+	if (p->beep || p->ringback)
 		return audio_tone_frame(&p->tone, frame) ? 1 : 0;
 	for (int tries = 0; tries < 3; tries++) {
 		if (!p->f) {
@@ -138,6 +138,8 @@ void media_play_start(struct media_session *s, struct media_play *p)
 	p->frames = 0;
 	if (p->beep && audio_tone_beep(&p->tone, RATE))
 		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the beep", -EINVAL);
+	else if (p->ringback && audio_tone_ringback_eu(&p->tone, RATE))
+		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the ringback tone", -EINVAL);
 }
 
 static void send_audio(struct media_session *s, struct media_play *p, uint64_t now_ms)
