@@ -120,7 +120,7 @@ SAMPLE=$ROOT/dialplan/strowger.lua
 case_begin "-n on the sample config prints 'configuration OK'"
 run_strowger -n -c "$SAMPLE" -M "$MODS" -D "$TMP/data-n"
 expect_rc 0
-expect_out "configuration OK: $SAMPLE (3 users, 2 contexts, 2 modules)"
+expect_out "configuration OK: $SAMPLE (11 users, 3 contexts, 2 modules)"
 expect_lines 1
 [ -e "$TMP/data-n/strowger.ctl" ] && fail "-n created the console socket"
 case_end
