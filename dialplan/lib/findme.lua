@@ -25,7 +25,8 @@
 --   findme.dial(call, id [, opts])   rings only; returns call:dial's result
 --   opts: timeout (per step unless the step says, 20), total, caller_id, music
 --         (passed to call:dial; music needs a PBX whose call:dial has it),
---         announce (a prompt the caller hears first, e.g. "findme-hold").
+--         announce (a prompt the caller hears first, e.g. "findme-hold"; this
+--         answers the call: there is no early media yet).
 --
 -- findme.unavailable(call, id, result) is what a caller gets when nobody answers:
 -- the "not-available" prompt, then the call ends with the dial's cause. It is a
