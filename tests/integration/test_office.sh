@@ -89,37 +89,34 @@ start_baresip trunk trunk trunk-secret "$TRUNK_PORT" 440
 eval "$(declare -f start_baresip | sed -e '1s/start_baresip/start_ringing_phone/' -e 's/answermode=auto/answermode=manual/')"
 start_ringing_phone desk 100 office-100 "$DESK_PORT" "$DESK_TONE"
 
-# tone_of WAV [TRIM...]: "HZ RMS" of the file (after sox's trim arguments).
-tone_of() {
-	sox "$1" -n ${2:+trim $2 ${3:-}} stat 2>&1 |
-		awk '/^Rough +frequency:/ { f = $3 } /^RMS +amplitude:/ { r = $3 } END { print f, r }'
-}
-# heard NAME HZ: the phone's recording of its call ends with a tone of about HZ.
-heard() {
-	local wav f rms
+# heard_at NAME TRIM...: sets HZ and RMS to what phone NAME received in its call
+# (sox's rough frequency and RMS, after sox's trim arguments); fails the case
+# when the phone recorded nothing.
+heard_at() {
+	local wav
+	HZ=0 RMS=0
 	wav=$(dec_wav "$1")
 	if [ -z "$wav" ] || [ ! -f "$wav" ]; then
 		fail "phone $1 recorded nothing"
 		return
 	fi
-	read -r f rms <<<"$(tone_of "$wav" -1.0)"
-	awk -v f="${f:-0}" -v hz="$2" -v r="${rms:-0}" 'BEGIN { exit !(f > hz * 0.9 && f < hz * 1.1 && r > 0.05) }' ||
-		fail "phone $1 last heard $f Hz at RMS $rms, not the other phone's $2 Hz"
+	read -r HZ RMS <<<"$(sox "$wav" -n trim "${@:2}" stat 2>&1 |
+		awk '/^Rough +frequency:/ { f = $3 } /^RMS +amplitude:/ { r = $3 } END { print f + 0, r + 0 }')"
+}
+# heard NAME HZ: the phone's recording of its call ends with a tone of about HZ.
+heard() {
+	heard_at "$1" -1.0
+	awk -v f="$HZ" -v hz="$2" -v r="$RMS" 'BEGIN { exit !(f > hz * 0.9 && f < hz * 1.1 && r > 0.05) }' ||
+		fail "phone $1 last heard $HZ Hz at RMS $RMS, not the other phone's $2 Hz"
 }
 # speech NAME FROM LEN [NOT_HZ]: the phone's recording holds a prompt there:
 # sound, and not the tone of the phone at the other end (NOT_HZ).
 speech() {
-	local wav f rms
-	wav=$(dec_wav "$1")
-	if [ -z "$wav" ] || [ ! -f "$wav" ]; then
-		fail "phone $1 recorded nothing"
-		return
-	fi
-	read -r f rms <<<"$(tone_of "$wav" "$2" "$3")"
-	awk -v r="${rms:-0}" 'BEGIN { exit !(r > 0.02) }' || fail "phone $1 heard silence (RMS $rms) where a prompt plays"
-	[ -n "${4:-}" ] && awk -v f="${f:-0}" -v hz="$4" 'BEGIN { exit !(f > hz * 0.95 && f < hz * 1.05) }' &&
+	heard_at "$1" "$2" "$3"
+	awk -v r="$RMS" 'BEGIN { exit !(r > 0.02) }' || fail "phone $1 heard silence (RMS $RMS) where a prompt plays"
+	[ -n "${4:-}" ] && awk -v f="$HZ" -v hz="$4" 'BEGIN { exit !(f > hz * 0.95 && f < hz * 1.05) }' &&
 		fail "phone $1 heard the other phone's $4 Hz tone where a prompt plays"
-	context "phone $1 heard $f Hz at RMS $rms from $2 s for $3 s"
+	context "phone $1 heard $HZ Hz at RMS $RMS from $2 s for $3 s"
 }
 
 case_begin "the phones register"
