@@ -22,7 +22,7 @@
 
 static const char *const dial_options[] = {"timeout", "total",	   "strategy",	   "steps",
 					   "record",  "caller_id", "direct_media", "confirm"};
-static const char *const timeout_only[] = {"timeout", "confirm"}; /* a target's or a step's */
+static const char *const leg_options[] = {"timeout", "confirm"}; /* of a target or a step */
 static const char *const cid_options[] = {"number", "name"};
 
 static int arg_error(lua_State *L, int arg, const char *fmt, const char *a, const char *b)
@@ -92,7 +92,7 @@ static void read_target(lua_State *L, int arg, int v, struct dial_plan *plan, co
 	t->timeout = 0;
 	t->confirm = (struct dial_confirm){0};
 	if (lua_istable(L, v)) {
-		check_names(L, arg, v, where, timeout_only, N(timeout_only), true);
+		check_names(L, arg, v, where, leg_options, N(leg_options), true);
 		lua_rawgeti(L, v, 1);
 		dest = lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, v) == 1 ? lua_tostring(L, -1) : NULL;
 		lua_pop(L, 1); /* the table keeps the string alive */
@@ -150,7 +150,7 @@ static void read_steps(lua_State *L, int arg, int idx, struct dial_plan *plan)
 		int s = lua_gettop(L);
 		if (!lua_istable(L, s))
 			arg_error(L, arg, "%s: a list of targets expected, got %s", where, luaL_typename(L, s));
-		check_names(L, arg, s, where, timeout_only, N(timeout_only), true);
+		check_names(L, arg, s, where, leg_options, N(leg_options), true);
 		size_t first = plan->ntargets;
 		char prefix[40];
 		snprintf(prefix, sizeof(prefix), "%s ", where);
