@@ -32,7 +32,7 @@
 #include "dp_priv.h"
 #include "transfer_priv.h"
 
-#define MAX_LEGS 32 /* of one step: a user with three phones is three legs */
+#define MAX_LEGS DIAL_MAX_LEGS
 
 struct dial_op {
 	struct sg_call *call;
@@ -60,6 +60,7 @@ struct dial_op {
 	const char *ended_by;
 	size_t answered_step; /* 1-based; 0: none */
 	bool recording;	      /* the conversation is being recorded at plan.record */
+	struct dial_confirm_legs confirm; /* legs that must press a digit first */
 };
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
@@ -292,8 +293,22 @@ static void leg_done(struct dial_op *op, size_t i, enum sg_cause cause)
 	note_cause(op, cause);
 }
 
+static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data);
+
+/* confirm=: the leg answered but must press the digit first. Until then it counts
+ * as ringing, for the confirm time, and the caller hears ringing (as if it rang). */
+static void confirm_wait(struct dial_op *op, size_t i, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+	op->deadline[i] = deadline < op->total_end ? deadline : op->total_end;
+	leg_event(op->legs[i], SG_CHEV_RINGING, 0, op);
+	if (op->timer) /* NULL while a step starts: its starter arms it */
+		arm(op);
+}
+
 static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)
 {
+	unsigned confirm_ms;
 	struct dial_op *op = data;
 	size_t i = leg_index(op, ch);
 	if (i == op->nlegs || op->finished)
@@ -313,20 +328,25 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 		}
 		break;
 	case SG_CHEV_ANSWERED:
-		if (!op->winner)
+		if (!op->winner && sg_dial_confirm_answered(&op->confirm, i, ch, sg_call_id(op->call), &confirm_ms))
+			confirm_wait(op, i, confirm_ms);
+		else if (!op->winner)
 			answered(op, ch);
 		break;
 	case SG_CHEV_HANGUP:
 		if (ch == op->winner) {
 			finish(op, "answered", SG_CAUSE_NORMAL, "callee");
 		} else if (!op->winner && op->ringing[i]) {
-			leg_done(op, i, (enum sg_cause)arg);
+			bool confirming = sg_dial_confirm_end(&op->confirm, i, ch, sg_call_id(op->call), "hung up");
+			leg_done(op, i, confirming ? SG_CAUSE_NO_ANSWER : (enum sg_cause)arg);
 			/* While a step starts (timer NULL) its caller checks live itself. */
 			if (op->live == 0 && op->timer)
 				arm(op);
 		}
 		break;
 	case SG_CHEV_DIGIT:
+		if (!op->winner && sg_dial_confirm_digit(&op->confirm, i, ch, (char)arg, sg_call_id(op->call)))
+			answered(op, ch);
 		break;
 	}
 }
@@ -444,7 +464,9 @@ static void start_step(struct dial_op *op)
 	for (size_t i = 0; i < s->count; i++) {
 		const struct dial_target *t = &op->plan.targets[s->first + i];
 		op->tried++;
+		size_t first_leg = op->nlegs;
 		start_target(op, t->dest, (unsigned)((t->timeout ? t->timeout : step_timeout) * 1000));
+		sg_dial_confirm_assign(&op->confirm, first_leg, op->nlegs, &t->confirm);
 	}
 }
 
@@ -476,6 +498,7 @@ static void on_timer(struct sg_timer *t, void *arg)
 	uint64_t now = now_ms();
 	for (size_t i = 0; i < op->nlegs; i++)
 		if (op->ringing[i] && op->deadline[i] <= now) {
+			sg_dial_confirm_end(&op->confirm, i, op->legs[i], sg_call_id(op->call), "no digit in time");
 			leg_done(op, i, SG_CAUSE_NO_ANSWER);
 			sg_chan_set_observer(op->legs[i], NULL, NULL);
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);

@@ -7,7 +7,9 @@
  * (legs already gone). Outgoing legs (call:dial{"Test/answer"}) act out their
  * destination: "answer[:MS]" rings then answers after MS (50), "ring" rings for
  * ever, "busy[:MS]" rings then is busy, "busynow" fails at once, "unavailable",
- * "hangup:MS" answers then hangs up MS later. The same code is linked into
+ * "hangup:MS" answers then hangs up MS later, "press:MS:DIGITS" answers, presses
+ * each digit MS apart (a "press 1 to accept" prompt) and hangs up 300 ms after
+ * the last. The same code is linked into
  * in-process test runners, which use chan_test_call() and chan_test_on_done().
  */
 #include <errno.h>
@@ -100,6 +102,25 @@ static bool script_is(const struct test_leg *leg, const char *what)
 	return !strncmp(leg->script, what, n) && (leg->script[n] == '\0' || leg->script[n] == ':');
 }
 
+/* "press:MS:DIGITS" once answered: a digit every MS, the hang-up 300 ms after the last. */
+static void press_step(struct test_leg *leg, struct sg_timer *t)
+{
+	const char *colon = strchr(leg->script, ':');
+	const char *digits = colon ? strchr(colon + 1, ':') : NULL;
+	size_t n = digits ? strlen(++digits) : 0;
+	size_t k = (size_t)leg->step - 3; /* step 2 answers, 3 on press the digits */
+	if (leg->step == 2) {
+		sg_chan_answered(leg->ch);
+	} else if (k < n) {
+		sg_chan_digit(leg->ch, digits[k]);
+	} else {
+		sg_chan_remote_hangup(leg->ch, SG_CAUSE_NORMAL);
+		return;
+	}
+	if (sg_chan_state(leg->ch) != SG_CHAN_GONE)
+		sg_timer_restart(t, leg->step == 2 || k + 1 < n ? script_ms(leg, 100) : 300);
+}
+
 /* One step of an outgoing leg's script: first ringing, then what the far end does. */
 static void step(struct sg_timer *t, void *arg)
 {
@@ -113,7 +134,7 @@ static void step(struct sg_timer *t, void *arg)
 			return;
 		}
 		sg_chan_ringing(ch);
-		if (script_is(leg, "answer") || script_is(leg, "hangup"))
+		if (script_is(leg, "answer") || script_is(leg, "hangup") || script_is(leg, "press"))
 			sg_timer_restart(t, script_is(leg, "answer") ? script_ms(leg, 50) : 20);
 		else if (script_is(leg, "busy"))
 			sg_timer_restart(t, script_ms(leg, 50));
@@ -121,6 +142,8 @@ static void step(struct sg_timer *t, void *arg)
 	}
 	if (script_is(leg, "busy")) {
 		sg_chan_remote_hangup(ch, SG_CAUSE_BUSY);
+	} else if (script_is(leg, "press") && leg->step >= 2) {
+		press_step(leg, t);
 	} else if (leg->step == 2) {
 		sg_chan_answered(ch);
 		if (script_is(leg, "hangup"))
