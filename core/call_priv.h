@@ -19,6 +19,11 @@ struct sg_call {
 	struct sg_channel *chan;
 	char *from, *from_name, *to, *context;
 	uint64_t started_ms;
+	/* The incoming request's headers (names lower-case), one allocation with
+	 * their strings; headers_ref: call.headers' Lua object once made (0: not yet). */
+	struct sg_call_header *headers;
+	size_t nheaders;
+	int headers_ref;
 	/* caller_id= of the dial placing a leg now (NULL: the caller's own) */
 	const char *pres_from, *pres_name;
 	enum sg_cause end_cause;
@@ -44,6 +49,11 @@ struct sg_call {
 /* Sets what sg_call_presented_from/_name give while a dial places a leg (NULL:
  * the caller's own; a name "" presents none); NULL, NULL afterwards. */
 void sg_call_set_presentation(struct sg_call *call, const char *from, const char *name);
+/* Copies p->headers into call->headers within the limits (call_headers.c):
+ * 0 or -ENOMEM. */
+int sg_call_copy_headers(struct sg_call *call, const struct sg_call_params *p);
+/* Pushes call.headers, the read-only Lua view of the headers (made once per call). */
+void sg_call_push_headers(lua_State *L, struct sg_call *call);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);

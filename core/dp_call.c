@@ -394,6 +394,7 @@ static int call_index(lua_State *S)
 	else if (!strcmp(k, "state")) lua_pushstring(S, sg_chan_state_name(sg_chan_state(c->chan)));
 	else if (!strcmp(k, "hungup")) lua_pushboolean(S, c->hungup);
 	else if (!strcmp(k, "vars")) lua_rawgeti(S, LUA_REGISTRYINDEX, c->vars_ref);
+	else if (!strcmp(k, "headers")) sg_call_push_headers(S, c);
 	else if (is_hook_name(k)) {
 		lua_rawgeti(S, LUA_REGISTRYINDEX, c->hooks_ref);
 		lua_getfield(S, -1, k);
