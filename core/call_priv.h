@@ -42,6 +42,7 @@ struct sg_call {
 	bool hungup;	       /* the caller's leg is gone */
 	bool stop;	       /* the next yield ends the coroutine */
 	const char *stop_reason;
+	char stop_where[300];  /* where the budget ran out (dp_call.c count_hook) */
 	bool ended;	       /* the coroutine is finished */
 	bool errored;	       /* it ended with a Lua error */
 };
