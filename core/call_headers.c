@@ -23,6 +23,8 @@
 int sg_call_copy_headers(struct sg_call *call, const struct sg_call_params *p)
 {
 	size_t n = 0, bytes = 0;
+	if (!p->headers)
+		return 0;
 	/* What fits: the first headers, up to either limit. */
 	for (; n < p->nheaders && n < SG_CALL_MAX_HEADERS; n++) {
 		const struct sg_call_header *h = &p->headers[n];

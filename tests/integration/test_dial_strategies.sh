@@ -61,6 +61,7 @@ extensions = {
     ["2007"] = dial("1001", { caller_id = { number = "100", name = "Reception" }, timeout = 5 }),
     ["2017"] = dial("1001", { caller_id = { name = "Sales" }, timeout = 5 }),
     ["2027"] = dial("1001", { timeout = 5 }),
+    ["2037"] = dial("1001", { caller_id = { name = "" }, timeout = 5 }),
     ["2008"] = function(call)
       local r = report(call, call:dial("1001", { timeout = 1 }))
       if r.status == "busy" then
@@ -250,6 +251,10 @@ case_end
 
 case_begin "caller_id = {name = \"Sales\"}: the name changes, the number stays the caller's"
 cid 2017 '^ *.Sales. .sip:1000@127[.]0[.]0[.]1[>;:]' 'From: "Sales" <sip:1000@...>'
+case_end
+
+case_begin "caller_id = {name = \"\"}: the callee's From has no display name"
+cid 2037 '^ *.sip:1000@127[.]0[.]0[.]1[>;:]' 'From: <sip:1000@...>'
 case_end
 
 case_begin "no caller_id: the callee sees the caller's user and name"
