@@ -93,11 +93,12 @@ static struct sg_call *start(struct sg_channel *ch, const struct sg_call_params 
 	call->from_name = dup_or_null(p->from_name);
 	call->to = dup_or_null(p->to ? p->to : "");
 	call->context = dup_or_null(context);
-	if (!call->from || !call->to || !call->context || (p->from_name && !call->from_name)) {
+	call->chan = sg_chan_ref(ch);
+	if (!call->from || !call->to || !call->context || (p->from_name && !call->from_name) ||
+	    sg_call_copy_headers(call, p)) {
 		sg_call_free(call);
 		return NULL;
 	}
-	call->chan = sg_chan_ref(ch);
 	call->started_ms = sg_loop_now_ms(sg_loop_main());
 	sg_list_append(&calls, &call->node);
 	sg_call_reattach(call);
@@ -138,6 +139,9 @@ void sg_call_free(struct sg_call *call)
 	}
 	if (sg_list_linked(&call->node))
 		sg_list_remove_from(&calls, &call->node);
+	if (call->headers_ref > 0)
+		luaL_unref(sg_dp_state(), LUA_REGISTRYINDEX, call->headers_ref);
+	free(call->headers);
 	free(call->from);
 	free(call->from_name);
 	free(call->to);

@@ -19,6 +19,11 @@ struct sg_call {
 	struct sg_channel *chan;
 	char *from, *from_name, *to, *context;
 	uint64_t started_ms;
+	/* The incoming request's headers (names lower-case), one allocation with
+	 * their strings; headers_ref: call.headers' Lua object once made (0: not yet). */
+	struct sg_call_header *headers;
+	size_t nheaders;
+	int headers_ref;
 	/* caller_id= of the dial placing a leg now (NULL: the caller's own) */
 	const char *pres_from, *pres_name;
 	enum sg_cause end_cause;
@@ -43,6 +48,7 @@ struct sg_call {
 	bool hungup;	       /* the caller's leg is gone */
 	bool stop;	       /* the next yield ends the coroutine */
 	const char *stop_reason;
+	char stop_where[300];  /* where the budget ran out (dp_call.c count_hook) */
 	bool ended;	       /* the coroutine is finished */
 	bool errored;	       /* it ended with a Lua error */
 };
@@ -58,6 +64,11 @@ void sg_call_reattach(struct sg_call *call);
  * belonged to another call or dial (a blind transfer's transferee): the new call
  * takes the leg over. NULL with *err = -ENOENT (no such extension) or -ENOMEM. */
 struct sg_call *sg_call_start_for(struct sg_channel *ch, const struct sg_call_params *p, int *err);
+/* Copies p->headers into call->headers within the limits (call_headers.c):
+ * 0 or -ENOMEM. */
+int sg_call_copy_headers(struct sg_call *call, const struct sg_call_params *p);
+/* Pushes call.headers, the read-only Lua view of the headers (made once per call). */
+void sg_call_push_headers(lua_State *L, struct sg_call *call);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);

@@ -67,7 +67,6 @@ static void lua_where(lua_State *co, char *out, size_t len)
 
 static void count_hook(lua_State *S, lua_Debug *ar)
 {
-	(void)ar;
 	struct sg_call *call = running_call;
 	if (!call)
 		return;
@@ -82,6 +81,12 @@ static void count_hook(lua_State *S, lua_Debug *ar)
 	 * ends; where a yield is impossible (inside a C call), raise an error and yield
 	 * at the next hook. */
 	if (lua_isyieldable(S)) {
+		/* Once a hook has yielded, Lua's saved pc is the instruction to resume
+		 * and lua_getstack names the line of the one before it (the line above
+		 * a one-line `while true do end`): note the place here. */
+		if (lua_getinfo(S, "Sl", ar) && ar->currentline > 0)
+			snprintf(call->stop_where, sizeof(call->stop_where), "%s:%d", ar->short_src,
+				 ar->currentline);
 		lua_yield(S, 0);
 		return;
 	}
@@ -181,6 +186,8 @@ static void run(struct sg_call *call, int nargs)
 		if (call->stop) {
 			lua_where(call->co, where, sizeof(where));
 			if (!strcmp(call->stop_reason, "budget")) {
+				if (call->stop_where[0])
+					snprintf(where, sizeof(where), "%s", call->stop_where);
 				SG_ERROR("dialplan", "call %s: %s: ran over its budget of %lld instructions "
 					 "without waiting (an endless loop?); call ended", call->id, where, budget);
 				end_call(call, SG_CAUSE_FAILURE);
@@ -404,6 +411,7 @@ static int call_index(lua_State *S)
 	else if (!strcmp(k, "hungup")) lua_pushboolean(S, c->hungup);
 	else if (!strcmp(k, "referred_by")) lua_pushstring(S, c->referred_by);
 	else if (!strcmp(k, "vars")) lua_rawgeti(S, LUA_REGISTRYINDEX, c->vars_ref);
+	else if (!strcmp(k, "headers")) sg_call_push_headers(S, c);
 	else if (is_hook_name(k)) {
 		lua_rawgeti(S, LUA_REGISTRYINDEX, c->hooks_ref);
 		lua_getfield(S, -1, k);
@@ -475,6 +483,8 @@ int sg_dp_hook(struct sg_call *call, const char *name, sg_dp_hook_push_fn *push_
 	} else if (st == LUA_YIELD) {
 		lua_where(T, where, sizeof(where));
 		if (call->stop && !was_stop && call->stop_reason && !strcmp(call->stop_reason, "budget")) {
+			if (call->stop_where[0])
+				snprintf(where, sizeof(where), "%s", call->stop_where);
 			/* A runaway hook: the call ends at its next wait, like a runaway dialplan. */
 			SG_ERROR("dialplan", "call %s: %s: %s ran over its budget of %lld instructions", call->id,
 				 where, name, budget);

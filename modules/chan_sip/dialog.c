@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "dialog.h"
+#include "invite_hdrs.h"
 #include "location.h"
 #include "random_pool.h"
 #include "sip_dtmf.h"
@@ -1161,7 +1162,12 @@ void sip_dlg_invite(struct sip_stxn *t)
 	char name[128] = "";
 	if (sip_pl_isset(&req->from.dname))
 		sip_pl_unquote(&req->from.dname, name, sizeof(name), &len);
-	struct sg_call_params p = {.from = u->id, .from_name = name[0] ? name : u->name, .to = exten};
+	/* The request's headers for call.headers, within the core's limits. */
+	struct sg_call_header hdrs[SG_CALL_MAX_HEADERS];
+	char hdr_buf[SG_CALL_HEADERS_MAX_BYTES];
+	size_t nhdrs = sip_invite_headers(req, hdrs, SG_CALL_MAX_HEADERS, hdr_buf, sizeof(hdr_buf));
+	struct sg_call_params p = {.from = u->id, .from_name = name[0] ? name : u->name, .to = exten,
+				   .headers = hdrs, .nheaders = nhdrs};
 	int rc = sg_call_start(d->ch, &p);
 	if (rc) {
 		d->terminated = true;

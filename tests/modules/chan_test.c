@@ -224,11 +224,22 @@ static void record(const char *name, const char *events)
 }
 
 void chan_test_on_done(void (*fn)(const char *name, const char *events));
+void chan_test_set_headers(const struct sg_call_header *h, size_t n);
 const struct sg_chan_tech *chan_test_tech(void);
 int chan_test_call(const char *exten, const char *from, const char *context, struct sg_channel **out);
 void chan_test_finish(struct sg_channel *ch);
 
 void chan_test_on_done(void (*fn)(const char *name, const char *events)) { on_done = fn; }
+
+/* The headers the next incoming call carries (sg_call_params.headers); the
+ * caller keeps them alive until chan_test_call returns. */
+static const struct sg_call_header *next_headers;
+static size_t next_nheaders;
+void chan_test_set_headers(const struct sg_call_header *h, size_t n)
+{
+	next_headers = h;
+	next_nheaders = n;
+}
 const struct sg_chan_tech *chan_test_tech(void) { return &test_tech; }
 
 /* Starts an incoming call; on success *out holds a reference for the caller. */
@@ -243,7 +254,8 @@ int chan_test_call(const char *exten, const char *from, const char *context, str
 		return -ENOMEM;
 	}
 	snprintf(leg->name, sizeof(leg->name), "%s", sg_chan_name(ch));
-	struct sg_call_params p = {.from = from, .to = exten, .context = context};
+	struct sg_call_params p = {.from = from, .to = exten, .context = context,
+				   .headers = next_headers, .nheaders = next_nheaders};
 	int rc = sg_call_start(ch, &p);
 	if (rc) {
 		add_event(leg, "start:%s", rc == -ENOENT ? "notfound" : "refused");
