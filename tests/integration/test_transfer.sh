@@ -161,6 +161,7 @@ mark_log
 expect_cmd a transfer "sip:1002@127.0.0.1:$PORT"
 expect_log "on_transfer: blind by the caller to 1002"
 expect_phone c "Incoming call from:  sip:1001@127.0.0.1:$PORT"
+sleep 1 # as above: Alice's phone takes the 202 and NOTIFYs first
 phone_mark c
 expect_cmd c accept
 expect_phone c "Call established: sip:1001@127.0.0.1:$PORT"
@@ -222,8 +223,8 @@ mark_log
 expect_cmd b transfer "sip:1008@127.0.0.1:$PORT"
 expect_log "to '1002' in context 'office'"
 expect_phone c "Incoming call from: Alice"
-# Let Bob's phone take the 202 and the NOTIFYs before the final one and the
-# BYE (baresip 1.0 says nothing about a BYE that beats its own REFER's 202).
+# Let Bob's phone take the 202 and the first NOTIFYs before the final one and
+# the BYE (baresip 1.0 prints nothing about a BYE that beats its REFER's 202).
 sleep 1
 phone_mark c
 expect_cmd c accept
