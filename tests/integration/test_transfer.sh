@@ -140,7 +140,7 @@ case_begin "Alice hangs up: Carol's call ends, nothing is left over"
 phone_mark a c
 expect_cmd a hangup
 expect_phone_closed c
-expect_log "dial 1002 from 1000: hangup referred by <sip:1001@127.0.0.1>"
+expect_log "dial 1002 from 1000: answered referred by <sip:1001@127.0.0.1>"
 no_leftovers
 case_end
 
