@@ -231,7 +231,7 @@ expect_rc 0
 phone_done "$PID_1001" "$TMP/1001.out" "the ringing phone (expecting CANCEL)"
 cancelled 1001
 between 1800 4000
-expect_log "result 2006: status=noanswer cause=noanswer tried=1 step=nil channel=nil ended_by=nil"
+expect_log "result 2006: status=noanswer cause=noanswer tried=1 step=nil channel=nil ended_by=timeout"
 log_has "dial step 2 of 2" && fail "the second step started after total= was up"
 case_end
 
