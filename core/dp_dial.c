@@ -58,6 +58,7 @@ struct dial_op {
 	const char *ended_by;
 	size_t answered_step; /* 1-based; 0: none */
 	bool recording;	      /* the conversation is being recorded at plan.record */
+	bool music;	      /* the caller hears music on hold while it searches */
 };
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
@@ -132,6 +133,30 @@ static void release_legs(struct dial_op *op, enum sg_cause cause)
 	op->winner = NULL;
 }
 
+/* music=: the caller hears music on hold instead of ringback while the dial
+ * searches. There is no early media yet, so the caller's leg is answered first;
+ * when it cannot be, or the music cannot play, the caller hears ringback. */
+static void dial_music_start(struct dial_op *op)
+{
+	struct sg_channel *caller = sg_call_channel(op->call);
+	int rc = sg_chan_answer(caller);
+	if (rc == 0)
+		rc = sg_moh_start(caller, caller, op->plan.music, false);
+	if (rc)
+		SG_NOTICE("dialplan", "call %s: no music while dialling (%s): ringback instead", sg_call_id(op->call),
+			  rc == -ENOTSUP ? "the caller's leg has no RTP media" : strerror(-rc));
+	op->music = rc == 0;
+}
+
+/* A leg answered or the dial ended: the music stops. */
+static void dial_music_stop(struct dial_op *op)
+{
+	if (!op->music)
+		return;
+	op->music = false;
+	sg_moh_stop(sg_call_channel(op->call));
+}
+
 static void finish(struct dial_op *op, const char *status, enum sg_cause cause, const char *ended_by)
 {
 	if (op->finished)
@@ -141,6 +166,7 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 	op->cause = cause;
 	op->ended_by = ended_by;
 	op->timer = sg_timer_free(op->timer);
+	dial_music_stop(op);
 	if (op->winner) {
 		snprintf(op->winner_name, sizeof(op->winner_name), "%s", sg_chan_name(op->winner));
 		op->duration = (double)(now_ms() - op->answered_ms) / 1000.0;
@@ -211,6 +237,7 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 			sg_chan_set_observer(op->legs[i], NULL, NULL);
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
 		}
+	dial_music_stop(op);
 	/* Joined first, so the caller's technology answers knowing its peer (SIP
 	 * carries the callee's SDP answer back to the caller). */
 	int rc = sg_bridge_join(caller, ch, NULL);
@@ -265,7 +292,7 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	case SG_CHEV_RINGING:
 	case SG_CHEV_PROGRESS:
 		/* Sent once for the whole dial: the caller hears one ringback across steps. */
-		if (!op->winner && !op->ringing_sent) {
+		if (!op->winner && !op->ringing_sent && !op->music) {
 			op->ringing_sent = true;
 			sg_chan_indicate(sg_call_channel(op->call), SG_IND_RINGING);
 		}
@@ -294,6 +321,7 @@ static void cancel(void *arg)
 {
 	struct dial_op *op = arg;
 	op->timer = sg_timer_free(op->timer);
+	dial_music_stop(op);
 	if (op->winner) {
 		struct sg_bridge *br = sg_chan_bridge(op->winner);
 		if (br)
@@ -481,5 +509,7 @@ int sg_dp_m_dial(lua_State *L)
 		return push_result(L, op);
 	}
 	arm(op);
+	if (op->plan.music[0] && !op->winner)
+		dial_music_start(op);
 	return sg_dp_wait(L, call, NULL, cancel, op, &op->wait);
 }
