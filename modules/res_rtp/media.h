@@ -80,6 +80,7 @@ struct media_play {
 	struct audio_tone tone;
 	uint32_t stop_digits;  /* bit per digit (play.c's digit_bit) */
 	uint64_t start_ms, frames; /* pacing: frames sent since start_ms */
+	uint64_t paused_ms;    /* since when the phone holds (mute); 0: playing */
 	bool then_record;      /* the beep before a recording */
 	/* Its owner's, carried to the done event: a playback replaced or stopped
 	 * still reports to its own owner, unless cancelled (play_dropped). */

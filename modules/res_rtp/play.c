@@ -265,13 +265,19 @@ void media_play_tick(struct media_session *s, uint64_t now_ms)
 			s->play->start_ms += AUDIO_FRAME_MS;
 		return;
 	}
-	if (s->play && s->mute) {
+	struct media_play *p = s->play;
+	if (p && s->mute) {
 		/* The phone holds: the prompt waits where it is until it comes back. */
-		s->play->start_ms += AUDIO_FRAME_MS;
+		if (!p->paused_ms)
+			p->paused_ms = now_ms;
 		return;
 	}
-	if (s->play)
-		send_audio(s, s->play, now_ms);
+	if (p && p->paused_ms) {
+		p->start_ms += now_ms - p->paused_ms;
+		p->paused_ms = 0;
+	}
+	if (p)
+		send_audio(s, p, now_ms);
 }
 
 void media_digit_send(struct media_session *s, char digit, unsigned duration_ms, uint64_t now_ms)
