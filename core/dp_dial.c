@@ -142,10 +142,15 @@ static void dial_music_start(struct dial_op *op)
 	int rc = sg_chan_answer(caller);
 	if (rc == 0)
 		rc = sg_moh_start(caller, caller, op->plan.music, false);
-	if (rc)
-		SG_NOTICE("dialplan", "call %s: no music while dialling (%s): ringback instead", sg_call_id(op->call),
-			  rc == -ENOTSUP ? "the caller's leg has no RTP media" : strerror(-rc));
 	op->music = rc == 0;
+	if (!rc)
+		return;
+	SG_NOTICE("dialplan", "call %s: no music while dialling (%s): ringback instead", sg_call_id(op->call),
+		  rc == -ENOTSUP ? "the caller's leg has no RTP media" : strerror(-rc));
+	if (!op->ringing_sent) {
+		op->ringing_sent = true;
+		sg_chan_indicate(caller, SG_IND_RINGING);
+	}
 }
 
 /* A leg answered or the dial ended: the music stops. */
@@ -292,7 +297,7 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	case SG_CHEV_RINGING:
 	case SG_CHEV_PROGRESS:
 		/* Sent once for the whole dial: the caller hears one ringback across steps. */
-		if (!op->winner && !op->ringing_sent && !op->music) {
+		if (!op->winner && !op->ringing_sent && !op->plan.music[0]) {
 			op->ringing_sent = true;
 			sg_chan_indicate(sg_call_channel(op->call), SG_IND_RINGING);
 		}

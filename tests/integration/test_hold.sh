@@ -8,7 +8,8 @@
 # music: Bob hears nothing from the PBX) or another class (a class with no folder
 # is said once in the log, and the call goes on). Alice holds while she listens
 # to a playback (no other party): the playback waits and ends later.
-# call:dial{music=...} plays music to the caller while a phone rings. SIPp phones
+# call:dial{music=...} plays the music to the caller while a phone rings, and
+# stops it when the phone answers. SIPp phones
 # check the SDP answers (sendonly, inactive, c=0.0.0.0, a codec change with a
 # hold, garbage SDP 488 with a Warning), a hold before the call is answered, and
 # re-INVITE glare (491 both ways, then our retry). The PBX runs from the source
@@ -373,6 +374,30 @@ grep -q "SIP/2.0 491" "$TMP/callee.msg" || fail "the phone got no 491"
 expect_log "put on hold SIP/1000-"
 expect_log "took off hold SIP/1000-"
 expect_phone_closed a
+no_leftovers
+case_end
+
+case_begin "call:dial{music=\"default\"}: Alice hears the music while 1002 rings, then the callee once it answers"
+mark_log
+phone_mark a
+callee "$SIPP_DIR/hold_uas_slow.xml"
+expect_cmd a dial 8002
+expect_phone a "Call established" 10
+expect_log "SIP/1000-"
+expect_log "music on hold 'default' from file 1"
+HEARD[a]=$(dec_wav a)
+sleep 0.5
+from=$(samples "${HEARD[a]}")
+sleep 2
+expect_music "$(raw_from "${HEARD[a]}" "$from" 2)"
+expect_log "music on hold 'default' stopped at file 1" 5
+expect_log "SIP/1002-"
+expect_log "answered" 5
+mark_log
+phone_mark a
+expect_cmd a hangup
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+expect_log "dial 1002 from 1000: hangup"
 no_leftovers
 case_end
 
