@@ -318,15 +318,19 @@ callee() { # XML: 1002 registers at CALLEE_PORT, then runs XML in the background
 	CALLEE_PID=$PHONE_PID
 }
 
+caller() { # NAME XML: 1000 runs XML against 1002 (the callee) to the end
+	rm -f "$TMP/$1.msg"
+	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$(scenario "$2" 1000 alice-pw)" -s 1002 -p "$CALLER_PORT" \
+		-mi 127.0.0.1 -mp $((MP + 4)) -trace_msg -message_file "$TMP/$1.msg"
+	expect_rc 0
+	phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+}
+
 case_begin "a SIPp phone holds every way: recvonly to sendonly and c=0.0.0.0, inactive to inactive, PCMA kept while held, 488 with a Warning for garbage, the call goes on"
 mark_log
 sed "s/ANSWER_PT/0/g; s/ANSWER_NAME/PCMU/g" "$SIPP_DIR/media_uas.xml" >"$TMP/uas-pcmu.xml"
 callee "$TMP/uas-pcmu.xml"
-rm -f "$TMP/uac.msg"
-sipp_run uac 127.0.0.1:"$PORT" -sf "$(scenario hold_uac.xml 1000 alice-pw)" -s 1002 -p "$CALLER_PORT" \
-	-mi 127.0.0.1 -mp $((MP + 4)) -trace_msg -message_file "$TMP/uac.msg"
-expect_rc 0
-phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+caller uac hold_uac.xml
 got=$(sdp_answers "$TMP/uac.msg")
 want="2 INVITE 200 sendrecv PCMU
 3 INVITE 200 recvonly PCMU
@@ -352,11 +356,7 @@ case_end
 case_begin "an UPDATE that holds before the call is answered gets 500 with Retry-After; the call goes on"
 mark_log
 callee "$SIPP_DIR/hold_uas_slow.xml"
-rm -f "$TMP/early.msg"
-sipp_run early 127.0.0.1:"$PORT" -sf "$(scenario hold_uac_early.xml 1000 alice-pw)" -s 1002 -p "$CALLER_PORT" \
-	-mi 127.0.0.1 -mp $((MP + 4)) -trace_msg -message_file "$TMP/early.msg"
-expect_rc 0
-phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+caller early hold_uac_early.xml
 grep -q "^Retry-After: " "$TMP/early.msg" || fail "the 500 has no Retry-After"
 expect_log "UPDATE with an offer before the call is answered: 500 (the call goes on ringing)"
 no_leftovers
