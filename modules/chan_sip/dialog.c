@@ -1063,7 +1063,12 @@ static bool early_change_refused(struct sip_stxn *t, struct sip_dlg *d, bool upd
 	unsigned status = ours && update ? 491 : 500;
 	SG_NOTICE(TAG, "%s: %s with %s before the call is answered: %u (the call goes on ringing)",
 		  sg_chan_name(d->ch), update ? "UPDATE" : "re-INVITE", req->body.l ? "an offer" : "no offer", status);
-	struct sip_hdr_out h[] = {{"Retry-After", "5"}};
+	/* §14.2: Retry-After a random 0 to 10 s. */
+	uint8_t r = 0;
+	sip_random(&r, 1);
+	char after[8];
+	snprintf(after, sizeof(after), "%u", r % 11u);
+	struct sip_hdr_out h[] = {{"Retry-After", after}};
 	struct sip_resp_opts o = {.status = status, .to_tag = d->ltag, .hdrs = h, .nhdrs = status == 500};
 	sip_stxn_respond(t, &o);
 	return true;
