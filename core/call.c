@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 
 #include <strowger/cli.h>
+#include <strowger/transfer.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
 #include <strowger/users.h>
@@ -26,6 +27,7 @@ const char *sg_call_id(const struct sg_call *call) { return call->id; }
 const char *sg_call_from(const struct sg_call *call) { return call->from; }
 const char *sg_call_from_name(const struct sg_call *call) { return call->from_name; }
 bool sg_call_hungup(const struct sg_call *call) { return call->hungup; }
+const char *sg_call_referred_by(const struct sg_call *call) { return call->referred_by; }
 const char *sg_call_presented_from(const struct sg_call *call)
 {
 	return call->pres_from ? call->pres_from : call->from;
@@ -54,10 +56,21 @@ static void observe(struct sg_channel *ch, enum sg_chan_event ev, int arg, void 
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-int sg_call_start(struct sg_channel *ch, const struct sg_call_params *p)
+bool sg_call_owns_channel(const struct sg_call *call) { return sg_chan_call(call->chan) == call; }
+
+void sg_call_reattach(struct sg_call *call)
 {
+	sg_chan_set_call(call->chan, call);
+	sg_chan_set_observer(call->chan, observe, call);
+}
+
+/* Matches the extension and starts the coroutine; `ringing`: a new incoming leg
+ * (else one already up, taken over). */
+static struct sg_call *start(struct sg_channel *ch, const struct sg_call_params *p, bool ringing, int *err)
+{
+	*err = -ESHUTDOWN;
 	if (refuse_new)
-		return -ESHUTDOWN;
+		return NULL;
 	struct dp_gen *gen = sg_dp_current();
 	const char *context = p->context;
 	if (!context) {
@@ -65,52 +78,75 @@ int sg_call_start(struct sg_channel *ch, const struct sg_call_params *p)
 		context = u && u->context ? u->context : sg_core_settings()->default_context;
 	}
 	const struct dp_exten *x = sg_dp_match(gen, context, p->to);
+	*err = -ENOENT;
 	if (!x) {
 		SG_NOTICE("core", "%s: no extension '%s' in context '%s'", sg_chan_name(ch),
 			  p->to ? p->to : "", context);
-		return -ENOENT;
+		return NULL;
 	}
+	*err = -ENOMEM;
 	struct sg_call *call = calloc(1, sizeof(*call));
 	if (!call)
-		return -ENOMEM;
+		return NULL;
 	snprintf(call->id, sizeof(call->id), "C-%06u", ++call_serial);
 	call->from = dup_or_null(p->from ? p->from : "");
 	call->from_name = dup_or_null(p->from_name);
 	call->to = dup_or_null(p->to ? p->to : "");
 	call->context = dup_or_null(context);
-	if (!call->from || !call->to || !call->context || (p->from_name && !call->from_name)) {
-		sg_call_free(call);
-		return -ENOMEM;
-	}
 	call->chan = sg_chan_ref(ch);
+	if (!call->from || !call->to || !call->context || (p->from_name && !call->from_name) ||
+	    sg_call_copy_headers(call, p)) {
+		sg_call_free(call);
+		return NULL;
+	}
 	call->started_ms = sg_loop_now_ms(sg_loop_main());
 	sg_list_append(&calls, &call->node);
-	sg_chan_set_call(ch, call);
-	sg_chan_set_observer(ch, observe, call);
-	sg_chan_set_ring(ch);
+	sg_call_reattach(call);
+	if (ringing)
+		sg_chan_set_ring(ch);
 	int rc = sg_dp_call_begin(call, gen, x);
 	if (rc) {
+		*err = rc;
 		sg_call_free(call);
-		return rc;
+		return NULL;
 	}
 	SG_INFO("core", "%s: call %s from '%s' to '%s' in context '%s'", sg_chan_name(ch), call->id,
 		call->from, call->to, call->context);
-	return 0;
+	*err = 0;
+	return call;
+}
+
+int sg_call_start(struct sg_channel *ch, const struct sg_call_params *p)
+{
+	int err;
+	return start(ch, p, true, &err) ? 0 : err;
+}
+
+struct sg_call *sg_call_start_for(struct sg_channel *ch, const struct sg_call_params *p, int *err)
+{
+	return start(ch, p, false, err);
 }
 
 void sg_call_free(struct sg_call *call)
 {
 	if (call->chan) {
-		sg_chan_set_observer(call->chan, NULL, NULL);
-		sg_chan_set_call(call->chan, NULL);
+		/* A leg a transfer took over reports to its new owner. */
+		if (sg_call_owns_channel(call)) {
+			sg_chan_set_observer(call->chan, NULL, NULL);
+			sg_chan_set_call(call->chan, NULL);
+		}
 		call->chan = sg_chan_unref(call->chan);
 	}
 	if (sg_list_linked(&call->node))
 		sg_list_remove_from(&calls, &call->node);
+	if (call->headers_ref > 0)
+		luaL_unref(sg_dp_state(), LUA_REGISTRYINDEX, call->headers_ref);
+	free(call->headers);
 	free(call->from);
 	free(call->from_name);
 	free(call->to);
 	free(call->context);
+	free(call->referred_by);
 	free(call);
 }
 

@@ -19,9 +19,20 @@ struct sg_call {
 	struct sg_channel *chan;
 	char *from, *from_name, *to, *context;
 	uint64_t started_ms;
+	/* The incoming request's headers (names lower-case), one allocation with
+	 * their strings; headers_ref: call.headers' Lua object once made (0: not yet). */
+	struct sg_call_header *headers;
+	size_t nheaders;
+	int headers_ref;
 	/* caller_id= of the dial placing a leg now (NULL: the caller's own) */
 	const char *pres_from, *pres_name;
 	enum sg_cause end_cause;
+	/* Transfers (transfer.c): the transfer this call runs the target of, or NULL;
+	 * who asked for it (Referred-By); and whether the call's own leg is lent to a
+	 * transfer's call right now (it comes back if the transfer fails). */
+	struct sg_xfer *xfer;
+	char *referred_by;
+	bool lent;
 
 	/* The dialplan side (dp_call.c). */
 	struct dp_gen *gen;
@@ -37,6 +48,7 @@ struct sg_call {
 	bool hungup;	       /* the caller's leg is gone */
 	bool stop;	       /* the next yield ends the coroutine */
 	const char *stop_reason;
+	char stop_where[300];  /* where the budget ran out (dp_call.c count_hook) */
 	bool ended;	       /* the coroutine is finished */
 	bool errored;	       /* it ended with a Lua error */
 };
@@ -44,6 +56,19 @@ struct sg_call {
 /* Sets what sg_call_presented_from/_name give while a dial places a leg (NULL:
  * the caller's own; a name "" presents none); NULL, NULL afterwards. */
 void sg_call_set_presentation(struct sg_call *call, const char *from, const char *name);
+/* Whether the call's leg is its own now (not lent to, or taken by, a transfer). */
+bool sg_call_owns_channel(const struct sg_call *call);
+/* Makes the call's leg report to the call again (a lent leg given back). */
+void sg_call_reattach(struct sg_call *call);
+/* Runs the dialplan at p->to in p->context for a leg that is already up and
+ * belonged to another call or dial (a blind transfer's transferee): the new call
+ * takes the leg over. NULL with *err = -ENOENT (no such extension) or -ENOMEM. */
+struct sg_call *sg_call_start_for(struct sg_channel *ch, const struct sg_call_params *p, int *err);
+/* Copies p->headers into call->headers within the limits (call_headers.c):
+ * 0 or -ENOMEM. */
+int sg_call_copy_headers(struct sg_call *call, const struct sg_call_params *p);
+/* Pushes call.headers, the read-only Lua view of the headers (made once per call). */
+void sg_call_push_headers(lua_State *L, struct sg_call *call);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);

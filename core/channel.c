@@ -183,6 +183,17 @@ void sg_chan_set_observer(struct sg_channel *ch, sg_chan_observer_fn *fn, void *
 	ch->observer_data = data;
 }
 
+bool sg_chan_observed_by(const struct sg_channel *ch, sg_chan_observer_fn *fn, const void *data)
+{
+	return ch->observer == fn && ch->observer_data == data;
+}
+
+void sg_chan_observer(const struct sg_channel *ch, sg_chan_observer_fn **fn, void **data)
+{
+	*fn = ch->observer;
+	*data = ch->observer_data;
+}
+
 struct sg_channel *sg_chan_find(const char *name)
 {
 	struct sg_list_node *it;
@@ -271,6 +282,15 @@ static void gone(struct sg_channel *ch, enum sg_cause cause)
 		sg_bridge_chan_gone(ch->bridge, ch);
 	sg_chan_ref(ch); /* the observer may drop the last other reference */
 	notify(ch, SG_CHEV_HANGUP, (int)cause);
+	sg_chan_unref(ch);
+}
+
+void sg_chan_notify_gone(struct sg_channel *ch)
+{
+	if (ch->state != SG_CHAN_GONE)
+		return;
+	sg_chan_ref(ch);
+	notify(ch, SG_CHEV_HANGUP, (int)ch->cause);
 	sg_chan_unref(ch);
 }
 

@@ -13,6 +13,13 @@ enum sg_chan_event { SG_CHEV_RINGING, SG_CHEV_PROGRESS, SG_CHEV_ANSWERED, SG_CHE
 /* One observer per channel: the call or dial operation that owns the leg. */
 typedef void (sg_chan_observer_fn)(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data);
 void sg_chan_set_observer(struct sg_channel *ch, sg_chan_observer_fn *fn, void *data);
+/* Whether fn/data observes ch now: an owner that lent a leg to a transfer sees
+ * it is not its own to release any more. */
+bool sg_chan_observed_by(const struct sg_channel *ch, sg_chan_observer_fn *fn, const void *data);
+void sg_chan_observer(const struct sg_channel *ch, sg_chan_observer_fn **fn, void **data);
+/* Replays a hang-up to the current observer (a leg that ended while lent to
+ * someone else, given back to its owner). */
+void sg_chan_notify_gone(struct sg_channel *ch);
 /* An incoming leg handed to the dialplan is ringing here. */
 void sg_chan_set_ring(struct sg_channel *ch);
 void sg_chan_set_call(struct sg_channel *ch, struct sg_call *call);

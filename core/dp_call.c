@@ -16,8 +16,10 @@
 #include "call_priv.h"
 #include "channel_priv.h"
 #include "dp_priv.h"
+#include "transfer_priv.h"
 
 #define HOOK_EVERY 1000
+#define NOT_OWN (-EXDEV) /* a method on a leg a transfer took: said as "transferred" */
 #define CALL_MT "sg.call"
 #define METHODS_KEY "sg.call_methods"
 
@@ -65,7 +67,6 @@ static void lua_where(lua_State *co, char *out, size_t len)
 
 static void count_hook(lua_State *S, lua_Debug *ar)
 {
-	(void)ar;
 	struct sg_call *call = running_call;
 	if (!call)
 		return;
@@ -80,6 +81,12 @@ static void count_hook(lua_State *S, lua_Debug *ar)
 	 * ends; where a yield is impossible (inside a C call), raise an error and yield
 	 * at the next hook. */
 	if (lua_isyieldable(S)) {
+		/* Once a hook has yielded, Lua's saved pc is the instruction to resume
+		 * and lua_getstack names the line of the one before it (the line above
+		 * a one-line `while true do end`): note the place here. */
+		if (lua_getinfo(S, "Sl", ar) && ar->currentline > 0)
+			snprintf(call->stop_where, sizeof(call->stop_where), "%s:%d", ar->short_src,
+				 ar->currentline);
 		lua_yield(S, 0);
 		return;
 	}
@@ -155,7 +162,10 @@ static void end_call(struct sg_call *call, enum sg_cause cause)
 		SG_ERROR("dialplan", "call %s: closing a <close> variable failed: %s", call->id,
 			 luaL_tolstring(call->co, -1, NULL));
 	run_defers(call);
-	if (call->chan && sg_chan_state(call->chan) != SG_CHAN_GONE)
+	/* A transfer's target that ended without connecting the transferee: the
+	 * transfer failed (and may take the leg back). */
+	sg_xfer_failed(call, cause == SG_CAUSE_NORMAL ? SG_CAUSE_REJECTED : cause);
+	if (call->chan && sg_call_owns_channel(call) && sg_chan_state(call->chan) != SG_CHAN_GONE)
 		sg_chan_hangup(call->chan, cause);
 	SG_INFO("dialplan", "call %s ended", call->id);
 	release(call);
@@ -176,6 +186,8 @@ static void run(struct sg_call *call, int nargs)
 		if (call->stop) {
 			lua_where(call->co, where, sizeof(where));
 			if (!strcmp(call->stop_reason, "budget")) {
+				if (call->stop_where[0])
+					snprintf(where, sizeof(where), "%s", call->stop_where);
 				SG_ERROR("dialplan", "call %s: %s: ran over its budget of %lld instructions "
 					 "without waiting (an endless loop?); call ended", call->id, where, budget);
 				end_call(call, SG_CAUSE_FAILURE);
@@ -284,12 +296,14 @@ static void push_hangup_info(lua_State *S, void *arg)
 
 void sg_dp_call_hungup(struct sg_call *call)
 {
-	if (call->hungup)
-		return;
+	bool was_hungup = call->hungup;
+	/* The transferee hung up while its transfer was going on. */
+	sg_xfer_failed(call, sg_chan_cause(call->chan));
 	call->hungup = true;
 	if (call->ended)
 		return;
-	sg_dp_hook(call, "on_hangup", push_hangup_info, NULL, call);
+	if (!was_hungup)
+		sg_dp_hook(call, "on_hangup", push_hangup_info, NULL, call);
 	struct sg_dp_wait *w = call->wait;
 	if (w && !w->woken) {
 		if (w->cancel)
@@ -314,6 +328,8 @@ int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_d
 						"(not inside coroutine.wrap/resume or another call)"
 			      : call->wait ? "the call is already waiting"
 					   : NULL;
+	if (!refusal && call->xfer && cancel != sg_dp_dial_cancel)
+		sg_xfer_done(call); /* the transferee is in the target's hands: a prompt, a wait */
 	if (refusal) {
 		/* The operation was set up for this wait: undo it before raising. */
 		if (cancel)
@@ -393,7 +409,9 @@ static int call_index(lua_State *S)
 	else if (!strcmp(k, "channel")) lua_pushstring(S, sg_chan_name(c->chan));
 	else if (!strcmp(k, "state")) lua_pushstring(S, sg_chan_state_name(sg_chan_state(c->chan)));
 	else if (!strcmp(k, "hungup")) lua_pushboolean(S, c->hungup);
+	else if (!strcmp(k, "referred_by")) lua_pushstring(S, c->referred_by);
 	else if (!strcmp(k, "vars")) lua_rawgeti(S, LUA_REGISTRYINDEX, c->vars_ref);
+	else if (!strcmp(k, "headers")) sg_call_push_headers(S, c);
 	else if (is_hook_name(k)) {
 		lua_rawgeti(S, LUA_REGISTRYINDEX, c->hooks_ref);
 		lua_getfield(S, -1, k);
@@ -465,6 +483,8 @@ int sg_dp_hook(struct sg_call *call, const char *name, sg_dp_hook_push_fn *push_
 	} else if (st == LUA_YIELD) {
 		lua_where(T, where, sizeof(where));
 		if (call->stop && !was_stop && call->stop_reason && !strcmp(call->stop_reason, "budget")) {
+			if (call->stop_where[0])
+				snprintf(where, sizeof(where), "%s", call->stop_where);
 			/* A runaway hook: the call ends at its next wait, like a runaway dialplan. */
 			SG_ERROR("dialplan", "call %s: %s: %s ran over its budget of %lld instructions", call->id,
 				 where, name, budget);
@@ -502,20 +522,33 @@ static int result(lua_State *S, int rc)
 		return 1;
 	}
 	lua_pushboolean(S, 0);
-	lua_pushstring(S, rc == -ENOTCONN ? "hangup" : strerror(-rc));
+	lua_pushstring(S, rc == -ENOTCONN ? "hangup" : rc == NOT_OWN ? "transferred" : strerror(-rc));
 	return 2;
 }
 
-static int m_answer(lua_State *S) { return result(S, sg_chan_answer(sg_dp_check_call(S, 1)->chan)); }
+/* The call's leg while it is the call's own; NULL once a transfer took it. */
+static struct sg_channel *own_leg(lua_State *S)
+{
+	struct sg_call *c = sg_dp_check_call(S, 1);
+	return sg_call_owns_channel(c) ? c->chan : NULL;
+}
+
+static int m_answer(lua_State *S)
+{
+	struct sg_channel *ch = own_leg(S);
+	return result(S, ch ? sg_chan_answer(ch) : NOT_OWN);
+}
 
 static int m_ringing(lua_State *S)
 {
-	return result(S, sg_chan_indicate(sg_dp_check_call(S, 1)->chan, SG_IND_RINGING));
+	struct sg_channel *ch = own_leg(S);
+	return result(S, ch ? sg_chan_indicate(ch, SG_IND_RINGING) : NOT_OWN);
 }
 
 static int m_progress(lua_State *S)
 {
-	return result(S, sg_chan_indicate(sg_dp_check_call(S, 1)->chan, SG_IND_PROGRESS));
+	struct sg_channel *ch = own_leg(S);
+	return result(S, ch ? sg_chan_indicate(ch, SG_IND_PROGRESS) : NOT_OWN);
 }
 
 static int m_hangup(lua_State *S)
@@ -526,7 +559,10 @@ static int m_hangup(lua_State *S)
 	if (cause < 0)
 		return luaL_argerror(S, 2, "a cause: normal, busy, noanswer, unavailable, rejected, "
 				     "notfound, cancelled, congestion or failure");
-	if (sg_chan_state(c->chan) != SG_CHAN_GONE)
+	/* A transfer's target refusing the transferee: the transfer failed, and the
+	 * transferor may take it back (then the leg is not ours to hang up). */
+	sg_xfer_failed(c, cause == SG_CAUSE_NORMAL ? SG_CAUSE_REJECTED : (enum sg_cause)cause);
+	if (sg_call_owns_channel(c) && sg_chan_state(c->chan) != SG_CHAN_GONE)
 		sg_chan_hangup(c->chan, (enum sg_cause)cause);
 	return 0;
 }
@@ -594,7 +630,7 @@ static int m_redirect(lua_State *S)
 			lua_pop(S, 1);
 		}
 	}
-	return result(S, sg_chan_redirect(c->chan, targets, n));
+	return result(S, sg_call_owns_channel(c) ? sg_chan_redirect(c->chan, targets, n) : NOT_OWN);
 }
 
 static int m_defer(lua_State *S)

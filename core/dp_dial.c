@@ -30,8 +30,9 @@
 #include "channel_priv.h"
 #include "dp_dial.h"
 #include "dp_priv.h"
+#include "transfer_priv.h"
 
-#define MAX_LEGS 32 /* of one step: a user with three phones is three legs */
+#define MAX_LEGS DIAL_MAX_LEGS
 
 struct dial_op {
 	struct sg_call *call;
@@ -49,6 +50,7 @@ struct dial_op {
 	struct sg_timer *timer;
 	struct sg_channel *winner;
 	bool ringing_sent, finished;
+	bool ringback; /* in-band ringback plays to a caller that is up */
 	uint64_t answered_ms;
 	/* the result, filled when finished */
 	const char *status;
@@ -58,7 +60,8 @@ struct dial_op {
 	const char *ended_by;
 	size_t answered_step; /* 1-based; 0: none */
 	bool recording;	      /* the conversation is being recorded at plan.record */
-	bool music;	      /* the caller hears music on hold while it searches */
+	struct sg_channel *music; /* the caller's leg hearing music while it searches (a reference) */
+	struct dial_confirm_legs confirm; /* legs that must press a digit first */
 };
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
@@ -119,14 +122,42 @@ static int push_result(lua_State *L, void *arg)
 	return 1;
 }
 
+static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data);
+
+/* A caller already answered (an IVR that dials, a transferred caller) cannot be
+ * sent ringing: it hears a ringback tone from the PBX instead. */
+static void ringback_start(struct dial_op *op, struct sg_channel *caller)
+{
+	const struct sg_rtp_api *rtp = sg_rtp_api();
+	struct sg_rtp_session *s = sg_chan_rtp(caller);
+	struct sg_rtp_play_opts o = {.ringback = true};
+	int rc = rtp && s ? rtp->play(s, &o, NULL, NULL) : -ENOTSUP;
+	op->ringback = rc == 0;
+	if (rc)
+		SG_NOTICE("dialplan", "call %s: no ringback tone for %s: %s", sg_call_id(op->call),
+			  sg_chan_name(caller), rc == -ENOTSUP ? "it has no RTP media" : strerror(-rc));
+}
+
+static void ringback_stop(struct dial_op *op)
+{
+	struct sg_channel *caller = sg_call_channel(op->call);
+	const struct sg_rtp_api *rtp = sg_rtp_api();
+	if (op->ringback && rtp && sg_chan_rtp(caller) && sg_call_owns_channel(op->call))
+		rtp->cancel(sg_chan_rtp(caller));
+	op->ringback = false;
+}
+
 /* Releases every leg of the step still up (with `cause`) and drops the op's references. */
 static void release_legs(struct dial_op *op, enum sg_cause cause)
 {
 	for (size_t i = 0; i < op->nlegs; i++) {
 		struct sg_channel *ch = op->legs[i];
-		sg_chan_set_observer(ch, NULL, NULL);
-		if (sg_chan_state(ch) != SG_CHAN_GONE)
-			sg_chan_hangup(ch, ch == op->winner ? SG_CAUSE_NORMAL : cause);
+		/* A leg a transfer took is no longer ours to release. */
+		if (sg_chan_observed_by(ch, leg_event, op)) {
+			sg_chan_set_observer(ch, NULL, NULL);
+			if (sg_chan_state(ch) != SG_CHAN_GONE)
+				sg_chan_hangup(ch, ch == op->winner ? SG_CAUSE_NORMAL : cause);
+		}
 		op->legs[i] = sg_chan_unref(ch);
 	}
 	op->nlegs = op->live = 0;
@@ -142,15 +173,13 @@ static void dial_music_start(struct dial_op *op)
 	int rc = sg_chan_answer(caller);
 	if (rc == 0)
 		rc = sg_moh_start(caller, caller, op->plan.music, false);
-	op->music = rc == 0;
-	if (!rc)
+	if (!rc) {
+		op->music = sg_chan_ref(caller); /* a transfer may take the call's leg meanwhile */
 		return;
+	}
 	SG_NOTICE("dialplan", "call %s: no music while dialling (%s): ringback instead", sg_call_id(op->call),
 		  rc == -ENOTSUP ? "the caller's leg has no RTP media" : strerror(-rc));
-	if (!op->ringing_sent) {
-		op->ringing_sent = true;
-		sg_chan_indicate(caller, SG_IND_RINGING);
-	}
+	op->plan.music[0] = '\0'; /* the next leg to ring brings ringback, as without the option */
 }
 
 /* A leg answered or the dial ended: the music stops. */
@@ -158,8 +187,8 @@ static void dial_music_stop(struct dial_op *op)
 {
 	if (!op->music)
 		return;
-	op->music = false;
-	sg_moh_stop(sg_call_channel(op->call));
+	sg_moh_stop(op->music);
+	op->music = sg_chan_unref(op->music);
 }
 
 static void finish(struct dial_op *op, const char *status, enum sg_cause cause, const char *ended_by)
@@ -167,6 +196,10 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 	if (op->finished)
 		return;
 	op->finished = true;
+	ringback_stop(op);
+	/* A transfer's target not reached: the transfer may take the caller back. */
+	if (strcmp(status, "answered"))
+		sg_xfer_failed(op->call, cause);
 	op->status = status;
 	op->cause = cause;
 	op->ended_by = ended_by;
@@ -177,13 +210,14 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 		op->duration = (double)(now_ms() - op->answered_ms) / 1000.0;
 	}
 	struct sg_channel *caller = sg_call_channel(op->call);
-	struct sg_bridge *br = sg_chan_bridge(caller);
+	bool own = sg_call_owns_channel(op->call);
+	struct sg_bridge *br = own ? sg_chan_bridge(caller) : NULL;
 	if (br)
 		sg_bridge_end(br);
 	/* The recording ends with the conversation (and is saved; a caller already
 	 * gone took its session, and the recording with it, away). */
 	const struct sg_rtp_api *rtp = op->recording ? sg_rtp_api() : NULL;
-	if (rtp && sg_chan_rtp(caller))
+	if (rtp && own && sg_chan_rtp(caller))
 		rtp->stop(sg_chan_rtp(caller));
 	release_legs(op, SG_CAUSE_CANCELLED);
 	sg_dp_wake(op->wait, push_result, op); /* push_result frees op */
@@ -242,6 +276,7 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 			sg_chan_set_observer(op->legs[i], NULL, NULL);
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
 		}
+	ringback_stop(op);
 	dial_music_stop(op);
 	/* Joined first, so the caller's technology answers knowing its peer (SIP
 	 * carries the callee's SDP answer back to the caller). */
@@ -258,6 +293,7 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 		return;
 	}
 	SG_INFO("dialplan", "call %s: %s answered", sg_call_id(op->call), sg_chan_name(ch));
+	sg_xfer_done(op->call); /* a transfer's target answered: the transferor goes */
 	if (op->plan.record[0] && op->plan.direct_media)
 		SG_INFO("dialplan", "call %s: recorded, so its media stays relayed (no direct media)",
 			sg_call_id(op->call));
@@ -287,8 +323,22 @@ static void leg_done(struct dial_op *op, size_t i, enum sg_cause cause)
 	note_cause(op, cause);
 }
 
+static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data);
+
+/* confirm=: the leg answered but must press the digit first. Until then it counts
+ * as ringing, for the confirm time, and the caller hears ringing (as if it rang). */
+static void confirm_wait(struct dial_op *op, size_t i, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+	op->deadline[i] = deadline < op->total_end ? deadline : op->total_end;
+	leg_event(op->legs[i], SG_CHEV_RINGING, 0, op);
+	if (op->timer) /* NULL while a step starts: its starter arms it */
+		arm(op);
+}
+
 static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, void *data)
 {
+	unsigned confirm_ms;
 	struct dial_op *op = data;
 	size_t i = leg_index(op, ch);
 	if (i == op->nlegs || op->finished)
@@ -298,36 +348,46 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	case SG_CHEV_PROGRESS:
 		/* Sent once for the whole dial: the caller hears one ringback across steps. */
 		if (!op->winner && !op->ringing_sent && !op->plan.music[0]) {
+			struct sg_channel *caller = sg_call_channel(op->call);
 			op->ringing_sent = true;
-			sg_chan_indicate(sg_call_channel(op->call), SG_IND_RINGING);
+			if (sg_chan_state(caller) == SG_CHAN_UP)
+				ringback_start(op, caller);
+			else
+				sg_chan_indicate(caller, SG_IND_RINGING);
+			sg_xfer_ringing(op->call);
 		}
 		break;
 	case SG_CHEV_ANSWERED:
-		if (!op->winner)
+		if (!op->winner && sg_dial_confirm_answered(&op->confirm, i, ch, sg_call_id(op->call), &confirm_ms))
+			confirm_wait(op, i, confirm_ms);
+		else if (!op->winner)
 			answered(op, ch);
 		break;
 	case SG_CHEV_HANGUP:
 		if (ch == op->winner) {
 			finish(op, "answered", SG_CAUSE_NORMAL, "callee");
 		} else if (!op->winner && op->ringing[i]) {
-			leg_done(op, i, (enum sg_cause)arg);
+			bool confirming = sg_dial_confirm_end(&op->confirm, i, ch, sg_call_id(op->call), "hung up");
+			leg_done(op, i, confirming ? SG_CAUSE_NO_ANSWER : (enum sg_cause)arg);
 			/* While a step starts (timer NULL) its caller checks live itself. */
 			if (op->live == 0 && op->timer)
 				arm(op);
 		}
 		break;
 	case SG_CHEV_DIGIT:
+		if (!op->winner && sg_dial_confirm_digit(&op->confirm, i, ch, (char)arg, sg_call_id(op->call)))
+			answered(op, ch);
 		break;
 	}
 }
 
 /* The caller hung up (or the call ended): drop everything, quietly. */
-static void cancel(void *arg)
+void sg_dp_dial_cancel(void *arg)
 {
 	struct dial_op *op = arg;
 	op->timer = sg_timer_free(op->timer);
 	dial_music_stop(op);
-	if (op->winner) {
+	if (op->winner && sg_chan_observed_by(op->winner, leg_event, op)) {
 		struct sg_bridge *br = sg_chan_bridge(op->winner);
 		if (br)
 			sg_bridge_end(br);
@@ -435,7 +495,9 @@ static void start_step(struct dial_op *op)
 	for (size_t i = 0; i < s->count; i++) {
 		const struct dial_target *t = &op->plan.targets[s->first + i];
 		op->tried++;
+		size_t first_leg = op->nlegs;
 		start_target(op, t->dest, (unsigned)((t->timeout ? t->timeout : step_timeout) * 1000));
+		sg_dial_confirm_assign(&op->confirm, first_leg, op->nlegs, &t->confirm);
 	}
 }
 
@@ -467,6 +529,7 @@ static void on_timer(struct sg_timer *t, void *arg)
 	uint64_t now = now_ms();
 	for (size_t i = 0; i < op->nlegs; i++)
 		if (op->ringing[i] && op->deadline[i] <= now) {
+			sg_dial_confirm_end(&op->confirm, i, op->legs[i], sg_call_id(op->call), "no digit in time");
 			leg_done(op, i, SG_CAUSE_NO_ANSWER);
 			sg_chan_set_observer(op->legs[i], NULL, NULL);
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
@@ -516,5 +579,5 @@ int sg_dp_m_dial(lua_State *L)
 	arm(op);
 	if (op->plan.music[0] && !op->winner)
 		dial_music_start(op);
-	return sg_dp_wait(L, call, NULL, cancel, op, &op->wait);
+	return sg_dp_wait(L, call, NULL, sg_dp_dial_cancel, op, &op->wait);
 }

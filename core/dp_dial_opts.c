@@ -21,8 +21,9 @@
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
 static const char *const dial_options[] = {"timeout", "total",	   "strategy",	   "steps",
-					   "record",  "caller_id", "direct_media", "music"};
-static const char *const timeout_only[] = {"timeout"};
+					   "record",  "caller_id", "direct_media", "confirm",
+					   "music"};
+static const char *const leg_options[] = {"timeout", "confirm"}; /* of a target or a step */
 static const char *const cid_options[] = {"number", "name"};
 
 static int arg_error(lua_State *L, int arg, const char *fmt, const char *a, const char *b)
@@ -70,6 +71,18 @@ static double seconds(lua_State *L, int arg, int idx, const char *key, const cha
 	return v;
 }
 
+/* confirm = ... in the table at idx, when given (dp_dial_confirm.c reads it). */
+static void read_confirm_opt(lua_State *L, int arg, int idx, const char *where, struct dial_confirm *c)
+{
+	lua_getfield(L, idx, "confirm");
+	if (!lua_isnil(L, -1)) {
+		char what[80];
+		snprintf(what, sizeof(what), "%s%sconfirm", where, *where ? ": " : "");
+		sg_dial_read_confirm(L, arg, -1, what, c);
+	}
+	lua_pop(L, 1);
+}
+
 /* One target: "1001" or { "1001", timeout = 10 }, at stack index v. */
 static void read_target(lua_State *L, int arg, int v, struct dial_plan *plan, const char *where)
 {
@@ -78,8 +91,9 @@ static void read_target(lua_State *L, int arg, int v, struct dial_plan *plan, co
 	struct dial_target *t = &plan->targets[plan->ntargets];
 	const char *dest = NULL;
 	t->timeout = 0;
+	t->confirm = (struct dial_confirm){0};
 	if (lua_istable(L, v)) {
-		check_names(L, arg, v, where, timeout_only, N(timeout_only), true);
+		check_names(L, arg, v, where, leg_options, N(leg_options), true);
 		lua_rawgeti(L, v, 1);
 		dest = lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, v) == 1 ? lua_tostring(L, -1) : NULL;
 		lua_pop(L, 1); /* the table keeps the string alive */
@@ -88,6 +102,7 @@ static void read_target(lua_State *L, int arg, int v, struct dial_plan *plan, co
 		char prefix[64];
 		snprintf(prefix, sizeof(prefix), "%s: ", where);
 		t->timeout = seconds(L, arg, v, "timeout", prefix);
+		read_confirm_opt(L, arg, v, where, &t->confirm);
 	} else if (lua_type(L, v) == LUA_TSTRING) {
 		dest = lua_tostring(L, v);
 	} else {
@@ -120,7 +135,7 @@ static void add_step(lua_State *L, int arg, struct dial_plan *plan, size_t first
 {
 	if (plan->nsteps == DIAL_MAX_STEPS)
 		luaL_argerror(L, arg, "at most 16 steps");
-	plan->steps[plan->nsteps++] = (struct dial_step){first, plan->ntargets - first, timeout};
+	plan->steps[plan->nsteps++] = (struct dial_step){.first = first, .count = plan->ntargets - first, .timeout = timeout};
 }
 
 /* steps = { { "1001" }, { "1001", "1002", timeout = 15 }, ... } */
@@ -136,13 +151,14 @@ static void read_steps(lua_State *L, int arg, int idx, struct dial_plan *plan)
 		int s = lua_gettop(L);
 		if (!lua_istable(L, s))
 			arg_error(L, arg, "%s: a list of targets expected, got %s", where, luaL_typename(L, s));
-		check_names(L, arg, s, where, timeout_only, N(timeout_only), true);
+		check_names(L, arg, s, where, leg_options, N(leg_options), true);
 		size_t first = plan->ntargets;
 		char prefix[40];
 		snprintf(prefix, sizeof(prefix), "%s ", where);
 		read_list(L, arg, s, plan, prefix);
 		snprintf(prefix, sizeof(prefix), "%s: ", where);
 		add_step(L, arg, plan, first, seconds(L, arg, s, "timeout", prefix));
+		read_confirm_opt(L, arg, s, where, &plan->steps[plan->nsteps - 1].confirm);
 		lua_pop(L, 1);
 	}
 }
@@ -227,6 +243,7 @@ static const char *read_options(lua_State *L, int arg, int idx, struct dial_plan
 	plan->timeout = t ? t : plan->timeout;
 	plan->total = seconds(L, arg, idx, "total", "");
 	read_record(L, arg, idx, plan);
+	read_confirm_opt(L, arg, idx, "", &plan->confirm);
 	read_music(L, arg, idx, plan);
 	lua_getfield(L, idx, "direct_media");
 	luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), arg, "direct_media: true or false");
@@ -258,14 +275,14 @@ static void targets_to_steps(lua_State *L, int arg, int tgt, struct dial_plan *p
 	else
 		read_target(L, 2, 2, plan, "target 1");
 	if (!strategy || strcmp(strategy, "sequential")) {
-		plan->steps[0] = (struct dial_step){0, plan->ntargets, 0};
+		plan->steps[0] = (struct dial_step){.count = plan->ntargets};
 		plan->nsteps = 1;
 		return;
 	}
 	if (plan->ntargets > DIAL_MAX_STEPS)
 		luaL_argerror(L, arg, "strategy: a sequential dial has at most 16 targets");
 	for (size_t i = 0; i < plan->ntargets; i++)
-		plan->steps[i] = (struct dial_step){i, 1, 0};
+		plan->steps[i] = (struct dial_step){.first = i, .count = 1};
 	plan->nsteps = plan->ntargets;
 }
 
@@ -295,4 +312,5 @@ void sg_dial_read_plan(lua_State *L, struct dial_plan *plan)
 	}
 	if (!steps)
 		targets_to_steps(L, tgt ? tgt : 2, tgt, plan, strategy);
+	sg_dial_confirm_resolve(plan);
 }

@@ -132,6 +132,8 @@ int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_e
 void sg_dp_call_hungup(struct sg_call *call);
 /* call:dial() (dp_dial.c). */
 int sg_dp_m_dial(lua_State *L);
+/* A dial's cancel function: tells a dial's wait from the others (dp_call.c). */
+void sg_dp_dial_cancel(void *arg);
 /* Budget for each resume of a call's coroutine. */
 void sg_dp_set_budget(long long instructions);
 unsigned sg_dp_purge_owner(struct sg_module *owner);

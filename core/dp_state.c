@@ -303,12 +303,8 @@ static void push_env(struct dp_gen *g)
 	lua_pushvalue(L, -2);
 	lua_pushvalue(L, -4);
 	lua_pushcclosure(L, l_require, 3);
-	lua_setfield(L, -3, "require");
+	lua_setfield(L, -3, "require"); /* env.require */
 	lua_setfield(L, -2, "package");
-	lua_getfield(L, -1, "package");
-	lua_getfield(L, -1, "require");
-	lua_setfield(L, -3, "require");
-	lua_pop(L, 1);
 }
 
 struct dp_gen *sg_dp_load(const char *file, bool check_sections, struct sg_core_settings *s,

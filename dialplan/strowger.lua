@@ -1,9 +1,37 @@
--- strowger.lua: the default configuration and dialplan, started by `make run`.
--- One Lua file holds both: settings{} and users{} declare the PBX, the
--- `extensions` table routes calls. Each call runs its extension's function as a
--- coroutine, so waiting (call:sleep, call:dial, ...) reads top to bottom.
--- Reload after editing with `strowger -x "dialplan reload"` (or SIGHUP); a broken
--- file is refused and the running dialplan stays.
+-- strowger.lua: the default configuration and dialplan, started by `make run`:
+-- a small office. One Lua file holds both: settings{} and users{} declare the
+-- PBX, the `extensions` table routes calls. Each call runs its extension's
+-- function as a coroutine, so waiting (call:dial, call:playback, ...) reads top to
+-- bottom. Reload after editing with `strowger -x "dialplan reload"` (or SIGHUP);
+-- a broken file is refused and the running dialplan stays.
+--
+-- What it does (the README has the passwords for trying it with a softphone):
+--   100-109   the staff; calling one rings their phones, with their forwards,
+--             do-not-disturb and find-me (user 100, the reception, has find-me)
+--   600       sales ring group (101-103 ring together)
+--   601       support hunt group (104, then 105)
+--   500       the main menu, as an outside caller hears it
+--   *78 / *79 do-not-disturb on / off for your own extension
+--   *72NNN    forward all your calls to NNN; *73 stops it
+--   *43       echo test
+-- Calls from the provider (user "trunk", context "from-trunk") to the main
+-- number 5551000 hear the menu during office hours and "our office is closed"
+-- outside them. The office library is in dialplan/lib (docs/dialplan.md, "The
+-- office library"); the prompts are in sounds/en.
+
+local findme = require "findme"       -- find-me / follow-me steps from users{}
+local forward = require "forward"     -- call forwarding (always, busy, no answer)
+local dnd = require "dnd"             -- do-not-disturb
+local ivr = require "ivr"             -- voice menus
+local timeofday = require "timeofday" -- opening hours
+
+-- Change these for your office.
+local MAIN_NUMBER = "5551000"         -- the number callers from outside dial
+local OFFICE_HOURS = timeofday.check {
+  days = "mon-fri", from = "08:30", to = "18:00",
+  holidays = { "01-01", "12-25", "12-26" },  -- MM-DD every year, or YYYY-MM-DD once
+}
+local RECEPTION_MOBILE = "sip:100@127.0.0.1:5099"  -- where find-me reaches the reception's mobile
 
 settings {
   modules = { "chan_sip", "res_example" }, -- loaded at start, in dependency order
@@ -22,15 +50,100 @@ settings {
   example = { greeting = "Hello" }, -- read by res_example
 }
 
--- Demo users: change these passwords before the PBX faces a network.
+-- The staff. Demo passwords: change them before the PBX faces a network.
+-- vars are read by the office library: findme (steps, as call:dial's `steps`),
+-- forward (always / busy / noanswer, timeout), dnd (on at start).
 users {
-  ["1000"] = { name = "Alice", password = "alice-demo-1000", context = "office" },
-  ["1001"] = { name = "Bob",   password = "bob-demo-1001",   context = "office" },
-  ["1002"] = { name = "Carol", password = "carol-demo-1002", context = "office" },
+  ["100"] = { name = "Reception", password = "office-100", context = "office", vars = {
+    findme = {
+      { "100", timeout = 15 },                                          -- the desk phone
+      { "100", { RECEPTION_MOBILE, confirm = true }, timeout = 20 },    -- desk and mobile;
+    },                                                                  -- the mobile presses 1
+  } },
+  ["101"] = { name = "Alice (sales)", password = "office-101", context = "office",
+              vars = { forward = { noanswer = "102", timeout = 20 } } },
+  ["102"] = { name = "Bob (sales)", password = "office-102", context = "office" },
+  ["103"] = { name = "Carol (sales)", password = "office-103", context = "office",
+              vars = { forward = { busy = "101" } } },
+  ["104"] = { name = "Dave (support)", password = "office-104", context = "office" },
+  ["105"] = { name = "Erin (support)", password = "office-105", context = "office" },
+  ["106"] = { name = "Frank", password = "office-106", context = "office" },
+  ["107"] = { name = "Grace", password = "office-107", context = "office" },
+  ["108"] = { name = "Heidi", password = "office-108", context = "office" },
+  ["109"] = { name = "Ivan", password = "office-109", context = "office" },
+  -- The telephone provider's side: its calls start in "from-trunk".
+  ["trunk"] = { name = "Provider", password = "trunk-secret", context = "from-trunk" },
 }
+
+-- Rings a member of staff the way every call to them goes: do-not-disturb first,
+-- then their forwards, find-me steps (or simply their phones), and when nobody
+-- answers, "not available" (findme.unavailable: voicemail will take its place).
+local function ring_user(call, id)
+  local r = forward.ring(call, id, function(call, id)
+    if dnd.active(id) then
+      log.info("%s is on do-not-disturb", id)
+      return { status = "busy", cause = "busy" }   -- so a forward on busy applies
+    end
+    return findme.dial(call, id, { timeout = forward.timeout_of(id) })
+  end)
+  if findme.unanswered[r.status] then findme.unavailable(call, id, r) end
+  return r
+end
+
+-- A ring group: its members without do-not-disturb, together (or one by one).
+local function ring_group(call, members, opts)
+  local targets = dnd.filter(members)
+  if #targets == 0 then return findme.unavailable(call, "group", { status = "busy", cause = "busy" }) end
+  local r = call:dial(targets, opts)
+  if findme.unanswered[r.status] then findme.unavailable(call, "group", r) end
+  return r
+end
+
+local SALES = { "101", "102", "103" }
+local SUPPORT = { "104", "105" }
+
+-- The main menu: 1 sales, 2 support, 0 the operator (the reception).
+local function main_menu(call)
+  if not timeofday.office_hours(OFFICE_HOURS) then
+    log.info("call from %s outside office hours", call.from)
+    call:playback("office-closed", { stop = "" })
+    return findme.unavailable(call, "office", { status = "closed", cause = "unavailable" })
+  end
+  ivr.menu(call, {
+    prompt = "welcome",
+    options = {
+      ["1"] = function(call) return ring_group(call, SALES, { timeout = 20 }) end,
+      ["2"] = function(call) return ring_group(call, SUPPORT, { strategy = "sequential", timeout = 15 }) end,
+      ["0"] = function(call) return ring_user(call, "100") end,
+    },
+    retries = 3, timeout = 5, invalid = "invalid-option",
+  })
+end
 
 extensions = {
   office = {
+    ["_10X"] = function(call) ring_user(call, call.to) end,
+    ["0"] = function(call) ring_user(call, "100") end,
+    ["600"] = function(call) ring_group(call, SALES, { timeout = 20 }) end,
+    ["601"] = function(call) ring_group(call, SUPPORT, { strategy = "sequential", timeout = 15 }) end,
+    ["500"] = main_menu,
+
+    -- Feature codes, for the caller's own extension.
+    ["*78"] = function(call) dnd.feature(call, true) end,
+    ["*79"] = function(call) dnd.feature(call, false) end,
+    ["_*72X."] = function(call)
+      local dest = call.to:sub(4)
+      forward.set(call.from, "always", dest)
+      log.notice("%s forwards every call to %s", call.from, dest)
+      call:answer()
+      call:playback("forward-on", { stop = "" })
+    end,
+    ["*73"] = function(call)
+      forward.set(call.from, "always", nil)
+      call:answer()
+      call:playback("forward-off", { stop = "" })
+    end,
+
     -- *43: echo test. After the beep, say something (up to 5 s, or press #);
     -- the PBX plays it back, so you hear your line both ways.
     ["*43"] = function(call)
@@ -45,17 +158,15 @@ extensions = {
       end
       call:hangup()
     end,
+  },
 
-    -- Internal extensions 1000-1099: ring every phone the user registered.
-    ["_10XX"] = function(call)
-      log.info("%s calls %s", call.from, call.to)
-      -- Media goes through the PBX (RTP relay); add record = "name.wav" to keep
-      -- the conversation in the data folder.
-      local r = call:dial(call.to, { timeout = 30 })
-      if r.status ~= "answered" and r.status ~= "hangup" then
-        log.info("%s did not answer: %s", call.to, r.status)
-        call:hangup(r.cause)   -- busy -> 486, unavailable -> 480, ...
-      end
+  -- Calls from the provider: the main number gets the menu; anything else is
+  -- not ours.
+  ["from-trunk"] = {
+    [MAIN_NUMBER] = main_menu,
+    ["_X."] = function(call)
+      log.notice("call from the trunk to %s: not a number of ours", call.to)
+      call:hangup("notfound")
     end,
   },
 

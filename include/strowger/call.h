@@ -15,11 +15,29 @@
 
 struct sg_call;
 
+/* One header of the request that started a call: name as the technology spells
+ * it ("User-Agent"), value as received (one line, no CR/LF). */
+struct sg_call_header {
+	const char *name;
+	const char *value;
+};
+
+/* What the core keeps of sg_call_params.headers: the first SG_CALL_MAX_HEADERS,
+ * and no more than SG_CALL_HEADERS_MAX_BYTES of names and values in all (the
+ * headers after the first that does not fit are left out). */
+#define SG_CALL_MAX_HEADERS 64
+#define SG_CALL_HEADERS_MAX_BYTES 4096
+
 struct sg_call_params {
 	const char *from;      /* caller's user or number: "1000" */
 	const char *from_name; /* display name, or NULL */
 	const char *to;	       /* dialled extension: "1001" */
 	const char *context;   /* NULL: the caller's user context, else dialplan.default_context */
+	/* The incoming request's headers in order (a header sent twice is there
+	 * twice), or NULL and 0. The core copies them (names lower-cased); the
+	 * dialplan reads them as call.headers. */
+	const struct sg_call_header *headers;
+	size_t nheaders;
 };
 
 /*
@@ -42,6 +60,9 @@ SG_API const char *sg_call_from_name(const struct sg_call *call);
 SG_API const char *sg_call_presented_from(const struct sg_call *call);
 SG_API const char *sg_call_presented_name(const struct sg_call *call);
 SG_API bool sg_call_hungup(const struct sg_call *call);
+/* The value of the first of the call's incoming headers called `name`
+ * (case-insensitive), or NULL. */
+SG_API const char *sg_call_header(const struct sg_call *call, const char *name);
 /* Per-call variables (strings), also visible to Lua as call.vars. */
 SG_API int sg_call_set_var(struct sg_call *call, const char *name, const char *value);
 SG_API const char *sg_call_get_var(const struct sg_call *call, const char *name);

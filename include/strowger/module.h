@@ -20,7 +20,7 @@
 #include "config.h"
 
 /* Bumped whenever a public struct or function signature changes incompatibly. */
-#define SG_MODULE_ABI_VERSION 2u
+#define SG_MODULE_ABI_VERSION 3u
 #define SG_MODULE_SYMBOL "sg_module_info"
 
 struct sg_module_info {

@@ -72,6 +72,7 @@ struct sg_rtp_play_opts {
 	const char *stop_digits; /* digits that end the playback; NULL or "": none */
 	bool loop;		 /* start over after the last file (music) */
 	bool beep;		 /* a 250 ms 1 kHz beep instead of files */
+	bool ringback;		 /* ringback tone (425 Hz, 1 s on, 4 s off) until stopped, instead of files */
 	/* Music on hold instead of files: every .wav in sounds_dir/moh/<class>/, in
 	 * name order (a class is a folder name: no '/', not starting with '.'). A
 	 * folder missing or without a WAV ends the playback with SG_RTP_END_ERROR. */

@@ -20,6 +20,7 @@
 
 #include "auth.h"
 #include "dialog.h"
+#include "dialog_priv.h"
 #include "location.h"
 #include "qualify.h"
 #include "registrar.h"
@@ -31,7 +32,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, REFER"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -87,6 +88,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_INFO:
 		sip_dlg_info(t);
+		break;
+	case SIP_METHOD_REFER:
+		sip_refer(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists

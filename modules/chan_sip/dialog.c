@@ -12,80 +12,24 @@
 #include <strowger/log.h>
 #include <strowger/loop.h>
 #include <strowger/rtp.h>
+#include <strowger/transfer.h>
 #include <strowger/users.h>
 
 #include "auth.h"
 #include "dialog.h"
+#include "invite_hdrs.h"
 #include "location.h"
 #include "random_pool.h"
 #include "sip_dtmf.h"
 #include "txn_client.h"
+#include "dialog_priv.h"
 
 #define TAG "sip"
 #define MAX_DIALOGS 10000
 
 #define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER"
 #define SDP_MAX 2048
-
-/* A leg's part in direct media. */
-enum dm_state {
-	DM_OFF,		 /* media through the PBX, nothing planned */
-	DM_WANTED,	 /* a re-INVITE naming the other phone is due */
-	DM_OFFERING,	 /* ... and sent */
-	DM_ON,		 /* the phone sends to the other phone */
-	DM_BACK_WANTED,	 /* a re-INVITE naming us again is due */
-	DM_RETURNING,	 /* ... and sent */
-};
-
-struct sip_dlg {
-	struct sip_dlg *prev, *next; /* every dialog, for the console */
-	struct sip_dlg *hnext;	      /* the Call-ID hash chain, once the Call-ID is known */
-	bool indexed;
-	struct sg_channel *ch;
-	bool uac, answered, terminated, cancelled;
-	char call_id[160];
-	char ltag[SIP_TAG_SIZE];
-	char local_hdr[600];  /* our From (UAC) / To (UAS) value, with our tag */
-	char remote_hdr[600]; /* the other one, with the remote tag once known */
-	char rtarget[512];    /* where in-dialog requests go: the peer's Contact */
-	char contact[160];    /* our Contact value */
-	enum sip_proto proto;
-	bool sips;		  /* a sips: dialog: our Contact must be sips: too (§8.1.1.8) */
-	struct sip_sockaddr peer; /* we send to the address the phone talks from */
-	/* Incoming: the caller's Max-Forwards; outgoing: what our INVITE carries (the
-	 * caller's less one), so a call that loops through PBXs ends with 483. */
-	int max_forwards;
-	uint32_t lcseq;
-	/* Media: the leg's RTP session (res_rtp), which also keeps the SDP state. */
-	struct sg_rtp_session *rtp;
-	bool late_offer;    /* the INVITE had no SDP: our 200 offers */
-	bool await_answer;  /* we offered in a 2xx: the ACK must answer */
-	char *lsdp;	    /* our offer in the INVITE we send (UAC) */
-	size_t lsdp_len;
-	/* Direct media: our re-INVITEs (RFC 3261 §14) moving the phone's RTP to the
-	 * other phone of the call and, should that fail halfway, back to us. */
-	enum dm_state dm;
-	bool user_direct;  /* this leg's user has media = "direct" */
-	bool acked;	   /* UAS: the ACK for our 2xx came: the INVITE is over */
-	bool reinv_pending; /* our re-INVITE has no final response yet */
-	struct sip_ctxn *rctxn; /* it (kept past a 2xx, to ACK its retransmissions) */
-	struct sg_timer *dm_timer; /* 491: the wait before trying again (§14.1) */
-	/* UAS */
-	char rtag[64];	 /* the caller's From tag */
-	uint32_t rcseq; /* and its INVITE's CSeq: a merged request matches both (§8.2.2.2) */
-	struct sip_stxn *inv;
-	struct sip_rx inv_rx;
-	struct sip_sockaddr inv_dst;
-	char *r200;
-	size_t r200_len;
-	struct sg_timer *r200_timer;
-	unsigned r200_ms, r200_total;
-	/* UAC */
-	struct sip_ctxn *ictxn;
-	char ruri[512];
-	char from_user[64], from_name[128];
-};
 
 static struct sg_module *self;
 static const struct sg_rtp_api *rtp; /* res_rtp, a dependency: there while we are */
@@ -194,6 +138,8 @@ static struct sip_dlg *find(const struct sip_pl *call_id, const struct sip_pl *l
 	return find_by(call_id, has_ltag, ltag);
 }
 
+struct sip_dlg *sip_dlg_find(const struct sip_pl *call_id, const struct sip_pl *ltag) { return find(call_id, ltag); }
+
 static void make_contact(struct sip_dlg *d)
 {
 	struct sip_sockaddr local;
@@ -206,7 +152,7 @@ static void make_contact(struct sip_dlg *d)
 		 sip_sockaddr_str(&local, a, sizeof(a)), d->sips ? "" : transport[d->proto]);
 }
 
-static unsigned status_for(enum sg_cause c)
+unsigned sip_dlg_status_for(enum sg_cause c)
 {
 	switch (c) {
 	case SG_CAUSE_BUSY: return 486;
@@ -241,18 +187,28 @@ static enum sg_cause cause_for(unsigned status)
 
 /* --- sending in-dialog requests --- */
 
-static void send_bye(struct sip_dlg *d)
+int sip_dlg_send(struct sip_dlg *d, const char *method, const struct sip_hdr_out *extra, size_t nextra,
+		 const char *content_type, const char *body, size_t body_len, sip_ctxn_fn *fn, void *arg)
 {
-	char cseq[32];
-	snprintf(cseq, sizeof(cseq), "%u BYE", ++d->lcseq);
-	struct sip_hdr_out h[] = {{"From", d->local_hdr}, {"To", d->remote_hdr}, {"Call-ID", d->call_id},
-				  {"CSeq", cseq}, {"Max-Forwards", "70"}};
-	struct sip_req_out r = {.method = "BYE", .ruri = d->rtarget, .hdrs = h, .nhdrs = 5};
+	char cseq[48];
+	struct sip_hdr_out h[16] = {{"From", d->local_hdr}, {"To", d->remote_hdr}, {"Call-ID", d->call_id},
+				    {"CSeq", cseq}, {"Max-Forwards", "70"}};
+	size_t n = 5;
+	if (nextra > sizeof(h) / sizeof(*h) - n)
+		return -E2BIG;
+	snprintf(cseq, sizeof(cseq), "%u %s", ++d->lcseq, method);
+	for (size_t i = 0; i < nextra; i++)
+		h[n++] = extra[i];
+	struct sip_req_out r = {.method = method, .ruri = d->rtarget, .hdrs = h, .nhdrs = n,
+				.content_type = content_type, .body = body, .body_len = body_len};
 	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
-	int rc = sip_ctxn_send(&cr, NULL, NULL, NULL);
+	int rc = sip_ctxn_send(&cr, fn, arg, NULL);
 	if (rc)
-		SG_NOTICE(TAG, "%s: cannot send BYE: %s", sg_chan_name(d->ch), strerror(-rc));
+		SG_NOTICE(TAG, "%s: cannot send %s: %s", sg_chan_name(d->ch), method, strerror(-rc));
+	return rc;
 }
+
+static void send_bye(struct sip_dlg *d) { sip_dlg_send(d, "BYE", NULL, 0, NULL, NULL, 0, NULL, NULL); }
 
 /* The ACK for a 2xx is its own transaction-less request (§13.2.2.4). */
 static void send_ack(struct sip_dlg *d, uint32_t cseq_num)
@@ -528,7 +484,7 @@ static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 		d->r200_timer = sg_timer_free(d->r200_timer);
 		send_bye(d);
 	} else if (d->inv) {
-		struct sip_resp_opts o = {.status = status_for(cause), .to_tag = d->ltag};
+		struct sip_resp_opts o = {.status = sip_dlg_status_for(cause), .to_tag = d->ltag};
 		sip_stxn_respond(d->inv, &o);
 		d->inv = NULL;
 	}
@@ -633,6 +589,7 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 			d->proto = proto;
 		}
 		label = aor;
+		snprintf(d->user, sizeof(d->user), "%s", aor);
 		const struct sg_user *u = sg_user_find(aor);
 		d->user_direct = u && u->direct_media;
 	} else if (!strncmp(dest, "uri|", 4)) {
@@ -651,6 +608,9 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 	snprintf(d->from_user, sizeof(d->from_user), "%s", oc ? sg_call_presented_from(oc) : "strowger");
 	snprintf(d->from_name, sizeof(d->from_name), "%s",
 		 oc && sg_call_presented_name(oc) ? sg_call_presented_name(oc) : "");
+	/* A transferred caller's new leg says who transferred it (RFC 3892). */
+	snprintf(d->referred_by, sizeof(d->referred_by), "%s",
+		 oc && sg_call_referred_by(oc) ? sg_call_referred_by(oc) : "");
 	d->max_forwards = DEFAULT_MAX_FORWARDS;
 	if (origin && sg_chan_tech(origin) == &sip_tech) {
 		struct sip_dlg *od = sg_chan_pvt(origin);
@@ -772,8 +732,8 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	struct sip_hdr_out h[] = {{"From", d->local_hdr},    {"To", d->remote_hdr},
 				  {"Call-ID", d->call_id},   {"CSeq", cseq},
 				  {"Max-Forwards", maxf},    {"Contact", d->contact},
-				  {"Allow", ALLOW}};
-	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = 7,
+				  {"Allow", ALLOW},	     {"Referred-By", d->referred_by}};
+	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = d->referred_by[0] ? 8 : 7,
 				.content_type = d->lsdp ? "application/sdp" : NULL, .body = d->lsdp,
 				.body_len = d->lsdp_len};
 	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
@@ -1049,6 +1009,12 @@ static void respond(struct sip_stxn *t, unsigned status, const char *reason)
 	sip_stxn_respond(t, &o);
 }
 
+void sip_dlg_respond(struct sip_stxn *t, const struct sip_dlg *d, unsigned status, const char *reason)
+{
+	struct sip_resp_opts o = {.status = status, .reason = reason, .to_tag = d ? d->ltag : NULL};
+	sip_stxn_respond(t, &o);
+}
+
 /* An offer before the call is answered: we have no early media (no SDP in our
  * 18x), so the INVITE's own offer-answer is not over. RFC 3311 §5.2: an offer
  * while the phone's is unanswered gets 500 with Retry-After, while ours is
@@ -1183,6 +1149,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 		return;
 	}
 	make_contact(d);
+	snprintf(d->user, sizeof(d->user), "%s", u->id);
 	d->user_direct = u->direct_media;
 	d->ch = sg_chan_new(&sip_tech, u->id, d);
 	if (!d->ch) {
@@ -1213,10 +1180,28 @@ void sip_dlg_invite(struct sip_stxn *t)
 		sg_chan_unref(d->ch);
 		return;
 	}
+	/* A phone taking the place of a leg in a call (attended transfer, pickup). */
+	int taken = sip_replaces_take(t, d);
+	if (taken) {
+		if (taken > 0) {
+			d->terminated = true;
+			sip_dlg_respond(t, d, (unsigned)taken, NULL);
+			d->inv = NULL;
+			media_end(d);
+			sg_chan_remote_hangup(d->ch, SG_CAUSE_NOT_FOUND);
+			sg_chan_unref(d->ch);
+		}
+		return;
+	}
 	char name[128] = "";
 	if (sip_pl_isset(&req->from.dname))
 		sip_pl_unquote(&req->from.dname, name, sizeof(name), &len);
-	struct sg_call_params p = {.from = u->id, .from_name = name[0] ? name : u->name, .to = exten};
+	/* The request's headers for call.headers, within the core's limits. */
+	struct sg_call_header hdrs[SG_CALL_MAX_HEADERS];
+	char hdr_buf[SG_CALL_HEADERS_MAX_BYTES];
+	size_t nhdrs = sip_invite_headers(req, hdrs, SG_CALL_MAX_HEADERS, hdr_buf, sizeof(hdr_buf));
+	struct sg_call_params p = {.from = u->id, .from_name = name[0] ? name : u->name, .to = exten,
+				   .headers = hdrs, .nheaders = nhdrs};
 	int rc = sg_call_start(d->ch, &p);
 	if (rc) {
 		d->terminated = true;

@@ -76,7 +76,7 @@ struct media_play {
 	char *moh_dir;	       /* music on hold: the folder listed into files on the worker */
 	uint32_t seek_ms;      /* where the first file opened starts (start_ms) */
 	struct audio_file *f;
-	bool loop, beep;
+	bool loop, beep, ringback;
 	struct audio_tone tone;
 	uint32_t stop_digits;  /* bit per digit (play.c's digit_bit) */
 	uint64_t start_ms, frames; /* pacing: frames sent since start_ms */

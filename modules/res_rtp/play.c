@@ -166,7 +166,7 @@ static int list_moh(struct media_play *p, char *err, size_t errlen)
 /* The next frame: 1, 0 when everything played, -1 on an error (err says). */
 static int next_frame(struct media_session *s, struct media_play *p, int16_t *frame, char *err, size_t errlen)
 {
-	if (p->beep)
+	if (p->beep || p->ringback)
 		return audio_tone_frame(&p->tone, frame) ? 1 : 0;
 	for (int tries = 0; tries < 3; tries++) {
 		if (!p->f) {
@@ -199,6 +199,10 @@ void media_play_start(struct media_session *s, struct media_play *p)
 	p->frames = 0;
 	if (p->beep && audio_tone_beep(&p->tone, RATE)) {
 		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the beep", -EINVAL);
+		return;
+	}
+	if (p->ringback && audio_tone_ringback_eu(&p->tone, RATE)) {
+		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the ringback tone", -EINVAL);
 		return;
 	}
 	char err[200];

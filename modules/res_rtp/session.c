@@ -409,8 +409,9 @@ static struct media_play *new_play(const struct sg_rtp_play_opts *o)
 		return NULL;
 	p->loop = o->loop;
 	p->beep = o->beep;
+	p->ringback = o->ringback && !o->beep;
 	p->stop_digits = media_digit_set(o->stop_digits);
-	if (o->beep)
+	if (o->beep || p->ringback)
 		return p;
 	p->next = o->start_file;
 	p->seek_ms = o->start_ms;
@@ -453,12 +454,13 @@ static int post_play(struct media_session *s, struct media_play *p)
 int media_play(struct sg_rtp_session *hs, const struct sg_rtp_play_opts *o, sg_rtp_done_fn *done, void *arg)
 {
 	struct media_session *s = (struct media_session *)hs;
-	if (s->released || !o || (!o->beep && !o->moh_class && (!o->files || !o->nfiles)))
+	bool tone = o && (o->beep || o->ringback);
+	if (s->released || !o || (!tone && !o->moh_class && (!o->files || !o->nfiles)))
 		return -EINVAL;
-	if (o->moh_class && (!*o->moh_class || o->moh_class[0] == '.' || strchr(o->moh_class, '/') ||
-			     strlen(o->moh_class) > 64))
+	if (!tone && o->moh_class && (!*o->moh_class || o->moh_class[0] == '.' || strchr(o->moh_class, '/') ||
+				      strlen(o->moh_class) > 64))
 		return -EINVAL;
-	for (size_t i = 0; !o->beep && !o->moh_class && i < o->nfiles; i++)
+	for (size_t i = 0; !tone && !o->moh_class && i < o->nfiles; i++)
 		if (!o->files[i] || !*o->files[i])
 			return -EINVAL;
 	if (!s->sdp.negotiated)

@@ -3,7 +3,8 @@
 # device as the speaker, the sndfile filter recording what each phone decodes,
 # ctrl_tcp (JSON commands in netstrings) to drive them. Source it after lib.sh
 # (whose free_ports gives the phones their ports).
-# With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those.
+# With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those;
+# with PHONE_ANSWER=manual it rings until told to `accept`.
 #
 #   rtp_range N                N free ports for the PBX's RTP, apart from $PORT
 #   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
@@ -16,6 +17,7 @@
 #   apart PORT OTHER...        PORT's three ports (SIP, TLS, ctrl_tcp) overlap none
 #   dec_wav NAME, wav_holds FILE SECONDS, expect_tone WAV HZ
 #                              what a phone heard: its recording, and the tone in it
+#   band_rms WAV LO HI [FROM]  the loudness of one band of a recording
 #   expect_relayed NAME        the phone's RTP comes from the PBX's $RTP_LO-$RTP_HI
 
 need_tools baresip
@@ -64,7 +66,7 @@ module_tmp		account.so
 module_app		menu.so
 module_app		ctrl_tcp.so
 EOF
-	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=auto;regint=600${PHONE_CODECS:+;audio_codecs=$PHONE_CODECS}" >"$dir/accounts"
+	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=${PHONE_ANSWER:-auto};regint=600${PHONE_CODECS:+;audio_codecs=$PHONE_CODECS}" >"$dir/accounts"
 	# -t: the phone quits by itself should the test never get to tell it.
 	baresip -f "$dir" -t 120 </dev/null >"$TMP/$name.log" 2>&1 &
 	PHONE_PID[$name]=$!
@@ -173,6 +175,12 @@ expect_tone() {
 		fail "$(basename "$wav"): a tone of $f Hz at RMS $rms, expected about $hz Hz"
 		context "$stat"
 	fi
+}
+
+# band_rms WAV LO HI [FROM]: the RMS amplitude of WAV between LO and HI Hz (from
+# FROM seconds on).
+band_rms() {
+	sox "$1" -n trim "${4:-0}" sinc "$2-$3" stat 2>&1 | awk '/^RMS +amplitude:/ { print $3 }'
 }
 
 # expect_relayed NAME: the phone's RTP comes from a port of the PBX's range.

@@ -152,11 +152,6 @@ expect_tone "${HEARD[b]}" "$A_TONE"
 expect_tone "${HEARD[a]}" "$B_TONE"
 case_end
 
-# band_rms WAV LO HI: the RMS amplitude of WAV between LO and HI Hz.
-band_rms() {
-	sox "$1" -n sinc "$2-$3" stat 2>&1 | awk '/^RMS +amplitude:/ { print $3 }'
-}
-
 case_begin "call:dial{record=...} keeps the conversation, both phones mixed, in the data folder"
 expect_log "recorded $PBX_DATA/rec-1001.wav"
 REC=$PBX_DATA/rec-1001.wav

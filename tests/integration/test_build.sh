@@ -47,6 +47,11 @@ for f in "$prefix/bin/strowger" "$libdir/strowger/modules/chan_sip.so" \
 	"$sysconf/strowger/strowger.lua"; do
 	[ -e "$STAGE$f" ] || fail "missing $f"
 done
+# The sample requires the office library, which the installed binary looks for in
+# DATADIR/strowger/lua: staged under DESTDIR here, so it is shown beside the config.
+datadir=$(sed -n 's/^DATADIR = //p' "$ROOT/config.mk")
+[ -f "$STAGE$datadir/strowger/lua/findme.lua" ] || fail "the office library is not installed in $datadir/strowger/lua"
+ln -sfn "$STAGE$datadir/strowger/lua" "$STAGE$sysconf/strowger/lib"
 OUT=$("$STAGE$prefix/bin/strowger" -n -c "$STAGE$sysconf/strowger/strowger.lua" \
 	-M "$STAGE$libdir/strowger/modules" -D "$TMP/stage-data" 2>&1)
 RC=$?

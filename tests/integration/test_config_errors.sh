@@ -120,7 +120,7 @@ SAMPLE=$ROOT/dialplan/strowger.lua
 case_begin "-n on the sample config prints 'configuration OK'"
 run_strowger -n -c "$SAMPLE" -M "$MODS" -D "$TMP/data-n"
 expect_rc 0
-expect_out "configuration OK: $SAMPLE (3 users, 2 contexts, 2 modules)"
+expect_out "configuration OK: $SAMPLE (11 users, 3 contexts, 2 modules)"
 expect_lines 1
 [ -e "$TMP/data-n/strowger.ctl" ] && fail "-n created the console socket"
 case_end
@@ -159,6 +159,7 @@ case_end
 # The sample listens on 5060; run a copy on a port of its own.
 SIP_PORT=$((20000 + RANDOM % 25000))
 sed "s/127\.0\.0\.1:5060/127.0.0.1:$SIP_PORT/g" "$SAMPLE" >"$TMP/sample.lua"
+cp -R "$ROOT/dialplan/lib" "$TMP/lib" # the office library it requires
 start_or_bail "$TMP/sample.lua"
 pbx "module load chan_test"
 
@@ -183,7 +184,7 @@ grep -qF "1000 is testing the line" "$PBX_LOG" || fail "the log has no '1000 is 
 case_end
 
 case_begin "sample dialplan: an office extension with no phone registered is unavailable"
-pbx "test call 1001 1000 office"
+pbx "test call 102 101 office"
 expect_rc 0
 CH=$(head -n1 <<<"$OUT")
 pbx_until 3 "test history" "$CH: hangup:unavailable" || {
@@ -205,10 +206,10 @@ expect_log "call from stranger to 5551234: no route in context 'default'"
 case_end
 
 case_begin "sample dialplan: a user's call uses the user's context"
-pbx "test call *43 1000"
+pbx "test call *43 101"
 expect_rc 0
 pbx "core show calls"
-expect_out_re '^C-[0-9]+ +1000 +\*43 +office '
+expect_out_re '^C-[0-9]+ +101 +\*43 +office '
 case_end
 
 case_begin "sample dialplan: an extension not in the context is refused"

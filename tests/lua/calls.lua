@@ -130,6 +130,11 @@ extensions = {
       call:answer()
       call:sleep(10)
     end,
+    -- A one-line endless loop is logged at its own line, not the one above.
+    ["117"] = function(call)
+      log.notice("looping")
+      while true do end
+    end,
   },
   other = {
     ["100"] = function(call) log.notice("other context"); call:hangup("rejected") end,
@@ -148,8 +153,10 @@ tests = {
   { name = "hang-up during a wait ends the coroutine", call = "102", hangup_after = 0.05,
     expect = "answer", log = { "after sleep: hangup", "stopped at its next wait" },
     nolog = "never reached" },
-  { name = "runaway loop is stopped, even in pcall", call = "103",
-    expect = { "answer", "hangup:failure" }, log = "ran over its budget" },
+  { name = "runaway loop is stopped, even in pcall, and logged at its own line", call = "103",
+    expect = { "answer", "hangup:failure" }, log = "calls.lua:36: ran over its budget" },
+  { name = "a one-line runaway loop is logged at its own line", call = "117",
+    expect = "hangup:failure", log = "calls.lua:136: ran over its budget" },
   { name = "Lua error hangs up with file:line", call = "104",
     expect = { "answer", "hangup:failure" }, log = { "calls.lua:44:", "attempt to index" } },
   { name = "<close> and defer run on hang-up", call = "105", hangup_after = 0.05,

@@ -5,15 +5,8 @@
 
 settings { dialplan = { default_context = "office" } }
 
-local function report(call, r)
-  log.notice("dial: status=%s cause=%s channel=%s tried=%s step=%s", r.status, r.cause,
-             tostring(r.channel), tostring(r.tried), tostring(r.step))
-end
-
-local function dial(...)
-  local args = table.pack(...)
-  return function(call) report(call, call:dial(table.unpack(args, 1, args.n))) end
-end
+local dialtest = require "dialtest" -- lib/dialtest.lua
+local dial, mistake = dialtest.dial, dialtest.mistake
 
 extensions = {
   office = {
@@ -55,10 +48,6 @@ extensions = {
     ["39"] = dial{ "Test/ring", caller_id = { number = "100", nmae = "x" } },
   },
 }
-
-local function mistake(n, name, message)
-  return { name = name, call = n, expect = "hangup:failure", log = message, nolog = "presents caller" }
-end
 
 tests = {
   { name = "sequential: busy moves on, a ring rings out, the third answers", call = "1",

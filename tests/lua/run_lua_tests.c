@@ -9,6 +9,7 @@
  *       expect = { "answer", "hangup:normal" },  -- what the phone saw, in order
  *       log = { "said hello" },           -- substrings that must be logged
  *       nolog = { "never" },              -- substrings that must not be
+ *       headers = { { "User-Agent", "x" } },  -- the request's headers (sg_call_params)
  *       timeout = 5 },
  *     { name = "pure Lua", run = function() assert(pbx.exists("office", "100")) end },
  *   }
@@ -38,6 +39,7 @@ const struct sg_chan_tech *chan_test_tech(void);
 void chan_test_on_done(void (*fn)(const char *name, const char *events));
 int chan_test_call(const char *exten, const char *from, const char *context, struct sg_channel **out);
 void chan_test_finish(struct sg_channel *ch);
+void chan_test_set_headers(const struct sg_call_header *h, size_t n);
 
 static struct sg_buf logbuf;
 static char last_events[512];
@@ -153,6 +155,25 @@ static bool check_log(lua_State *L, int idx, const char *key, bool present, stru
 	return ok;
 }
 
+/* headers = { { name, value }, ... } of the case at idx, for the next call; the
+ * case table keeps the strings alive. */
+static void set_headers(lua_State *L, int idx)
+{
+	static struct sg_call_header h[2 * SG_CALL_MAX_HEADERS];
+	size_t n = 0;
+	lua_getfield(L, idx, "headers");
+	lua_Integer count = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+	for (lua_Integer i = 1; i <= count && n < 2 * SG_CALL_MAX_HEADERS; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		h[n++] = (struct sg_call_header){.name = lua_tostring(L, -2), .value = lua_tostring(L, -1)};
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);
+	chan_test_set_headers(h, n);
+}
+
 static bool run_call_case(lua_State *L, int idx, struct sg_buf *why)
 {
 	const char *exten = opt_string(L, idx, "call");
@@ -169,7 +190,9 @@ static bool run_call_case(lua_State *L, int idx, struct sg_buf *why)
 	last_events[0] = '\0';
 	incoming_name[0] = '\0';
 	sg_buf_consume(&out_legs, out_legs.len);
+	set_headers(L, idx);
 	int rc = chan_test_call(exten, from ? from : "test", context, &ch);
+	chan_test_set_headers(NULL, 0);
 	if (rc == 0) {
 		snprintf(incoming_name, sizeof(incoming_name), "%s", sg_chan_name(ch));
 		if (hangup_after >= 0)

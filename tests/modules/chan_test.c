@@ -7,7 +7,9 @@
  * (legs already gone). Outgoing legs (call:dial{"Test/answer"}) act out their
  * destination: "answer[:MS]" rings then answers after MS (50), "ring" rings for
  * ever, "busy[:MS]" rings then is busy, "busynow" fails at once, "unavailable",
- * "hangup:MS" answers then hangs up MS later. The same code is linked into
+ * "hangup:MS" answers then hangs up MS later, "press:MS:DIGITS" answers, presses
+ * each digit MS apart (a "press 1 to accept" prompt) and hangs up 300 ms after
+ * the last. The same code is linked into
  * in-process test runners, which use chan_test_call() and chan_test_on_done().
  */
 #include <errno.h>
@@ -100,6 +102,25 @@ static bool script_is(const struct test_leg *leg, const char *what)
 	return !strncmp(leg->script, what, n) && (leg->script[n] == '\0' || leg->script[n] == ':');
 }
 
+/* "press:MS:DIGITS" once answered: a digit every MS, the hang-up 300 ms after the last. */
+static void press_step(struct test_leg *leg, struct sg_timer *t)
+{
+	const char *colon = strchr(leg->script, ':');
+	const char *digits = colon ? strchr(colon + 1, ':') : NULL;
+	size_t n = digits ? strlen(++digits) : 0;
+	size_t k = (size_t)leg->step - 3; /* step 2 answers, 3 on press the digits */
+	if (leg->step == 2) {
+		sg_chan_answered(leg->ch);
+	} else if (k < n) {
+		sg_chan_digit(leg->ch, digits[k]);
+	} else {
+		sg_chan_remote_hangup(leg->ch, SG_CAUSE_NORMAL);
+		return;
+	}
+	if (sg_chan_state(leg->ch) != SG_CHAN_GONE)
+		sg_timer_restart(t, leg->step == 2 || k + 1 < n ? script_ms(leg, 100) : 300);
+}
+
 /* One step of an outgoing leg's script: first ringing, then what the far end does. */
 static void step(struct sg_timer *t, void *arg)
 {
@@ -113,7 +134,7 @@ static void step(struct sg_timer *t, void *arg)
 			return;
 		}
 		sg_chan_ringing(ch);
-		if (script_is(leg, "answer") || script_is(leg, "hangup"))
+		if (script_is(leg, "answer") || script_is(leg, "hangup") || script_is(leg, "press"))
 			sg_timer_restart(t, script_is(leg, "answer") ? script_ms(leg, 50) : 20);
 		else if (script_is(leg, "busy"))
 			sg_timer_restart(t, script_ms(leg, 50));
@@ -121,6 +142,8 @@ static void step(struct sg_timer *t, void *arg)
 	}
 	if (script_is(leg, "busy")) {
 		sg_chan_remote_hangup(ch, SG_CAUSE_BUSY);
+	} else if (script_is(leg, "press") && leg->step >= 2) {
+		press_step(leg, t);
 	} else if (leg->step == 2) {
 		sg_chan_answered(ch);
 		if (script_is(leg, "hangup"))
@@ -201,11 +224,22 @@ static void record(const char *name, const char *events)
 }
 
 void chan_test_on_done(void (*fn)(const char *name, const char *events));
+void chan_test_set_headers(const struct sg_call_header *h, size_t n);
 const struct sg_chan_tech *chan_test_tech(void);
 int chan_test_call(const char *exten, const char *from, const char *context, struct sg_channel **out);
 void chan_test_finish(struct sg_channel *ch);
 
 void chan_test_on_done(void (*fn)(const char *name, const char *events)) { on_done = fn; }
+
+/* The headers the next incoming call carries (sg_call_params.headers); the
+ * caller keeps them alive until chan_test_call returns. */
+static const struct sg_call_header *next_headers;
+static size_t next_nheaders;
+void chan_test_set_headers(const struct sg_call_header *h, size_t n)
+{
+	next_headers = h;
+	next_nheaders = n;
+}
 const struct sg_chan_tech *chan_test_tech(void) { return &test_tech; }
 
 /* Starts an incoming call; on success *out holds a reference for the caller. */
@@ -220,7 +254,8 @@ int chan_test_call(const char *exten, const char *from, const char *context, str
 		return -ENOMEM;
 	}
 	snprintf(leg->name, sizeof(leg->name), "%s", sg_chan_name(ch));
-	struct sg_call_params p = {.from = from, .to = exten, .context = context};
+	struct sg_call_params p = {.from = from, .to = exten, .context = context,
+				   .headers = next_headers, .nheaders = next_nheaders};
 	int rc = sg_call_start(ch, &p);
 	if (rc) {
 		add_event(leg, "start:%s", rc == -ENOENT ? "notfound" : "refused");
