@@ -27,6 +27,7 @@ struct sg_channel {
 	struct sg_rtp_session *rtp;
 	enum sg_chan_state state;
 	enum sg_cause cause;
+	int code; /* the technology's code for the end (sg_chan_set_code) */
 	struct sg_call *call;
 	struct sg_bridge *bridge;
 	sg_chan_observer_fn *observer;
@@ -155,6 +156,8 @@ struct sg_rtp_session *sg_chan_rtp(const struct sg_channel *ch) { return ch->rtp
 void sg_chan_set_rtp(struct sg_channel *ch, struct sg_rtp_session *s) { ch->rtp = s; }
 const struct sg_chan_tech *sg_chan_tech(const struct sg_channel *ch) { return ch->tech; }
 enum sg_chan_state sg_chan_state(const struct sg_channel *ch) { return ch->state; }
+void sg_chan_set_code(struct sg_channel *ch, int code) { ch->code = code; }
+int sg_chan_code(const struct sg_channel *ch) { return ch->code; }
 enum sg_cause sg_chan_cause(const struct sg_channel *ch) { return ch->cause; }
 struct sg_call *sg_chan_call(const struct sg_channel *ch) { return ch->call; }
 struct sg_bridge *sg_chan_bridge(const struct sg_channel *ch) { return ch->bridge; }

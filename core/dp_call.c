@@ -27,6 +27,7 @@ struct sg_dp_wait {
 	struct sg_call *call;
 	struct sg_module *owner;
 	sg_dp_cancel_fn *cancel;
+	sg_dp_cancel_fn *on_hangup; /* may wake with a result of its own */
 	void *arg;
 	sg_dp_push_fn *push;
 	void *push_arg;
@@ -305,6 +306,8 @@ void sg_dp_call_hungup(struct sg_call *call)
 	if (!was_hungup)
 		sg_dp_hook(call, "on_hangup", push_hangup_info, NULL, call);
 	struct sg_dp_wait *w = call->wait;
+	if (w && !w->woken && w->on_hangup)
+		w->on_hangup(w->arg); /* say what it got to (a dial: who answered, how long) */
 	if (w && !w->woken) {
 		if (w->cancel)
 			w->cancel(w->arg);
@@ -315,8 +318,8 @@ void sg_dp_call_hungup(struct sg_call *call)
 	}
 }
 
-int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_dp_cancel_fn *cancel,
-	       void *arg, struct sg_dp_wait **out)
+static int wait_on(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_dp_cancel_fn *cancel,
+		   sg_dp_cancel_fn *on_hangup, void *arg, struct sg_dp_wait **out)
 {
 	char hook_refusal[96];
 	if (call->in_hook)
@@ -350,12 +353,24 @@ int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_d
 			cancel(arg);
 		return luaL_error(S, "out of memory");
 	}
-	*w = (struct sg_dp_wait){.call = call, .owner = owner, .cancel = cancel, .arg = arg};
+	*w = (struct sg_dp_wait){.call = call, .owner = owner, .cancel = cancel, .on_hangup = on_hangup, .arg = arg};
 	sg_module_ref(owner);
 	call->wait = w;
 	if (out)
 		*out = w;
 	return lua_yield(S, 0);
+}
+
+int sg_dp_wait(lua_State *S, struct sg_call *call, struct sg_module *owner, sg_dp_cancel_fn *cancel,
+	       void *arg, struct sg_dp_wait **out)
+{
+	return wait_on(S, call, owner, cancel, NULL, arg, out);
+}
+
+int sg_dp_wait_ex(lua_State *S, struct sg_call *call, sg_dp_cancel_fn *cancel, sg_dp_cancel_fn *on_hangup,
+		  void *arg, struct sg_dp_wait **out)
+{
+	return wait_on(S, call, NULL, cancel, on_hangup, arg, out);
 }
 
 void sg_dp_wake(struct sg_dp_wait *w, sg_dp_push_fn *push, void *arg)

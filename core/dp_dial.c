@@ -45,6 +45,7 @@ struct dial_op {
 	bool ringing[MAX_LEGS];	     /* still counted in live */
 	size_t nlegs, live;
 	bool seen[SG_CAUSE_SHUTDOWN + 1]; /* why legs failed, over every step */
+	int codes[SG_CAUSE_SHUTDOWN + 1]; /* and the technology's code for each (SIP 486) */
 	unsigned tried;			  /* targets dialled so far */
 	uint64_t total_end;		  /* the total= limit; UINT64_MAX: none */
 	struct sg_timer *timer;
@@ -70,6 +71,13 @@ static void note_cause(struct dial_op *op, enum sg_cause c)
 {
 	if ((unsigned)c < sizeof(op->seen) / sizeof(*op->seen))
 		op->seen[c] = true;
+}
+
+/* The technology's code for a leg that ended (SIP: its final status). */
+static void note_code(struct dial_op *op, struct sg_channel *ch, enum sg_cause c)
+{
+	if ((unsigned)c < sizeof(op->codes) / sizeof(*op->codes) && sg_chan_code(ch))
+		op->codes[c] = sg_chan_code(ch);
 }
 
 static const char *status_of(enum sg_cause c)
@@ -111,8 +119,15 @@ static int push_result(lua_State *L, void *arg)
 		lua_setfield(L, -2, "step");
 		lua_pushnumber(L, op->duration);
 		lua_setfield(L, -2, "duration");
+	}
+	if (op->ended_by) {
 		lua_pushstring(L, op->ended_by);
 		lua_setfield(L, -2, "ended_by");
+	}
+	int code = (unsigned)op->cause < sizeof(op->codes) / sizeof(*op->codes) ? op->codes[op->cause] : 0;
+	if (code && !op->winner_name[0]) {
+		lua_pushinteger(L, code);
+		lua_setfield(L, -2, "code");
 	}
 	if (op->recording) {
 		lua_pushstring(L, op->plan.record);
@@ -368,6 +383,8 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 			finish(op, "answered", SG_CAUSE_NORMAL, "callee");
 		} else if (!op->winner && op->ringing[i]) {
 			bool confirming = sg_dial_confirm_end(&op->confirm, i, ch, sg_call_id(op->call), "hung up");
+			if (!confirming)
+				note_code(op, ch, (enum sg_cause)arg);
 			leg_done(op, i, confirming ? SG_CAUSE_NO_ANSWER : (enum sg_cause)arg);
 			/* While a step starts (timer NULL) its caller checks live itself. */
 			if (op->live == 0 && op->timer)
@@ -382,6 +399,17 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 }
 
 /* The caller hung up (or the call ended): drop everything, quietly. */
+/* The caller hung up: the dial says what it got to (who answered and for how
+ * long, or that the caller gave up while it rang). */
+static void caller_gone(void *arg)
+{
+	struct dial_op *op = arg;
+	if (op->winner)
+		finish(op, "answered", SG_CAUSE_NORMAL, "caller");
+	else
+		finish(op, "cancelled", SG_CAUSE_CANCELLED, "caller");
+}
+
 void sg_dp_dial_cancel(void *arg)
 {
 	struct dial_op *op = arg;
@@ -579,5 +607,5 @@ int sg_dp_m_dial(lua_State *L)
 	arm(op);
 	if (op->plan.music[0] && !op->winner)
 		dial_music_start(op);
-	return sg_dp_wait(L, call, NULL, sg_dp_dial_cancel, op, &op->wait);
+	return sg_dp_wait_ex(L, call, sg_dp_dial_cancel, caller_gone, op, &op->wait);
 }

@@ -5,6 +5,7 @@
 #include <lua.h>
 
 #include <strowger/call.h>
+#include <strowger/dialplan.h>
 #include <strowger/users.h>
 
 #include "buf.h"
@@ -134,6 +135,11 @@ void sg_dp_call_hungup(struct sg_call *call);
 int sg_dp_m_dial(lua_State *L);
 /* A dial's cancel function: tells a dial's wait from the others (dp_call.c). */
 void sg_dp_dial_cancel(void *arg);
+/* sg_dp_wait for the core's own waits, with on_hangup: when the caller hangs up,
+ * it runs first and may wake the wait with a result of its own (sg_dp_wake);
+ * if it does not, the wait is cancelled and returns {status="hangup"}. */
+int sg_dp_wait_ex(lua_State *S, struct sg_call *call, sg_dp_cancel_fn *cancel, sg_dp_cancel_fn *on_hangup,
+		  void *arg, struct sg_dp_wait **out);
 /* Budget for each resume of a call's coroutine. */
 void sg_dp_set_budget(long long instructions);
 unsigned sg_dp_purge_owner(struct sg_module *owner);

@@ -98,6 +98,10 @@ SG_API const struct sg_chan_tech *sg_chan_tech(const struct sg_channel *ch);
 SG_API struct sg_rtp_session *sg_chan_rtp(const struct sg_channel *ch);
 SG_API void sg_chan_set_rtp(struct sg_channel *ch, struct sg_rtp_session *s);
 SG_API enum sg_chan_state sg_chan_state(const struct sg_channel *ch);
+/* The technology's own code for how an outgoing leg ended (SIP: the final
+ * status, 486), which call:dial reports as result.code; 0 when none. */
+SG_API void sg_chan_set_code(struct sg_channel *ch, int code);
+SG_API int sg_chan_code(const struct sg_channel *ch);
 SG_API const char *sg_chan_state_name(enum sg_chan_state s);
 SG_API const char *sg_cause_name(enum sg_cause c);
 /* Parses a cause name ("busy", "normal", ...); -1 when unknown. */

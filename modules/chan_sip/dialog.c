@@ -671,6 +671,8 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 			else
 				SG_INFO(TAG, "%s: %u %.*s", sg_chan_name(d->ch), resp->status,
 					(int)resp->status_phrase.l, resp->status_phrase.p);
+			if (!unreachable)
+				sg_chan_set_code(d->ch, (int)resp->status); /* call:dial's result.code */
 			sg_chan_remote_hangup(d->ch, unreachable ? SG_CAUSE_UNAVAILABLE : cause_for(resp->status));
 		}
 		return;

@@ -133,7 +133,7 @@ record_call a b
 case_end
 
 case_begin "1000 hangs up: 1001 sees the call closed, the PBX ends both legs"
-hangup_case a b 1000 1001 hangup
+hangup_case a b 1000 1001 answered
 case_end
 
 case_begin "each phone heard the other's tone, relayed by the PBX"
@@ -175,7 +175,7 @@ expect_out_re "SIP/1002-[0-9]+ .* PCMA/8000\$" "SIP/1001-[0-9]+ .* PCMU/8000\$"
 pbx "rtp show stats"
 expect_out_re "SIP/1002-[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9-]+ +[0-9.]+ms +[0-9]+ +[1-9][0-9]* " \
 	"SIP/1001-[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9-]+ +[0-9.]+ms +[0-9]+ +[1-9][0-9]* "
-hangup_case c b 1002 1001 hangup
+hangup_case c b 1002 1001 answered
 expect_tone "${HEARD[b]}" "$C_TONE"
 expect_tone "${HEARD[c]}" "$B_TONE"
 case_end

@@ -145,7 +145,7 @@ expect_log "ended_by=callee"
 log_has "dial step" && fail "ring-all went in steps"
 case_end
 
-case_begin "ring-all, the caller hangs up the answered call: the dial returns status=hangup, nothing more"
+case_begin "ring-all, the caller hangs up the answered call: answered, ended by the caller, with who and how long"
 mark_log
 phone 1001 "$SIPP_DIR/uas_answer.xml"
 phone 1002 "$SIPP_DIR/uas_ring.xml"
@@ -154,8 +154,9 @@ expect_rc 0
 phone_done "$PID_1001" "$TMP/1001.out" "the answering phone (BYE from the PBX)"
 phone_done "$PID_1002" "$TMP/1002.out" "the ringing phone (expecting CANCEL)"
 cancelled 1002
-# Hang-up wins (docs/dialplan.md): the pending wait returns {status="hangup"}.
-expect_log "result 2001: status=hangup cause=nil tried=nil step=nil channel=nil"
+# The dial says what it got to; the next wait then ends the call (hang-up wins).
+expect_log "result 2001: status=answered cause=normal tried=2 step=1 channel=SIP/1001-"
+expect_log "ended_by=caller"
 case_end
 
 case_begin "sequential: 1004 (not registered) and 1001 (busy) are passed at once, 1002 answers"
@@ -230,7 +231,7 @@ expect_rc 0
 phone_done "$PID_1001" "$TMP/1001.out" "the ringing phone (expecting CANCEL)"
 cancelled 1001
 between 1800 4000
-expect_log "result 2006: status=noanswer cause=noanswer tried=1 step=nil channel=nil ended_by=nil"
+expect_log "result 2006: status=noanswer cause=noanswer tried=1 step=nil channel=nil ended_by=timeout"
 log_has "dial step 2 of 2" && fail "the second step started after total= was up"
 case_end
 

@@ -130,8 +130,8 @@ expect_out "1 active call"
 phone_done "$TALK_PID" "$TMP/talk.out" "the caller (BYE after the reload)"
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee (BYE relayed)"
 # The call started under generation 1 finishes with generation 1's code.
-expect_log "gen 1: dial 1001 from 1000: hangup"
-log_has "gen 2: dial 1001 from 1000: hangup" && fail "the old call ran the new code"
+expect_log "gen 1: dial 1001 from 1000: answered"
+log_has "gen 2: dial 1001 from 1000: answered" && fail "the old call ran the new code"
 case_end
 
 case_begin "after the reload a new call runs the new dialplan"
@@ -160,7 +160,7 @@ flowing 1000 || fail "the other call's RTP stopped"
 flowing 1001 || fail "the other call's echo stopped"
 phone_done "$TALK_PID" "$TMP/talk.out" "the other call's caller (BYE at its end)"
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the other call's callee"
-expect_log "gen 2: dial 1001 from 1000: hangup"
+expect_log "gen 2: dial 1001 from 1000: answered"
 case_end
 
 nothing_left "after the runaway loop"

@@ -86,8 +86,7 @@ start_baresip mobile 106 office-106 "$MOBILE_PORT" "$MOBILE_TONE"
 start_baresip sales 101 office-101 "$SALES_PORT" "$SALES_TONE"
 start_baresip trunk trunk trunk-secret "$TRUNK_PORT" 440
 # The desk phone rings but nobody picks it up: baresip without auto-answer.
-eval "$(declare -f start_baresip | sed -e '1s/start_baresip/start_ringing_phone/' -e 's/answermode=auto/answermode=manual/')"
-start_ringing_phone desk 100 office-100 "$DESK_PORT" "$DESK_TONE"
+PHONE_ANSWER=manual start_baresip desk 100 office-100 "$DESK_PORT" "$DESK_TONE"
 
 # heard_at NAME TRIM...: sets HZ and RMS to what phone NAME received in its call
 # (sox's rough frequency and RMS, after sox's trim arguments); fails the case

@@ -37,9 +37,9 @@ start_callee "$SIPP_DIR/uas_answer.xml"
 sipp_run call 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
-# The caller hung up first: its dial ends with status "hangup", the callee got BYE.
+# The caller hung up first: its dial ends "answered" (ended by the caller), the callee got BYE.
 expect_log "call C-000001: SIP/1001-000002 answered"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: answered"
 pbx "core show channels"
 expect_out "0 active channels"
 case_end
@@ -89,7 +89,7 @@ start_callee "$SIPP_DIR/uas_ring.xml"
 sipp_run cancel 127.0.0.1:"$PORT" -sf "$(scenario uac_cancel.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: cancelled"
 case_end
 
 case_begin "the same INVITE arriving twice on two branches: the copy gets 482, the call goes on"
@@ -98,7 +98,7 @@ start_callee "$SIPP_DIR/uas_ring.xml"
 sipp_run merged 127.0.0.1:"$PORT" -sf "$(scenario uac_merged.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: cancelled"
 case_end
 
 case_begin "no answer within the dial timeout: the callee is cancelled, the caller gets 480"

@@ -76,7 +76,7 @@ n=$(successful <(printf '%s\n' "$OUT"))
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
 n=$(successful "$TMP/callee.out")
 [ "${n:-0}" = "$CALLS" ] || fail "the callee SIPp counted ${n:-no} successful calls, not $CALLS"
-n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -c "dial 1001 from 1000: hangup")
+n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -c "dial 1001 from 1000: answered")
 [ "$n" = "$CALLS" ] || fail "the dialplan saw $n calls end with the caller's BYE, not $CALLS"
 case_end
 

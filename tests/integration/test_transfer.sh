@@ -37,6 +37,7 @@ extensions = {
         log.notice("on_transfer: %s by the %s to %s", t.kind, t.by, t.to)
         if t.to == "1009" then return false end
         if t.to == "1008" then return "1002" end
+        if t.to == "1007" then error("no transfers to the lab") end
       end
       local r = call:dial(call.to, { timeout = 10 })
       log.notice("dial %s from %s: %s%s", call.to, call.from, r.status,
@@ -140,7 +141,7 @@ case_begin "Alice hangs up: Carol's call ends, nothing is left over"
 phone_mark a c
 expect_cmd a hangup
 expect_phone_closed c
-expect_log "dial 1002 from 1000: hangup referred by <sip:1001@127.0.0.1>"
+expect_log "dial 1002 from 1000: answered referred by <sip:1001@127.0.0.1>"
 no_leftovers
 case_end
 
@@ -197,6 +198,22 @@ phone_cmd b transfer "sip:1009@127.0.0.1:$PORT"
 expect_log "the dialplan refused the blind transfer"
 expect_phone b "403 Transfer refused"
 # baresip hangs up by itself when its transfer fails; else Bob hangs up now.
+phone_cmd b hangup
+expect_phone_closed a
+no_leftovers
+case_end
+
+case_begin "a Lua error in on_transfer is logged with file:line; the transfer goes on as if no hook were set"
+call_up a 1000 b 1001
+mark_log
+phone_mark a b
+expect_cmd b transfer "sip:1007@127.0.0.1:$PORT"
+expect_log "on_transfer failed: $CFG:"
+expect_log "no transfers to the lab"
+expect_log "to '1007' in context 'office'"
+# 1007 is no user: the dial finds nothing to ring, the transferor hears 404.
+expect_log "failed (notfound): back to the transferor"
+expect_phone b "transfer failed: 404 Not Found"
 phone_cmd b hangup
 expect_phone_closed a
 no_leftovers

@@ -18,7 +18,7 @@ extensions = {
     ["5"] = function(call) report(call, call:dial{ "Test/busynow", "Test/unavailable" }) end,
     ["6"] = function(call) report(call, call:dial("Test/unavailable")) end,
     -- The pending wait returns {status="hangup"}; the next wait would end the script.
-    ["7"] = function(call) local r = call:dial("Test/ring"); log.notice("never %s", r.status) end,
+    ["7"] = function(call) local r = call:dial("Test/ring"); log.notice("never %s by %s", r.status, r.ended_by) end,
     ["8"] = function(call) report(call, call:dial("Nope/1001")) end,
     ["9"] = function(call)
       local r = call:dial("Test/answer")
@@ -54,11 +54,14 @@ tests = {
     log = "dial: status=unavailable cause=unavailable" },
   { name = "the caller hangs up while it rings: the leg is cancelled", call = "7",
     hangup_after = 0.1, expect = "ringing", legs = { ring = "call hangup:cancelled" },
-    log = "never hangup" },
+    log = "never cancelled by caller" },
   { name = "an unknown technology fails with a reason", call = "8", expect = "hangup:normal",
     log = { "no channel technology 'Nope'", "dial: status=failed" } },
-  { name = "the caller hangs up during the conversation", call = "9", hangup_after = 0.2,
-    expect = { "ringing", "answer" }, legs = { answer = "call hangup:normal" } },
+  { name = "the caller hangs up during the conversation: answered, ended by the caller", call = "9",
+    hangup_after = 0.2, expect = { "ringing", "answer" }, legs = { answer = "call hangup:normal" },
+    log = "dial: status=answered cause=normal channel=Test/answer-" },
+  { name = "... and the result says who ended it", call = "9", hangup_after = 0.2,
+    expect = { "ringing", "answer" }, log = "ended_by=caller" },
   { name = "branching on the result: busy, then another target", call = "10",
     expect = { "ringing", "ringing", "answer", "hangup:normal" },
     log = { "busy: trying the next one", "dial: status=answered" } },

@@ -78,7 +78,7 @@ tests = {
     nolog = "dial step 2 of 2" },
   { name = "the caller hangs up mid-hunt: the ringing step is cancelled", call = "8",
     hangup_after = 0.15, expect = "ringing", legs = { ring = "call hangup:cancelled" },
-    log = { "dial step 2 of 3", "never hangup" }, nolog = "dial step 3 of 3" },
+    log = { "dial step 2 of 3", "never cancelled" }, nolog = "dial step 3 of 3" },
   { name = "sequential: every target fails at once", call = "9", expect = "hangup:normal",
     log = "dial: status=busy cause=busy channel=nil tried=2" },
   { name = "parallel: every target fails at once", call = "10", expect = "hangup:normal",
