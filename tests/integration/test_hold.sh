@@ -53,7 +53,7 @@ local function hooked(mode)
     local target = "10" .. call.to:sub(3)
     local r = call:dial(target, { timeout = 10, direct_media = mode == "direct" or nil,
                                   music = mode == "music" and "default" or nil })
-    log.notice("dial %s from %s: %s", target, call.from, r.status)
+    log.notice("dial %s from %s: %s, ended by %s", target, call.from, r.status, tostring(r.ended_by))
     if r.status ~= "answered" then call:hangup(r.cause) end
   end
 end
@@ -397,7 +397,7 @@ mark_log
 phone_mark a
 expect_cmd a hangup
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
-expect_log "dial 1002 from 1000: hangup"
+expect_log "dial 1002 from 1000: answered, ended by caller"
 no_leftovers
 case_end
 
