@@ -133,6 +133,28 @@ int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_e
 void sg_dp_call_hungup(struct sg_call *call);
 /* call:dial() (dp_dial.c). */
 int sg_dp_m_dial(lua_State *L);
+/*
+ * pbx.any / pbx.all (dp_race.c): branches of a call running side by side, each a
+ * coroutine of its own that may wait. dp_call.c gives them what a call's own
+ * coroutine has: a place for their wait (sg_dp_race_slot: NULL when S is no
+ * branch of the call's race), a resume on the call's budget, and the step that
+ * resumes the branches whose wait ended (from the call's resume timer).
+ */
+int sg_dp_l_any(lua_State *S);
+int sg_dp_l_all(lua_State *S);
+struct sg_dp_wait **sg_dp_race_slot(struct sg_call *call, lua_State *S);
+void sg_dp_race_step(struct sg_call *call);
+struct sg_call *sg_dp_running_call(void);
+void sg_dp_schedule(struct sg_call *call);
+/* Resumes co with nargs on its stack; -1 when the call ended (a runaway, an error),
+ * else LUA_YIELD (it waits in *slot) or LUA_OK (*nres results on co). */
+int sg_dp_resume_branch(struct sg_call *call, lua_State *co, struct sg_dp_wait **slot, int nargs, int *nres);
+bool sg_dp_wait_woken(const struct sg_dp_wait *w);
+/* Pushes a woken wait's results onto co and frees it; returns how many. */
+int sg_dp_wait_take(struct sg_dp_wait *w, lua_State *co);
+/* Cancels a wait (or drops its result if it had one) and frees it; NULL is fine. */
+void sg_dp_wait_drop(struct sg_dp_wait *w);
+
 /* A dial's cancel function: tells a dial's wait from the others (dp_call.c). */
 void sg_dp_dial_cancel(void *arg);
 /* sg_dp_wait for the core's own waits, with on_hangup: when the caller hangs up,

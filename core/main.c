@@ -21,6 +21,7 @@
 #include "console_priv.h"
 #include "dp_priv.h"
 #include "loader.h"
+#include "mwi_priv.h"
 #include "log_priv.h"
 #include "loop_priv.h"
 #include "pbx.h"
@@ -161,6 +162,7 @@ static void shutdown_all(void)
 	sg_workers_stop();
 	sg_cli_shutdown();
 	sg_dp_shutdown();
+	sg_mwi_shutdown();
 	sg_main_loop_shutdown();
 	sg_log_shutdown();
 }
