@@ -336,10 +336,11 @@ static void respond_488(struct sip_stxn *t, const struct sip_dlg *d, const char 
 	sip_stxn_respond(t, &o);
 }
 
-/* Takes an offer from the phone (INVITE, re-INVITE, UPDATE) and writes our answer.
- * 0, or the status to reject it with (488, 491, 500). */
+/* Takes an offer from the phone (INVITE, re-INVITE, UPDATE) and writes our answer
+ * (RFC 3264 §6.1: to sendonly recvonly, to inactive inactive; *hold says the
+ * offer holds). 0, or the status to reject it with (488, 491, 500). */
 static unsigned answer_offer(struct sip_dlg *d, struct sip_stxn *t, const struct sip_pl *body, char *out,
-			     size_t *len)
+			     size_t *len, bool *hold)
 {
 	struct sg_rtp_sdp_info info;
 	int rc = rtp->remote_offer(d->rtp, body->p, body->l, &info);
@@ -359,6 +360,7 @@ static unsigned answer_offer(struct sip_dlg *d, struct sip_stxn *t, const struct
 	if (d->answered)
 		SG_INFO(TAG, "%s: session changed by the phone: %s%s", sg_chan_name(d->ch), info.codec,
 			info.hold ? ", on hold" : "");
+	*hold = info.hold;
 	return 0;
 }
 
@@ -1015,6 +1017,31 @@ void sip_dlg_respond(struct sip_stxn *t, const struct sip_dlg *d, unsigned statu
 	sip_stxn_respond(t, &o);
 }
 
+/* An offer before the call is answered: we have no early media (no SDP in our
+ * 18x), so the INVITE's own offer-answer is not over. RFC 3311 §5.2: an offer
+ * while the phone's is unanswered gets 500 with Retry-After, while ours is
+ * unanswered 491; RFC 3261 §14.2 has 500 for a second INVITE before the first's
+ * final response too. The call goes on ringing. True when refused. */
+static bool early_change_refused(struct sip_stxn *t, struct sip_dlg *d, bool update)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	if (update && !req->body.l)
+		return false; /* a refresh: nothing to negotiate */
+	bool ours = d->uac; /* our INVITE offered; its answer comes in the 2xx */
+	unsigned status = ours && update ? 491 : 500;
+	SG_NOTICE(TAG, "%s: %s with %s before the call is answered: %u (the call goes on ringing)",
+		  sg_chan_name(d->ch), update ? "UPDATE" : "re-INVITE", req->body.l ? "an offer" : "no offer", status);
+	/* §14.2: Retry-After a random 0 to 10 s. */
+	uint8_t r = 0;
+	sip_random(&r, 1);
+	char after[8];
+	snprintf(after, sizeof(after), "%u", r % 11u);
+	struct sip_hdr_out h[] = {{"Retry-After", after}};
+	struct sip_resp_opts o = {.status = status, .to_tag = d->ltag, .hdrs = h, .nhdrs = status == 500};
+	sip_stxn_respond(t, &o);
+	return true;
+}
+
 /* A re-INVITE or an UPDATE (RFC 3311) inside a call: a new offer (hold, resume,
  * another codec, a new address) answered from the leg's own session, so the other
  * leg never notices; without SDP, we offer and the ACK answers (re-INVITE only: an
@@ -1024,8 +1051,11 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 	const struct sip_msg *req = sip_stxn_request(t);
 	char sdp[SDP_MAX];
 	size_t len = 0;
+	bool hold = false;
+	if (!d->answered && early_change_refused(t, d, update))
+		return;
 	if (req->body.l) {
-		if (answer_offer(d, t, &req->body, sdp, &len))
+		if (answer_offer(d, t, &req->body, sdp, &len, &hold))
 			return;
 	} else if (!update) {
 		int rc = rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
@@ -1042,6 +1072,10 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 	sip_stxn_respond(t, &o);
 	if (len)
 		dm_session_changed(d);
+	/* The core plays music to the other party (or stops it); an offer that says
+	 * what the leg already is (a refresh) changes nothing there. */
+	if (req->body.l)
+		sg_chan_hold(d->ch, hold);
 }
 
 static bool is_merged(const struct sip_dlg *d, const void *arg)
