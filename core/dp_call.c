@@ -277,6 +277,28 @@ static int push_hangup(lua_State *S, void *arg)
 	return 1;
 }
 
+static int push_status(lua_State *S, void *arg)
+{
+	sg_dp_push_result(S, arg);
+	return 1;
+}
+
+void sg_dp_call_taken(struct sg_call *call, const char *status)
+{
+	call->lent = true;
+	call->hungup = true; /* hang-up is enforced from here: the leg is not its own */
+	struct sg_dp_wait *w = call->wait;
+	if (call->ended || !w || w->woken)
+		return;
+	if (w->cancel)
+		w->cancel(w->arg);
+	w->cancel = NULL;
+	w->push = push_status;
+	w->push_arg = (void *)status;
+	w->woken = true;
+	schedule(call);
+}
+
 static void resume_cb(struct sg_timer *t, void *arg)
 {
 	(void)t;
@@ -455,6 +477,12 @@ struct sg_call *sg_dp_check_call(lua_State *S, int idx)
 	struct call_ud *ud = luaL_checkudata(S, idx, CALL_MT);
 	if (!ud->call)
 		luaL_error(S, "this call has ended");
+	return ud->call;
+}
+
+struct sg_call *sg_dp_opt_call(lua_State *S, int idx)
+{
+	struct call_ud *ud = luaL_checkudata(S, idx, CALL_MT);
 	return ud->call;
 }
 
@@ -717,7 +745,8 @@ static int m_defer(lua_State *S)
 
 static const luaL_Reg call_methods[] = {
 	{"answer", m_answer}, {"ringing", m_ringing}, {"progress", m_progress}, {"hangup", m_hangup},
-	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {"redirect", m_redirect}, {NULL, NULL},
+	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {"redirect", m_redirect},
+	{"bridge", sg_dp_m_bridge}, {NULL, NULL},
 };
 
 /* pbx.exists(context, exten): the C matcher, so scripts ask without running Lua. */

@@ -155,6 +155,15 @@ int sg_dp_wait_take(struct sg_dp_wait *w, lua_State *co);
 /* Cancels a wait (or drops its result if it had one) and frees it; NULL is fine. */
 void sg_dp_wait_drop(struct sg_dp_wait *w);
 
+/* The call object at idx (a Lua error if it is none), or NULL once that call ended. */
+struct sg_call *sg_dp_opt_call(lua_State *S, int idx);
+/* call:bridge(other) (dp_bridge.c). */
+int sg_dp_m_bridge(lua_State *S);
+/* Another call took this call's leg (call:bridge): its pending wait ends with
+ * {status = status} (a static string), its operation cancelled, and hang-up is
+ * enforced from then on (the leg is not its own any more). */
+void sg_dp_call_taken(struct sg_call *call, const char *status);
+
 /* A dial's cancel function: tells a dial's wait from the others (dp_call.c). */
 void sg_dp_dial_cancel(void *arg);
 /* sg_dp_wait for the core's own waits, with on_hangup: when the caller hangs up,
