@@ -236,7 +236,11 @@ int sg_chan_indicate(struct sg_channel *ch, enum sg_indication ind)
 		return -ENOTCONN;
 	if (!ch->tech->indicate)
 		return -ENOTSUP;
-	return ch->tech->indicate(ch, ind);
+	int rc = ch->tech->indicate(ch, ind);
+	/* An incoming leg told of progress may carry early media (SIP: 183 with SDP). */
+	if (rc == 0 && ind == SG_IND_PROGRESS && ch->state == SG_CHAN_RING)
+		ch->state = SG_CHAN_PROGRESS;
+	return rc;
 }
 
 int sg_chan_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms)

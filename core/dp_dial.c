@@ -148,7 +148,7 @@ static void ringback_start(struct dial_op *op, struct sg_channel *caller)
 	struct sg_rtp_play_opts o = {.ringback = true};
 	int rc = rtp && s ? rtp->play(s, &o, NULL, NULL) : -ENOTSUP;
 	op->ringback = rc == 0;
-	if (rc)
+	if (rc && sg_chan_state(caller) == SG_CHAN_UP) /* early media may just not be there */
 		SG_NOTICE("dialplan", "call %s: no ringback tone for %s: %s", sg_call_id(op->call),
 			  sg_chan_name(caller), rc == -ENOTSUP ? "it has no RTP media" : strerror(-rc));
 }
@@ -365,9 +365,10 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 		if (!op->winner && !op->ringing_sent && !op->plan.music[0]) {
 			struct sg_channel *caller = sg_call_channel(op->call);
 			op->ringing_sent = true;
-			if (sg_chan_state(caller) == SG_CHAN_UP)
+			/* A caller answered, or hearing early media, hears ringback from us. */
+			if (sg_chan_state(caller) == SG_CHAN_UP || sg_chan_state(caller) == SG_CHAN_PROGRESS)
 				ringback_start(op, caller);
-			else
+			if (!op->ringback && sg_chan_state(caller) != SG_CHAN_UP)
 				sg_chan_indicate(caller, SG_IND_RINGING);
 			sg_xfer_ringing(op->call);
 		}

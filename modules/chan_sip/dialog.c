@@ -117,6 +117,7 @@ static void dlg_destroy(void *pvt)
 	if (d->rtp)
 		rtp->release(d->rtp);
 	free(d->lsdp);
+	free(d->early_sdp);
 	free(d->r200);
 	free(d);
 }
@@ -394,8 +395,14 @@ static int t_answer(struct sg_channel *ch)
 	 * the ACK answers (RFC 3261 §13.2.1). */
 	char sdp[SDP_MAX];
 	size_t sdp_len = 0;
-	int src = d->late_offer ? rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len)
-				: rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len);
+	int src = 0;
+	if (d->early_sdp) { /* the answer given with early media stands (RFC 3264 §5) */
+		memcpy(sdp, d->early_sdp, d->early_len);
+		sdp_len = d->early_len;
+	} else {
+		src = d->late_offer ? rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len)
+				    : rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len);
+	}
 	if (src) {
 		SG_WARNING(TAG, "%s: cannot answer: no SDP (%s)", sg_chan_name(ch), strerror(-src));
 		return src;
@@ -434,8 +441,24 @@ static int t_indicate(struct sg_channel *ch, enum sg_indication ind)
 		return ind == SG_IND_RINGING || ind == SG_IND_PROGRESS ? 0 : -ENOTSUP;
 	if (ind != SG_IND_RINGING && ind != SG_IND_PROGRESS)
 		return -ENOTSUP;
+	/* 183 with our answer opens early media: the PBX can play to the caller before
+	 * answering (the same answer goes in the 200). Without an offer in the INVITE
+	 * (late offer) there is nothing to answer: a plain 183. */
+	if (ind == SG_IND_PROGRESS && !d->late_offer && !d->early_sdp) {
+		char sdp[SDP_MAX];
+		size_t len = 0;
+		int rc = rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
+		if (rc == 0 && (d->early_sdp = dup_mem(sdp, len)))
+			d->early_len = len;
+		else
+			SG_NOTICE(TAG, "%s: 183 without early media: no SDP answer (%s)", sg_chan_name(ch),
+				  strerror(rc ? -rc : ENOMEM));
+	}
+	bool early = ind == SG_IND_PROGRESS && d->early_sdp;
 	struct sip_hdr_out h[] = {{"Contact", d->contact}};
-	struct sip_resp_opts o = {.status = ind == SG_IND_RINGING ? 180 : 183, .to_tag = d->ltag, .hdrs = h, .nhdrs = 1};
+	struct sip_resp_opts o = {.status = ind == SG_IND_RINGING ? 180 : 183, .to_tag = d->ltag, .hdrs = h, .nhdrs = 1,
+				  .content_type = early ? "application/sdp" : NULL, .body = early ? d->early_sdp : NULL,
+				  .body_len = early ? d->early_len : 0};
 	return sip_stxn_respond(d->inv, &o);
 }
 

@@ -55,6 +55,8 @@ struct sip_dlg {
 	bool late_offer;    /* the INVITE had no SDP: our 200 offers */
 	bool await_answer;  /* we offered in a 2xx: the ACK must answer */
 	char *lsdp;	    /* our offer in the INVITE we send (UAC) */
+	char *early_sdp;    /* UAS: our answer in a 183 (early media), repeated in the 200 */
+	size_t early_len;
 	size_t lsdp_len;
 	/* Direct media: our re-INVITEs (RFC 3261 §14) moving the phone's RTP to the
 	 * other phone of the call and, should that fail halfway, back to us. */
