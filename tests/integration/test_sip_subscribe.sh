@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# test_sip_subscribe.sh: SUBSCRIBE/NOTIFY (RFC 6665) with the message-summary
+# package (RFC 3842) against SIPp subscribers: digest auth, the first NOTIFY with
+# the lamp off, `mwi set` lighting it (Voice-Message: 2/1), refresh, Expires: 0
+# with a final NOTIFY, 489 for an unknown or missing Event (with Allow-Events),
+# 423 with Min-Expires, a subscriber answering NOTIFY 481 dropped, expiry
+# without refresh (terminated;reason=timeout), and a storm of SUBSCRIBEs from
+# one user bounded by the per-user limit.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sipp.sh"
+
+need_tools sipp
+
+PORT=$(free_port)
+PHONE_PORT=$(free_port)
+
+CFG=$TMP/subscribe.lua
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5" 20
+start_or_bail "$CFG"
+
+# refused NAME EVENT_LINE EXPIRES CODE HEADER REGEX: one SUBSCRIBE refused before
+# authentication, with HEADER matching REGEX in the answer. EVENT_LINE "" leaves
+# the Event header out.
+refused() {
+	local f
+	f=$(scenario sub_code.xml 1000 x "$4")
+	if [ -n "$2" ]; then
+		sed -i "s/EVENT_LINE/$2/" "$f"
+	else
+		sed -i "/EVENT_LINE/d" "$f"
+	fi
+	sed -i "s/EXPIRES/$3/; s/CHECK_HDR/$5/; s/CHECK_RE/$6/" "$f"
+	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
+}
+
+case_begin "an unknown event package gets 489 Bad Event with Allow-Events: message-summary"
+refused bad_event "Event: presence" 300 489 Allow-Events message-summary
+expect_rc 0
+case_end
+
+case_begin "a SUBSCRIBE without an Event header gets 489 with Allow-Events"
+refused no_event "" 300 489 Allow-Events message-summary
+expect_rc 0
+case_end
+
+case_begin "Expires under sub_min_expires gets 423 with Min-Expires: 3"
+refused too_short "Event: message-summary" 1 423 Min-Expires "^ *3\$"
+expect_rc 0
+case_end
+
+case_begin "subscribe (401, then 200), NOTIFY lamp off; mwi set lights it (2/1); refresh; Expires: 0 ends it"
+mark_log
+pbx "mwi show 1000"
+expect_out_re "^1000 +0 +0 +never set"
+start_phone mwi "$PHONE_PORT" 127.0.0.1:"$PORT" -sf "$(scenario sub_mwi.xml 1000 alice-pw)" -s 1000
+expect_log "1000 watches message-summary of 1000" 10
+pbx_until 5 "sip show subscriptions" "1 subscription " || fail "no subscription listed: $OUT"
+expect_out_re "^message-summary +1000 +1000 +"
+pbx "mwi set 1000 2 1"
+expect_rc 0
+phone_done "$PHONE_PID" "$TMP/mwi.out" "the subscriber"
+pbx "mwi show 1000"
+expect_out_re "^1000 +2 +1 +lamp on"
+expect_log "message-summary of 1000 for 1000: unsubscribed"
+pbx_until 5 "sip show subscriptions" "0 subscriptions" || fail "the subscription outlived Expires: 0: $OUT"
+case_end
+
+case_begin "another user may not watch 1000's box (403)"
+f=$(scenario sub_code.xml 1001 bob-pw 401)
+sed -i "s/EVENT_LINE/Event: message-summary/; s/EXPIRES/300/; s/CHECK_HDR/WWW-Authenticate/; s/CHECK_RE/Digest/" "$f"
+sipp_run other_box 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
+expect_rc 0
+f=$(scenario sub_answer.xml 1001 bob-pw 200)
+sed -i "s/EXPIRES/300/g; s/<recv response=\"200\"\/>/<recv response=\"403\"\/>/" "$f"
+sed -i '/<recv request="NOTIFY">/,$d' "$f"
+echo '</scenario>' >>"$f"
+sipp_run other_box_auth 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
+expect_rc 0
+pbx "sip show subscriptions"
+expect_out "0 subscriptions"
+case_end
+
+case_begin "a subscriber answering NOTIFY with 481 is dropped"
+mark_log
+f=$(scenario sub_answer.xml 1002 carol-pw 481)
+sed -i "s/EXPIRES/300/g; /TAIL_BEGIN/,/TAIL_END/d" "$f"
+sipp_run notify_481 127.0.0.1:"$PORT" -sf "$f" -s 1002 -p "$PHONE_PORT"
+expect_rc 0
+expect_log "message-summary of 1002 for 1002 ends: NOTIFY answered 481"
+pbx_until 5 "sip show subscriptions" "0 subscriptions" || fail "the subscription is still listed: $OUT"
+case_end
+
+case_begin "a subscription not refreshed expires: final NOTIFY terminated;reason=timeout"
+mark_log
+f=$(scenario sub_answer.xml 1003 dave-pw 200)
+sed -i "s/EXPIRES/3/g" "$f"
+start_phone expire "$PHONE_PORT" 127.0.0.1:"$PORT" -sf "$f" -s 1003
+pbx_until 5 "sip show subscriptions" "1 subscription " || fail "no subscription listed: $OUT"
+phone_done "$PHONE_PID" "$TMP/expire.out" "the subscriber"
+expect_log "message-summary of 1003 for 1003 expired"
+pbx "sip show subscriptions"
+expect_out "0 subscriptions"
+case_end
+
+case_begin "a storm of 15 SUBSCRIBEs from one user: 5 kept, the rest refused with 503 and logged"
+mark_log
+sipp_run storm 127.0.0.1:"$PORT" -sf "$(scenario sub_storm.xml 1001 bob-pw)" -s 1001 -p "$PHONE_PORT" -m 15 -r 30 -l 15
+expect_rc 0
+pbx "sip show subscriptions"
+expect_out "5 subscriptions" "10 refused"
+n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -c "refused: too many subscriptions for this user")
+[ "$n" = 10 ] || fail "$n refusals logged, expected 10"
+pbx "core show version"
+expect_rc 0
+case_end
+
+case_begin "NOTIFY outside any subscription gets 481"
+f=$TMP/stray_notify.xml
+sed 's/SUBSCRIBE/NOTIFY/g; s/^Contact:.*$/Subscription-State: active/' "$(scenario sub_code.xml 1000 x 481)" >"$f"
+sed -i "s/EVENT_LINE/Event: message-summary/; s/^Expires: EXPIRES$/X-Test: 1/; s/CHECK_HDR/CSeq/; s/CHECK_RE/NOTIFY/" "$f"
+sipp_run stray 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
+expect_rc 0
+case_end
+
+finish
