@@ -33,6 +33,12 @@ refused() {
 	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
 }
 
+# no_sub_of BOX: `sip show subscriptions` lists none of BOX's.
+no_sub_of() {
+	pbx "sip show subscriptions"
+	! grep -qE "^message-summary +$1 " <<<"$OUT"
+}
+
 case_begin "an unknown event package gets 489 Bad Event with Allow-Events: message-summary"
 refused bad_event "Event: presence" 300 489 Allow-Events message-summary
 expect_rc 0
@@ -120,6 +126,36 @@ sed 's/SUBSCRIBE/NOTIFY/g; s/^Contact:.*$/Subscription-State: active/' "$(scenar
 sed -i "s/EVENT_LINE/Event: message-summary/; s/^Expires: EXPIRES$/X-Test: 1/; s/CHECK_HDR/CSeq/; s/CHECK_RE/NOTIFY/" "$f"
 sipp_run stray 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
 expect_rc 0
+case_end
+
+# baresip 1.0's mwi module subscribes to message-summary once registered and
+# prints each NOTIFY's body: its lamp follows the console.
+. "$(dirname "$0")/baresip.sh"
+case_begin "baresip subscribes to its mailbox once registered; mwi set lights its lamp, and clears it"
+mark_log
+B_PORT=$(free_ports 3)
+PHONE_MODULES="module_app		mwi.so" start_baresip bs 1002 carol-pw "$B_PORT" 440
+expect_phone bs "1002@127.0.0.1: {0/UDP/v4} 200 OK" 10
+expect_log "1002 watches message-summary of 1002" 10
+expect_phone bs "Messages-Waiting: no" 10
+phone_mark bs
+pbx "mwi set 1002 3 0"
+expect_phone bs "Messages-Waiting: yes" 10
+expect_phone bs "Voice-Message: 3/0" 5
+phone_mark bs
+pbx "mwi set 1002 0 3"
+expect_phone bs "Voice-Message: 0/3" 10
+expect_phone bs "Messages-Waiting: no" 5
+case_end
+
+case_begin "baresip quits: its subscription ends with it"
+expect_cmd bs quit
+if ! wait_exit "${PHONE_PID[bs]}" 10; then
+	fail "the phone still runs 10 s after quit"
+fi
+# (the storm's five subscriptions of 1001 are still there)
+poll_until 5 no_sub_of 1002 || fail "its subscription is left: $OUT"
+expect_log "message-summary of 1002 for 1002: unsubscribed"
 case_end
 
 finish
