@@ -359,9 +359,10 @@ static void apply_config(void)
 				    cfg_uint("sip.max_subscriptions_per_user", 20, 1, 1000),
 				    cfg_uint("sip.max_subscriptions_per_source", 200, 1, 100000)};
 	sip_sub_set_limits(&sl);
-	bool any_box = false;
+	bool any_box = false, unsolicited = false;
 	sg_config_bool("sip.mwi_any_box", &any_box);
-	sip_mwi_configure(any_box);
+	sg_config_bool("sip.mwi_unsolicited", &unsolicited);
+	sip_mwi_configure(any_box, unsolicited);
 	unsigned message_s = cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600);
 	sip_transport_set_message_timeout(message_s * 1000);
 }
@@ -462,6 +463,7 @@ static const struct sg_config_key config_keys[] = {
 	{"max_subscriptions_per_user", SG_CFG_INT, "subscriptions one user may hold (20)"},
 	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
 	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
+	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's registered phones that did not subscribe (false)"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},

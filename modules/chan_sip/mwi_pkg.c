@@ -4,6 +4,8 @@
  * user, "1000"); a user may watch its own box, or any box when
  * settings.sip.mwi_any_box is on (a receptionist's lamp for a shared box). Every
  * change the core reports goes out as a NOTIFY to the box's subscribers. The
+ * With settings.sip.mwi_unsolicited, the box user's registered phones that did
+ * not subscribe get a NOTIFY out of any dialog too (phones set up that way). The
  * `mwi set` and `mwi show` console commands set and show counts by hand (lamps
  * without a voicemail module, and tests).
  */
@@ -23,7 +25,7 @@
 
 #define TAG "sip"
 
-static bool any_box;
+static bool any_box, unsolicited;
 
 static unsigned authorize(const struct sg_user *u, const char *box)
 {
@@ -53,9 +55,18 @@ static void on_change(const char *box, unsigned new_msgs, unsigned old_msgs, voi
 	(void)arg;
 	SG_DEBUG(TAG, "mailbox %s: %u new, %u old", box, new_msgs, old_msgs);
 	sip_sub_changed(&message_summary, box);
+	if (unsolicited) {
+		size_t n = sip_sub_unsolicited(&message_summary, box);
+		if (n)
+			SG_INFO(TAG, "mailbox %s: unsolicited NOTIFY to %zu phone%s", box, n, n == 1 ? "" : "s");
+	}
 }
 
-void sip_mwi_configure(bool any) { any_box = any; }
+void sip_mwi_configure(bool any, bool unsol)
+{
+	any_box = any;
+	unsolicited = unsol;
+}
 
 /* --- console --- */
 

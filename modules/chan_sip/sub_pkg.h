@@ -33,12 +33,18 @@ struct sip_evpkg {
 int sip_evpkg_register(const struct sip_evpkg *p);
 /* Tells every subscriber of (p, resource) the new state: a NOTIFY each. */
 void sip_sub_changed(const struct sip_evpkg *p, const char *resource);
+/* The state out of any dialog, as a NOTIFY to each registered contact of the
+ * user named like the resource that has no subscription to it (phones set up
+ * for unsolicited notifications). Returns how many went out. */
+size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource);
 
 /* mwi_pkg.c: the message-summary package (RFC 3842) and the `mwi` console
  * commands. 0 or -errno. */
 int sip_mwi_init(struct sg_module *self);
 void sip_mwi_shutdown(void);
-/* settings.sip.mwi_any_box: any authenticated user may watch any box. */
-void sip_mwi_configure(bool any_box);
+/* settings.sip.mwi_any_box: any authenticated user may watch any box;
+ * mwi_unsolicited: changes also go to the box user's registered phones that
+ * have no subscription. */
+void sip_mwi_configure(bool any_box, bool unsolicited);
 
 #endif

@@ -20,6 +20,7 @@
 #include <strowger/users.h>
 
 #include "auth.h"
+#include "location.h"
 #include "sub_pkg.h"
 #include "subscribe.h"
 #include "txn_client.h"
@@ -176,6 +177,53 @@ void sip_sub_changed(const struct sip_evpkg *p, const char *resource)
 		else
 			send_notify(s, NULL);
 	}
+}
+
+/* A phone that subscribed to this resource from this address hears it there. */
+static bool subscribed_from(const struct sip_evpkg *p, const char *resource, const struct sip_sockaddr *peer)
+{
+	for (const struct sub *s = subs; s; s = s->next)
+		if (s->pkg == p && !strcmp(s->resource, resource) && sip_sockaddr_eq(&s->peer, peer))
+			return true;
+	return false;
+}
+
+size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
+{
+	const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
+	size_t n = sip_loc_lookup(resource, b, SIP_LOC_MAX_PER_AOR), sent = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (subscribed_from(p, resource, &b[i]->src))
+			continue;
+		char call_id[SIP_CALL_ID_SIZE], tag[SIP_TAG_SIZE], host[64], from[200], to[530], cseq[32],
+			body[2048];
+		struct sip_sockaddr local;
+		if (sip_transport_local(b[i]->proto, &b[i]->src, &local) || sip_new_call_id(call_id) ||
+		    sip_new_tag(tag))
+			continue;
+		sip_sockaddr_str(&local, host, sizeof(host));
+		snprintf(from, sizeof(from), "<sip:%s@%s>;tag=%s", resource, host, tag);
+		snprintf(to, sizeof(to), "<%s>", b[i]->contact);
+		snprintf(cseq, sizeof(cseq), "%u NOTIFY", sip_new_cseq());
+		char account[128];
+		snprintf(account, sizeof(account), "sip:%s@%s", resource, host);
+		int blen = p->body(resource, account, body, sizeof(body));
+		if (blen < 0)
+			continue;
+		/* No dialog and no subscription: the state stands alone (phones set up
+		 * for unsolicited MWI read only the body). */
+		struct sip_hdr_out h[] = {{"From", from},	       {"To", to},
+					  {"Call-ID", call_id},	       {"CSeq", cseq},
+					  {"Max-Forwards", "70"},      {"Event", p->name},
+					  {"Subscription-State", "active"}};
+		struct sip_req_out r = {.method = "NOTIFY", .ruri = b[i]->contact, .hdrs = h,
+					.nhdrs = sizeof(h) / sizeof(h[0]), .content_type = p->content_type,
+					.body = body, .body_len = (size_t)blen};
+		struct sip_ctxn_req cr = {.proto = b[i]->proto, .dst = b[i]->src, .req = &r};
+		if (sip_ctxn_send(&cr, NULL, NULL, NULL) == 0)
+			sent++;
+	}
+	return sent;
 }
 
 static void on_tick(struct sg_timer *t, void *arg)

@@ -4,7 +4,8 @@
 # the lamp off, `mwi set` lighting it (Voice-Message: 2/1), refresh, Expires: 0
 # with a final NOTIFY, 489 for an unknown or missing Event (with Allow-Events),
 # 423 with Min-Expires, a subscriber answering NOTIFY 481 dropped, expiry
-# without refresh (terminated;reason=timeout), and a storm of SUBSCRIBEs from
+# without refresh (terminated;reason=timeout), unsolicited NOTIFY to a
+# registered phone (mwi_unsolicited), baresip's lamp, and a storm of SUBSCRIBEs from
 # one user bounded by the per-user limit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
@@ -15,7 +16,7 @@ PORT=$(free_port)
 PHONE_PORT=$(free_port)
 
 CFG=$TMP/subscribe.lua
-calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5" 20
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5, mwi_unsolicited = true" 20
 start_or_bail "$CFG"
 
 # refused NAME EVENT_LINE EXPIRES CODE HEADER REGEX: one SUBSCRIBE refused before
@@ -128,6 +129,18 @@ sipp_run stray 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$PHONE_PORT"
 expect_rc 0
 case_end
 
+case_begin "mwi_unsolicited: a registered phone that never subscribed gets the NOTIFY out of dialog"
+mark_log
+f=$(scenario register_code.xml 1003 dave-pw 200)
+sed -i "s/EXPIRES/300/g" "$f"
+sipp_run reg_1003 127.0.0.1:"$PORT" -sf "$f" -p "$PHONE_PORT"
+expect_rc 0
+start_phone unsolicited "$PHONE_PORT" -sf "$(scenario sub_unsolicited.xml 1003 x 4.2)"
+pbx "mwi set 1003 4 2"
+phone_done "$PHONE_PID" "$TMP/unsolicited.out" "the registered phone"
+expect_log "mailbox 1003: unsolicited NOTIFY to 1 phone"
+case_end
+
 # baresip 1.0's mwi module subscribes to message-summary once registered and
 # prints each NOTIFY's body: its lamp follows the console.
 . "$(dirname "$0")/baresip.sh"
@@ -146,6 +159,8 @@ phone_mark bs
 pbx "mwi set 1002 0 3"
 expect_phone bs "Voice-Message: 0/3" 10
 expect_phone bs "Messages-Waiting: no" 5
+# It subscribed: no unsolicited NOTIFY on top.
+log_has "mailbox 1002: unsolicited" && fail "the subscribed phone got an unsolicited NOTIFY too"
 case_end
 
 case_begin "baresip quits: its subscription ends with it"
