@@ -463,7 +463,7 @@ static const struct sg_config_key config_keys[] = {
 	{"max_subscriptions_per_user", SG_CFG_INT, "subscriptions one user may hold (20)"},
 	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
 	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
-	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's registered phones that did not subscribe (false)"},
+	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's unsubscribed registered phones (false)"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},

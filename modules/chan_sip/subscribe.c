@@ -20,6 +20,7 @@
 #include <strowger/users.h>
 
 #include "auth.h"
+#include "dialog_priv.h"
 #include "location.h"
 #include "sub_pkg.h"
 #include "subscribe.h"
@@ -152,13 +153,14 @@ static void on_notify_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 	struct sub *s = arg;
 	if (resp->status < 200)
 		return;
+	bool synthetic = sip_ctxn_error(t) != 0;
 	sip_ctxn_abandon(t);
 	s->out = NULL;
 	if (resp->status >= 300) {
 		/* §4.2.2: 481 says the subscriber has no such subscription; a timeout or
 		 * any other refusal means it will not hear us either: it ends here. */
 		SG_NOTICE(TAG, "%s of %s for %s ends: NOTIFY answered %u%s", s->pkg->name, s->resource, s->user,
-			  resp->status, sip_ctxn_error(t) ? " (no answer)" : "");
+			  resp->status, synthetic ? " (no answer)" : "");
 		sub_free(s);
 		return;
 	}
@@ -322,18 +324,6 @@ static const char *over_limit(const char *user, const char *host)
 	return NULL;
 }
 
-static void make_contact(struct sub *s, bool sips)
-{
-	struct sip_sockaddr local;
-	char a[64];
-	if (sip_transport_local(s->proto, &s->peer, &local))
-		local = s->peer;
-	static const char *const transport[] = {[SIP_PROTO_UDP] = "", [SIP_PROTO_TCP] = ";transport=tcp",
-						[SIP_PROTO_TLS] = ";transport=tls"};
-	snprintf(s->contact, sizeof(s->contact), "<%s:strowger@%s%s>", sips ? "sips" : "sip",
-		 sip_sockaddr_str(&local, a, sizeof(a)), sips ? "" : transport[s->proto]);
-}
-
 /* The Record-Route set, in order, as one Route value (§12.1.1). 0 or -ENOSPC. */
 static int route_set(const struct sip_msg *req, char *out, size_t size)
 {
@@ -390,8 +380,9 @@ static void accept_sub(struct sip_stxn *t, struct sub *s, uint32_t secs)
 {
 	char exp[16];
 	snprintf(exp, sizeof(exp), "%u", secs);
-	struct sip_hdr_out h[] = {{"Expires", exp}, {"Contact", s->contact}};
-	respond(t, 200, NULL, h, 2, s->ltag);
+	/* RFC 3261 §12.1.1: the Record-Route set goes back in the 2xx that makes the dialog. */
+	struct sip_hdr_out h[] = {{"Expires", exp}, {"Contact", s->contact}, {"Record-Route", s->route}};
+	respond(t, 200, NULL, h, s->route[0] ? 3 : 2, s->ltag);
 	s->expires_ms = now_ms() + (uint64_t)secs * 1000;
 }
 
@@ -528,7 +519,7 @@ void sip_sub_subscribe(struct sip_stxn *t)
 			 ev.id.p);
 	else
 		snprintf(s->event, sizeof(s->event), "%s", p->name);
-	make_contact(s, req->ruri.scheme == SIP_URI_SIPS);
+	sip_contact_make(s->contact, sizeof(s->contact), s->proto, &s->peer, req->ruri.scheme == SIP_URI_SIPS);
 	s->next = subs;
 	subs = s;
 	nsubs++;

@@ -3,10 +3,10 @@
 # package (RFC 3842) against SIPp subscribers: digest auth, the first NOTIFY with
 # the lamp off, `mwi set` lighting it (Voice-Message: 2/1), refresh, Expires: 0
 # with a final NOTIFY, 489 for an unknown or missing Event (with Allow-Events),
-# 423 with Min-Expires, a subscriber answering NOTIFY 481 dropped, expiry
-# without refresh (terminated;reason=timeout), unsolicited NOTIFY to a
-# registered phone (mwi_unsolicited), baresip's lamp, and a storm of SUBSCRIBEs from
-# one user bounded by the per-user limit.
+# 423 with Min-Expires, a subscriber answering NOTIFY 481 or never answering
+# dropped, expiry without refresh (terminated;reason=timeout), a storm of
+# SUBSCRIBEs from one user bounded by the per-user limit, unsolicited NOTIFY to a
+# registered phone (mwi_unsolicited), and baresip's mwi module lighting its lamp.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 
@@ -16,7 +16,7 @@ PORT=$(free_port)
 PHONE_PORT=$(free_port)
 
 CFG=$TMP/subscribe.lua
-calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5, mwi_unsolicited = true" 20
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5, mwi_unsolicited = true, t1 = 100" 20
 start_or_bail "$CFG"
 
 # refused NAME EVENT_LINE EXPIRES CODE HEADER REGEX: one SUBSCRIBE refused before
@@ -94,6 +94,19 @@ sed -i "s/EXPIRES/300/g; /TAIL_BEGIN/,/TAIL_END/d" "$f"
 sipp_run notify_481 127.0.0.1:"$PORT" -sf "$f" -s 1002 -p "$PHONE_PORT"
 expect_rc 0
 expect_log "message-summary of 1002 for 1002 ends: NOTIFY answered 481"
+pbx_until 5 "sip show subscriptions" "0 subscriptions" || fail "the subscription is still listed: $OUT"
+case_end
+
+case_begin "a subscriber that never answers NOTIFY is dropped when the NOTIFY times out"
+mark_log
+f=$(scenario sub_answer.xml 1002 carol-pw 200)
+sed -i "s/EXPIRES/300/g; /ANSWER_BEGIN/,\$d" "$f"
+echo '<Reference variables="s1"/></scenario>' >>"$f"
+sipp_run notify_lost 127.0.0.1:"$PORT" -sf "$f" -s 1002 -p "$PHONE_PORT"
+expect_rc 0
+# t1 = 100 ms: Timer F gives up after 6.4 s.
+expect_log "message-summary of 1002 for 1002 ends: NOTIFY answered" 10
+log_has "(no answer)" || fail "the end was not put down to a NOTIFY left unanswered"
 pbx_until 5 "sip show subscriptions" "0 subscriptions" || fail "the subscription is still listed: $OUT"
 case_end
 
