@@ -55,11 +55,8 @@ static void on_change(const char *box, unsigned new_msgs, unsigned old_msgs, voi
 	(void)arg;
 	SG_DEBUG(TAG, "mailbox %s: %u new, %u old", box, new_msgs, old_msgs);
 	sip_sub_changed(&message_summary, box);
-	if (unsolicited) {
-		size_t n = sip_sub_unsolicited(&message_summary, box);
-		if (n)
-			SG_INFO(TAG, "mailbox %s: unsolicited NOTIFY to %zu phone%s", box, n, n == 1 ? "" : "s");
-	}
+	if (unsolicited)
+		sip_sub_unsolicited(&message_summary, box);
 }
 
 void sip_mwi_configure(bool any, bool unsol)

@@ -222,8 +222,10 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 					.nhdrs = sizeof(h) / sizeof(h[0]), .content_type = p->content_type,
 					.body = body, .body_len = (size_t)blen};
 		struct sip_ctxn_req cr = {.proto = b[i]->proto, .dst = b[i]->src, .req = &r};
-		if (sip_ctxn_send(&cr, NULL, NULL, NULL) == 0)
+		if (sip_ctxn_send(&cr, NULL, NULL, NULL) == 0) {
+			SG_INFO(TAG, "%s of %s: unsolicited NOTIFY to %s", p->name, resource, b[i]->contact);
 			sent++;
+		}
 	}
 	return sent;
 }
@@ -235,7 +237,14 @@ static void on_tick(struct sg_timer *t, void *arg)
 	uint64_t now = now_ms();
 	for (struct sub *s = subs, *next; s; s = next) {
 		next = s->next;
-		if (now >= s->expires_ms) {
+		/* A reload may have removed the user or narrowed what it may watch:
+		 * §4.1.3 "rejected", a change in authorization policy. */
+		const struct sg_user *u = sg_user_find(s->user);
+		if (!u || s->pkg->authorize(u, s->resource)) {
+			SG_NOTICE(TAG, "%s of %s for %s ends: %s", s->pkg->name, s->resource, s->user,
+				  u ? "no longer allowed" : "no such user since the reload");
+			send_notify(s, "rejected");
+		} else if (now >= s->expires_ms) {
 			SG_INFO(TAG, "%s of %s for %s expired", s->pkg->name, s->resource, s->user);
 			send_notify(s, "timeout");
 		} else if (s->dirty && !s->out) {

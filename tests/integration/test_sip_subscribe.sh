@@ -134,6 +134,15 @@ pbx "core show version"
 expect_rc 0
 case_end
 
+case_begin "a reload that removes user 1001 ends its subscriptions (terminated;reason=rejected)"
+mark_log
+sed -i '/\["1001"\]/d' "$CFG"
+pbx "dialplan reload"
+expect_rc 0
+expect_log "message-summary of 1001 for 1001 ends: no such user since the reload" 5
+poll_until 5 no_sub_of 1001 || fail "1001's subscriptions are left: $OUT"
+case_end
+
 case_begin "NOTIFY outside any subscription gets 481"
 f=$TMP/stray_notify.xml
 sed 's/SUBSCRIBE/NOTIFY/g; s/^Contact:.*$/Subscription-State: active/' "$(scenario sub_code.xml 1000 x 481)" >"$f"
@@ -151,38 +160,69 @@ expect_rc 0
 start_phone unsolicited "$PHONE_PORT" -sf "$(scenario sub_unsolicited.xml 1003 x 4.2)"
 pbx "mwi set 1003 4 2"
 phone_done "$PHONE_PID" "$TMP/unsolicited.out" "the registered phone"
-expect_log "mailbox 1003: unsolicited NOTIFY to 1 phone"
+expect_log "message-summary of 1003: unsolicited NOTIFY to sip:1003@127.0.0.1:$PHONE_PORT"
 case_end
 
 # baresip 1.0's mwi module subscribes to message-summary once registered and
-# prints each NOTIFY's body: its lamp follows the console.
+# prints each NOTIFY's body: its lamp follows the console. Debian's baresip 1.0
+# sometimes spins in that module (printing "mwi: subscribing" thousands of times
+# and answering nothing, whether or not its SUBSCRIBE reached us: round 4 of a
+# probe spun before sending any), so a phone that spins is killed and the round
+# run again with a fresh one, up to four times.
 . "$(dirname "$0")/baresip.sh"
+
+spun() { [ "$(grep -c "mwi: subscribing" "$TMP/$1.log")" -gt 1 ]; }
+
+# lamp_round NAME: one phone through the lamp sequence (failures recorded).
+lamp_round() {
+	local name=$1
+	B_PORT=$(free_ports 3)
+	PHONE_MODULES="module_app		mwi.so" start_baresip "$name" 1002 carol-pw "$B_PORT" 440
+	expect_phone "$name" "1002@127.0.0.1: {0/UDP/v4} 200 OK" 10
+	spun "$name" && return
+	expect_log "1002 watches message-summary of 1002 from 127.0.0.1:$B_PORT" 10
+	expect_phone "$name" "Messages-Waiting: no" 10
+	spun "$name" && return
+	phone_mark "$name"
+	pbx "mwi set 1002 3 0"
+	expect_phone "$name" "Messages-Waiting: yes" 10
+	expect_phone "$name" "Voice-Message: 3/0" 5
+	phone_mark "$name"
+	pbx "mwi set 1002 0 3"
+	expect_phone "$name" "Voice-Message: 0/3" 10
+	expect_phone "$name" "Messages-Waiting: no" 5
+}
+
 case_begin "baresip subscribes to its mailbox once registered; mwi set lights its lamp, and clears it"
-mark_log
-B_PORT=$(free_ports 3)
-PHONE_MODULES="module_app		mwi.so" start_baresip bs 1002 carol-pw "$B_PORT" 440
-expect_phone bs "1002@127.0.0.1: {0/UDP/v4} 200 OK" 10
-expect_log "1002 watches message-summary of 1002" 10
-expect_phone bs "Messages-Waiting: no" 10
-phone_mark bs
-pbx "mwi set 1002 3 0"
-expect_phone bs "Messages-Waiting: yes" 10
-expect_phone bs "Voice-Message: 3/0" 5
-phone_mark bs
-pbx "mwi set 1002 0 3"
-expect_phone bs "Voice-Message: 0/3" 10
-expect_phone bs "Messages-Waiting: no" 5
-# It subscribed: no unsolicited NOTIFY on top.
-log_has "mailbox 1002: unsolicited" && fail "the subscribed phone got an unsolicited NOTIFY too"
+for try in 1 2 3 4; do
+	mark_log
+	pbx "mwi set 1002 0 0"
+	BS=bs$try
+	lamp_round "$BS"
+	spun "$BS" || break
+	context "baresip ($BS) spun in its mwi module; a fresh phone tries again"
+	kill -KILL "${PHONE_PID[$BS]}" 2>/dev/null
+	wait "${PHONE_PID[$BS]}" 2>/dev/null
+	[ "$try" = 4 ] || CASE_WHY=
+done
+# It subscribed: no unsolicited NOTIFY on top (phones killed above may get some).
+grep -qE "message-summary of 1002: unsolicited NOTIFY to sip:[^ ]*@127\.0\.0\.1:$B_PORT\$" "$PBX_LOG" &&
+	fail "the subscribed phone got an unsolicited NOTIFY too"
 case_end
 
+# sub_from PORT: `sip show subscriptions` lists one from 127.0.0.1:PORT.
+sub_from() {
+	pbx "sip show subscriptions"
+	grep -qF " 127.0.0.1:$1 " <<<"$OUT"
+}
+
 case_begin "baresip quits: its subscription ends with it"
-expect_cmd bs quit
-if ! wait_exit "${PHONE_PID[bs]}" 10; then
+mark_log
+expect_cmd "$BS" quit
+if ! wait_exit "${PHONE_PID[$BS]}" 10; then
 	fail "the phone still runs 10 s after quit"
 fi
-# (the storm's five subscriptions of 1001 are still there)
-poll_until 5 no_sub_of 1002 || fail "its subscription is left: $OUT"
+poll_until 5 eval '! sub_from "$B_PORT"' || fail "its subscription is left: $OUT"
 expect_log "message-summary of 1002 for 1002: unsubscribed"
 case_end
 
