@@ -2,7 +2,7 @@
 # test_sip_subscribe.sh: SUBSCRIBE/NOTIFY (RFC 6665) with the message-summary
 # package (RFC 3842) against SIPp subscribers: digest auth, the first NOTIFY with
 # the lamp off, `mwi set` lighting it (Voice-Message: 2/1), refresh, Expires: 0
-# with a final NOTIFY, 489 for an unknown or missing Event (with Allow-Events),
+# with a final NOTIFY, a fetch (Expires: 0) over TCP, 489 for an unknown or missing Event (with Allow-Events),
 # 423 with Min-Expires, a subscriber answering NOTIFY 481 or never answering
 # dropped, expiry without refresh (terminated;reason=timeout), a storm of
 # SUBSCRIBEs from one user bounded by the per-user limit, unsolicited NOTIFY to a
@@ -16,7 +16,7 @@ PORT=$(free_port)
 PHONE_PORT=$(free_port)
 
 CFG=$TMP/subscribe.lua
-calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5, mwi_unsolicited = true, t1 = 100" 20
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\", \"tcp:127.0.0.1:$PORT\" }, sub_min_expires = 3, max_subscriptions_per_user = 5, mwi_unsolicited = true, t1 = 100" 20
 start_or_bail "$CFG"
 
 # refused NAME EVENT_LINE EXPIRES CODE HEADER REGEX: one SUBSCRIBE refused before
@@ -70,6 +70,18 @@ pbx "mwi show 1000"
 expect_out_re "^1000 +2 +1 +lamp on"
 expect_log "message-summary of 1000 for 1000: unsubscribed"
 pbx_until 5 "sip show subscriptions" "0 subscriptions" || fail "the subscription outlived Expires: 0: $OUT"
+case_end
+
+case_begin "over TCP, Expires: 0 is a fetch: 200, one NOTIFY with the state (2/1), terminated at once"
+mark_log
+f=$(scenario sub_answer.xml 1000 alice-pw 200)
+sed -i 's|<ereg regexp="active;expires=EXPIRES"|<ereg regexp="Voice-Message: 2/1" search_in="msg" check_it="true" assign_to="s1"/><ereg regexp="terminated;reason=timeout"|' "$f"
+sed -i "s/EXPIRES/0/g; /TAIL_BEGIN/,/TAIL_END/d" "$f"
+sipp_run fetch 127.0.0.1:"$PORT" -t t1 -sf "$f" -s 1000 -p "$(free_port)"
+expect_rc 0
+expect_log "1000 watches message-summary of 1000 from 127.0.0.1:"
+pbx "sip show subscriptions"
+expect_out "0 subscriptions"
 case_end
 
 case_begin "another user may not watch 1000's box (403)"
