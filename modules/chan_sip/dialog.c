@@ -141,16 +141,21 @@ static struct sip_dlg *find(const struct sip_pl *call_id, const struct sip_pl *l
 
 struct sip_dlg *sip_dlg_find(const struct sip_pl *call_id, const struct sip_pl *ltag) { return find(call_id, ltag); }
 
-static void make_contact(struct sip_dlg *d)
+void sip_contact_make(char *out, size_t size, enum sip_proto proto, const struct sip_sockaddr *peer, bool sips)
 {
 	struct sip_sockaddr local;
 	char a[64];
-	if (sip_transport_local(d->proto, &d->peer, &local))
-		local = d->peer;
+	if (sip_transport_local(proto, peer, &local))
+		local = *peer;
 	static const char *const transport[] = {[SIP_PROTO_UDP] = "", [SIP_PROTO_TCP] = ";transport=tcp",
 						[SIP_PROTO_TLS] = ";transport=tls"};
-	snprintf(d->contact, sizeof(d->contact), "<%s:strowger@%s%s>", d->sips ? "sips" : "sip",
-		 sip_sockaddr_str(&local, a, sizeof(a)), d->sips ? "" : transport[d->proto]);
+	snprintf(out, size, "<%s:strowger@%s%s>", sips ? "sips" : "sip", sip_sockaddr_str(&local, a, sizeof(a)),
+		 sips ? "" : transport[proto]);
+}
+
+static void make_contact(struct sip_dlg *d)
+{
+	sip_contact_make(d->contact, sizeof(d->contact), d->proto, &d->peer, d->sips);
 }
 
 unsigned sip_dlg_status_for(enum sg_cause c)
