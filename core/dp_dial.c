@@ -400,6 +400,33 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 }
 
 /* The caller hung up (or the call ended): drop everything, quietly. */
+int sg_dial_pickup(struct sg_channel *old, struct sg_channel *neu)
+{
+	sg_chan_observer_fn *fn;
+	void *data;
+	sg_chan_observer(old, &fn, &data);
+	if (fn != leg_event)
+		return -ENOENT;
+	struct dial_op *op = data;
+	size_t i = leg_index(op, old);
+	if (i == op->nlegs || op->winner || op->finished)
+		return -ENOENT;
+	SG_INFO("dialplan", "call %s: %s picks up the call ringing at %s", sg_call_id(op->call), sg_chan_name(neu),
+		sg_chan_name(old));
+	/* The new leg takes the ringing one's place, which is cancelled. */
+	sg_chan_set_observer(old, NULL, NULL);
+	op->legs[i] = sg_chan_ref(neu);
+	sg_chan_set_observer(neu, leg_event, op);
+	sg_chan_hangup(old, SG_CAUSE_CANCELLED);
+	sg_chan_unref(old);
+	answered(op, neu);
+	/* Answered last, so it answers with the caller's codec first (it is bridged). */
+	int rc = op->winner == neu ? sg_chan_answer(neu) : -ENOTCONN;
+	if (rc && sg_chan_state(neu) != SG_CHAN_GONE)
+		sg_chan_hangup(neu, SG_CAUSE_FAILURE); /* the dial then ends with it */
+	return 0;
+}
+
 /* The caller hung up: the dial says what it got to (who answered and for how
  * long, or that the caller gave up while it rang). */
 static void caller_gone(void *arg)

@@ -164,6 +164,10 @@ int sg_dp_m_bridge(lua_State *S);
  * enforced from then on (the leg is not its own any more). */
 void sg_dp_call_taken(struct sg_call *call, const char *status);
 
+/* Call pickup: a new incoming leg takes the place of `old`, a leg a dial rings;
+ * it wins as if old had answered. 0, or -ENOENT (old is no ringing dial leg). */
+int sg_dial_pickup(struct sg_channel *old, struct sg_channel *neu);
+
 /* A dial's cancel function: tells a dial's wait from the others (dp_call.c). */
 void sg_dp_dial_cancel(void *arg);
 /* sg_dp_wait for the core's own waits, with on_hangup: when the caller hangs up,

@@ -443,6 +443,12 @@ int sg_chan_transfer(struct sg_channel *transferor, const struct sg_xfer_req *re
 
 int sg_chan_replace(struct sg_channel *old, struct sg_channel *neu)
 {
+	if (sg_chan_call(neu) || sg_chan_bridge(neu))
+		return -EBUSY;
+	/* A ringing leg: the new one picks the call up. */
+	if (sg_chan_state(old) == SG_CHAN_RINGING || sg_chan_state(old) == SG_CHAN_PROGRESS ||
+	    sg_chan_state(old) == SG_CHAN_DOWN)
+		return sg_dial_pickup(old, neu) ? -ENOTCONN : 0;
 	struct sg_bridge *br = sg_chan_bridge(old);
 	struct sg_channel *peer = br ? sg_bridge_peer(br, old) : NULL;
 	if (!peer || sg_chan_state(old) != SG_CHAN_UP)

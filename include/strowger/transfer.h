@@ -54,10 +54,11 @@ struct sg_xfer_req {
 SG_API int sg_chan_transfer(struct sg_channel *transferor, const struct sg_xfer_req *req);
 
 /*
- * An incoming leg, not yet in any call, takes the place of `old` (answered, in a
- * conversation): `neu` is answered and joined with old's peer, and `old` is
- * released. 0, or -ENOTCONN (old is not in a conversation), -EBUSY, -errno from
- * answering.
+ * An incoming leg, not yet in any call, takes the place of `old`: if old is
+ * answered and in a conversation, `neu` is answered and joined with old's peer
+ * and `old` is released; if old is a leg a dial rings (call pickup), neu wins the
+ * dial as if old had answered (old is cancelled, neu answered). 0, or -ENOTCONN
+ * (old is in no conversation and rings for no dial), -EBUSY, -errno.
  */
 SG_API int sg_chan_replace(struct sg_channel *old, struct sg_channel *neu);
 

@@ -88,13 +88,17 @@ static void on_progress(struct sg_channel *transferor, enum sg_xfer_state st, en
 }
 
 /* The dialog a Replaces names: to-tag is our tag (RFC 3891 §3); a phone that
- * wrote them the other way round is found too. */
-static struct sip_dlg *replaced_dialog(const struct sip_replaces *r)
+ * wrote them the other way round is found too. An early dialog only when asked,
+ * and only one the PBX started (a leg it rings: call pickup); RFC 3891 §3 refuses
+ * replacing an early dialog one did not initiate. */
+static struct sip_dlg *replaced_dialog(const struct sip_replaces *r, bool early_ok)
 {
 	struct sip_dlg *d = sip_dlg_find(&r->call_id, &r->to_tag);
 	if (!d)
 		d = sip_dlg_find(&r->call_id, &r->from_tag);
-	return d && !d->terminated && d->answered && d->ch ? d : NULL;
+	if (!d || d->terminated || !d->ch)
+		return NULL;
+	return d->answered || (early_ok && d->uac) ? d : NULL;
 }
 
 /* Replaces among the Refer-To URI's headers, unescaped into buf: 0, -ENOENT (a
@@ -158,7 +162,7 @@ void sip_refer(struct sip_stxn *t)
 			sip_dlg_respond(t, d, 400, "Bad Replaces in Refer-To");
 			return;
 		}
-		other = replaced_dialog(&r);
+		other = replaced_dialog(&r, false);
 		xr.replaces = other ? other->ch : NULL;
 	} else if (rc != -ENOENT) {
 		sip_dlg_respond(t, d, 400, "Bad Replaces in Refer-To");
@@ -224,10 +228,9 @@ int sip_replaces_take(struct sip_stxn *t, struct sip_dlg *neu)
 	struct sip_replaces r;
 	if (sip_msg_hdr(req, SIP_HDR_REPLACES, h) || sip_replaces_parse(&h->val, &r))
 		return 400;
-	struct sip_dlg *old = replaced_dialog(&r);
-	if (!old || r.early_only) {
-		/* RFC 3891 §3: no such confirmed dialog (replacing a ringing leg, call
-		 * pickup, is not built). */
+	struct sip_dlg *old = replaced_dialog(&r, true);
+	if (!old || (r.early_only && old->answered)) {
+		/* RFC 3891 §3: no such dialog here, or early-only naming one answered. */
 		SG_NOTICE(TAG, "%s: INVITE with Replaces names no call in progress here (%.*s): 481",
 			  sg_chan_name(neu->ch), SIP_PL_ARGS(r.call_id));
 		return 481;

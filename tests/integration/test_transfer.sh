@@ -340,7 +340,21 @@ expect_phone_closed a
 no_leftovers
 case_end
 
-case_begin "bad REFERs: outside a dialog (481), a Replaces naming no dialog (NOTIFY 481), no Refer-To (400)"
+case_begin "call pickup: Alice calls Dave, whose phone rings; Bob's phone picks up with INVITE + Replaces"
+mark_log
+phone_mark a
+ua pickup "$PORT" 1003 dave-pw 1001 bob-pw
+pbx_until 10 "sip show registrations" "4 registrations" || fail "the scripted phone did not register"
+expect_cmd a dial 1003
+ua_done
+expect_log "picks up the call ringing at SIP/1003-"
+expect_phone a "Call established: sip:1003@127.0.0.1:$PORT"
+expect_phone_closed a
+expect_log "dial 1003 from 1000: answered"
+no_leftovers
+case_end
+
+case_begin "bad REFERs: outside a dialog (481), a Replaces naming no dialog (NOTIFY 481), an unknown extension (NOTIFY 404), no Refer-To (400); the call survives"
 mark_log
 ua refer-bad "$PORT" 1003 dave-pw 1000
 ua_done

@@ -13,10 +13,15 @@ went as RFC 3515/3891 say, 1 (with the reason) otherwise.
       USER calls A_EXT; USER2 sends INVITE with Replaces naming that dialog:
       expects 200 for USER2 (and RTP from the PBX on its port) and a BYE to USER.
       Then an INVITE with Replaces naming no dialog: expects 481.
+  xfer_ua.py pickup PBX_PORT USER PASS USER2 PASS2
+      USER registers and rings (180) when called; once an INVITE comes, USER2
+      picks the call up with INVITE + Replaces naming that ringing dialog:
+      expects 200 for USER2, CANCEL (and our 487) on the ringing leg, RTP from
+      the PBX on USER2's leg; then USER2 hangs up.
   xfer_ua.py refer-bad PBX_PORT USER PASS A_EXT
       REFER outside any dialog (481); in a call, a Replaces naming a dialog the
-      PBX does not have (202, NOTIFY 481, the call goes on); a REFER with no
-      Refer-To (400).
+      PBX does not have (202, NOTIFY 481), an extension that does not exist (202,
+      NOTIFY 404), a REFER with no Refer-To (400): the call goes on, with audio.
 """
 import hashlib
 import random
@@ -347,6 +352,61 @@ def mode_replaces(pbx_port, user, pw, a_ext, user2, pw2):
     step("hung up")
 
 
+def register(ua):
+    d = Dialog(ua, ua.user)
+    d.target = "sip:%s:%d" % (HOST, ua.pbx_port)
+    hdrs = ["Expires: 120"]
+    for _ in range(2):
+        _, cseq = ua.request(d, "REGISTER", hdrs)
+        r = ua.wait(lambda m: m.is_resp and m.h("call-id") == d.call_id and m.cseq() == (cseq, "REGISTER")
+                    and m.status >= 200, "response to REGISTER")
+        if r.status in (401, 407):
+            k, chal = ua.md5_challenge(r)
+            name = "Authorization" if k == "www-authenticate" else "Proxy-Authorization"
+            hdrs = ["Expires: 120", "%s: %s" % (name, ua.auth_header(chal, "REGISTER", d.target))]
+            continue
+        if r.status != 200:
+            fail("REGISTER answered " + r.first)
+        return
+    fail("REGISTER not accepted")
+
+
+def mode_pickup(pbx_port, user, pw, user2, pw2):
+    ringer = UA(pbx_port, user, pw)
+    register(ringer)
+    step("%s registered" % user)
+    inv = ringer.wait(lambda m: not m.is_resp and m.method == "INVITE", "an INVITE to pick up", 20)
+    ringer.respond(inv, 100, "Trying")
+    my_tag = rnd(8)
+    inv_to = inv.h("to") + ";tag=" + my_tag
+    lines = ["SIP/2.0 180 Ringing"] + ["Via: " + v for v in inv.all("via")] + [
+        "From: " + inv.h("from"), "To: " + inv_to, "Call-ID: " + inv.h("call-id"), "CSeq: " + inv.h("cseq"),
+        "Contact: <sip:%s@%s:%d>" % (user, HOST, ringer.port), "Content-Length: 0"]
+    ringer.send("\r\n".join(lines) + "\r\n\r\n")
+    step("ringing")
+    picker = UA(pbx_port, user2, pw2)
+    d = Dialog(picker, user)
+    rep = "Replaces: %s;to-tag=%s;from-tag=%s" % (inv.h("call-id"), tag_of(inv.h("from")), my_tag)
+    r = picker.invite(d, [rep])
+    step("INVITE with Replaces (pickup) answered 200")
+    c = ringer.wait(lambda m: not m.is_resp and m.method == "CANCEL", "CANCEL to the ringing leg")
+    ringer.respond(c, 200, "OK")
+    lines[0] = "SIP/2.0 487 Request Terminated"
+    lines[-2] = "Contact: <sip:%s@%s:%d>" % (user, HOST, ringer.port)
+    ringer.send("\r\n".join(lines) + "\r\n\r\n")
+    ringer.wait(lambda m: not m.is_resp and m.method == "ACK", "ACK for the 487")
+    step("the ringing leg was cancelled")
+    picker.rtp_targets = [rtp_port_of(r)]
+    picker.rtp_in = 0
+    picker.send_rtp(1.5)
+    if picker.rtp_in < 20:
+        fail("the picked-up call received %d RTP packets in 1.5 s" % picker.rtp_in)
+    step("the picked-up call receives RTP (%d packets)" % picker.rtp_in)
+    picker.request(d, "BYE")
+    picker.wait(lambda m: m.is_resp and m.h("call-id") == d.call_id and m.cseq()[1] == "BYE", "200 to BYE")
+    step("hung up")
+
+
 def mode_refer_bad(pbx_port, user, pw, a_ext):
     ua = UA(pbx_port, user, pw)
     lone = Dialog(ua, a_ext)
@@ -359,6 +419,8 @@ def mode_refer_bad(pbx_port, user, pw, a_ext):
     esc = "gone%40nowhere%3Bto-tag%3Dab%3Bfrom-tag%3Dcd"
     refer(ua, d1, "<sip:1002@%s:%d?Replaces=%s>" % (HOST, pbx_port, esc), 202)
     notify_until_final(ua, d1, 481)
+    refer(ua, d1, "<sip:1999@%s:%d>" % (HOST, pbx_port), 202)
+    notify_until_final(ua, d1, 404)
     refer(ua, d1, None, 400)
     ua.send_rtp(1.0)
     if ua.rtp_in < 20:
@@ -375,6 +437,8 @@ def main():
         mode_attended(port, *sys.argv[3:7])
     elif mode == "replaces":
         mode_replaces(port, *sys.argv[3:8])
+    elif mode == "pickup":
+        mode_pickup(port, *sys.argv[3:7])
     elif mode == "refer-bad":
         mode_refer_bad(port, *sys.argv[3:6])
     else:
