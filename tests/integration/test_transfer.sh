@@ -230,7 +230,7 @@ expect_log "the dialplan refused the blind transfer"
 expect_phone b "403 Transfer refused"
 # baresip hangs up by itself when its transfer fails; else Bob hangs up now.
 phone_cmd b hangup
-expect_phone_closed a
+expect_phone_ended a
 no_leftovers
 case_end
 
@@ -246,7 +246,7 @@ expect_log "to '1007' in context 'office'"
 expect_log "failed (notfound): back to the transferor"
 expect_phone b "transfer failed: 404 Not Found"
 phone_cmd b hangup
-expect_phone_closed a
+expect_phone_ended a
 no_leftovers
 case_end
 
@@ -260,7 +260,7 @@ expect_log "failed (unavailable): back to the transferor"
 expect_log "back in the call with SIP/1001-"
 expect_phone b "transfer failed: 480 Temporarily Unavailable"
 phone_cmd b hangup
-expect_phone_closed a
+expect_phone_ended a
 no_leftovers
 case_end
 
