@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# test_voicemail.sh: app_voicemail with real softphones (baresip). A caller leaves
+# a 1 kHz message in box 1001 and hangs up: the WAV is in INBOX with the tone and
+# the right length, the index and `voicemail show boxes` list it. The box owner
+# dials *97 (here 897), enters the PIN by RFC 4733 DTMF, hears the message (the
+# tone is in what the phone received) and deletes it with 7: the box is empty and
+# its counts are 0. Three wrong PINs hang up with a log line. kill -9 of the PBX
+# during a recording leaves a consistent box after the restart (the partial
+# recording is discarded and its index row removed: "not at all"), and a corrupt
+# WAV in a box is skipped with a log line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/baresip.sh"
+
+need_tools sox baresip
+
+PORT=$(free_ports 1)
+RTP_LO=$(rtp_range 20)
+CFG=$TMP/vm.lua
+cat >"$CFG" <<EOF
+settings {
+  modules = { "chan_sip", "app_voicemail" },
+  log = { level = "info" },
+  sip = { listen = { "udp:127.0.0.1:$PORT" } },
+  rtp = { address = "127.0.0.1", rtp_start = $RTP_LO, rtp_end = $((RTP_LO + 19)), sounds_dir = "$ROOT/sounds" },
+  voicemail = { max_seconds = 20, silence = 10, boxes = { ["1001"] = { pin = "4242" } } },
+}
+users {
+  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
+  ["1001"] = { name = "Bob", password = "bob-pw", context = "office" },
+}
+extensions = {
+  office = {
+    ["800"] = function(call)
+      local r = call:voicemail("1001", { greeting = "unavail" })
+      log.notice("vm result: %s %s", r.status, tostring(r.seconds))
+    end,
+    ["897"] = function(call)
+      local r = call:voicemail_main(call.from)
+      log.notice("vm main: %s", r.status)
+    end,
+  },
+}
+EOF
+start_or_bail "$CFG"
+
+A_PORT=$(free_ports 3)
+B_PORT=$(free_ports 3)
+while ! apart "$B_PORT" "$A_PORT"; do B_PORT=$(free_ports 3); done
+start_baresip a 1000 alice-pw "$A_PORT" 1000
+start_baresip b 1001 bob-pw "$B_PORT" 400
+
+BOX=$PBX_DATA/voicemail/1001
+
+# near A B TOLERANCE: |A - B| <= TOLERANCE.
+near() {
+	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
+}
+
+# tone_seconds WAV HZ: how many seconds of WAV, in 0.5 s windows, are a steady
+# tone of about HZ (speech prompts are not).
+tone_seconds() {
+	local len i=0 n=0 f r
+	[ -f "$1" ] || { echo 0; return; }
+	len=$(soxi -D "$1")
+	while awk -v i="$i" -v l="$len" 'BEGIN { exit !(i + 0.5 <= l) }'; do
+		read -r f r <<<"$(sox "$1" -n trim "$i" 0.5 stat 2>&1 |
+			awk '/^Rough +frequency:/ { f = $3 } /^RMS +amplitude:/ { r = $3 } END { print f, r }')"
+		awk -v f="${f:-0}" -v r="${r:-0}" -v hz="$2" 'BEGIN { exit !(f > hz * 0.95 && f < hz * 1.05 && r > 0.05) }' &&
+			n=$((n + 1))
+		i=$(awk -v i="$i" 'BEGIN { print i + 0.5 }')
+	done
+	awk -v n="$n" 'BEGIN { print n / 2 }'
+}
+
+# send_digits NAME DIGITS: the phone sends each digit as RFC 4733 telephone-event.
+send_digits() {
+	local d
+	while read -r -n 1 d; do
+		[ -n "$d" ] || continue
+		expect_cmd "$1" sndcode "$d"
+		sleep 0.25
+		expect_cmd "$1" sndcode ""
+		sleep 0.25
+	done <<<"$2"
+}
+
+case_begin "both phones register"
+expect_phone a "1000@127.0.0.1: {0/UDP/v4} 200 OK" 10
+expect_phone b "1001@127.0.0.1: {0/UDP/v4} 200 OK" 10
+pbx "voicemail show boxes"
+expect_out_re "^1001 +0 +0$"
+case_end
+
+case_begin "a caller leaves about 3 s of 1 kHz and hangs up: the message is saved and indexed"
+mark_log
+phone_mark a
+expect_cmd a dial 800
+expect_phone a "Call established"
+expect_log "voicemail: box 1001: recording message 1 from 1000" 20
+sleep 3.5 # the beep (about 0.5 s), then about 3 s of the phone's tone
+expect_cmd a hangup
+expect_log "box 1001: new message 1 from 1000 (Alice)" 10
+MSG=$BOX/INBOX/msg0001.wav
+if [ ! -f "$MSG" ]; then
+	fail "no $MSG"
+else
+	secs=$(soxi -D "$MSG")
+	near "$secs" 3.3 0.6 || fail "the message lasts $secs s, not about 3"
+	t=$(tone_seconds "$MSG" 1000)
+	near "$t" "$secs" 0.6 || fail "the message holds $t s of 1 kHz, not its whole $secs s"
+fi
+ls "$BOX/tmp" | grep -q . && fail "files left in tmp/: $(ls "$BOX/tmp")"
+pbx "voicemail show boxes"
+expect_out_re "^1001 +1 +0$"
+pbx "voicemail show messages 1001"
+expect_out_re "^1 +INBOX .* 1000 \\(Alice\\)"
+case_end
+
+case_begin "*97: the owner enters the PIN by DTMF, hears the message, deletes it with 7"
+mark_log
+phone_mark b
+expect_cmd b dial 897
+expect_phone b "Call established"
+sleep 1
+send_digits b "4242#"
+expect_log "voicemail: 1001 opened box 1001" 10
+send_digits b 1
+expect_log "voicemail: box 1001: message 1 played (done)" 20
+send_digits b 7
+expect_log "box 1001: message 1 deleted" 10
+sleep 2 # "message deleted", "no more messages", back in the main menu
+send_digits b "*"
+expect_log "vm main: ok" 15
+expect_phone_closed b
+t=$(tone_seconds "$(dec_wav b)" 1000)
+awk -v t="$t" 'BEGIN { exit !(t >= 2) }' || fail "the owner heard $t s of the 1 kHz message, not about 3"
+[ -e "$MSG" ] && fail "$MSG is still there"
+pbx "voicemail show boxes"
+expect_out_re "^1001 +0 +0$"
+pbx "voicemail show messages 1001"
+expect_out "0 new, 0 old"
+case_end
+
+case_begin "three wrong PINs: the menu says goodbye, hangs up and logs it"
+mark_log
+phone_mark b
+expect_cmd b dial 897
+expect_phone b "Call established"
+sleep 1
+for try in 1 2 3; do
+	send_digits b "1111#"
+	sleep 1.5 # "wrong password", then the prompt again
+done
+expect_log "voicemail: box 1001: 3 wrong PINs from 1001: hanging up" 15
+expect_log "vm main: denied" 10
+expect_phone_closed b
+case_end
+
+case_begin "kill -9 during a recording: after the restart the box is consistent, the partial message is gone"
+mark_log
+phone_mark a
+expect_cmd a dial 800
+expect_phone a "Call established"
+expect_log "voicemail: box 1001: recording message 2 from 1000" 20
+sleep 2
+{ kill -KILL "$PBX_PID"; wait "$PBX_PID"; } 2>/dev/null
+phone_cmd a hangup
+ls "$BOX/tmp" | grep -q '\.tmp$' || fail "no partial recording was left to reconcile: $(ls "$BOX/tmp")"
+# A corrupt file in the box, found at the restart.
+head -c 5000 /dev/urandom >"$BOX/INBOX/msg0050.wav"
+if start_pbx "$CFG"; then
+	expect_log "box 1001: discarding msg0002.wav" 5
+	expect_log "box 1001: index row for message 2 has no file" 5
+	expect_log "box 1001: skipping INBOX/msg0050.wav: not a RIFF/WAVE file" 5
+	ls "$BOX/tmp" | grep -q . && fail "files left in tmp/ after the restart: $(ls "$BOX/tmp")"
+	pbx "voicemail show boxes"
+	expect_out_re "^1001 +0 +0$"
+else
+	fail "the PBX did not start again"
+fi
+case_end
+
+case_begin "after the restart a new message gets a fresh number and is saved"
+mark_log
+phone_mark a
+sleep 1
+expect_cmd a dial 800
+expect_phone a "Call established"
+expect_log "voicemail: box 1001: recording message 51 from 1000" 20
+sleep 2.5
+expect_cmd a hangup
+expect_log "box 1001: new message 51 from 1000" 10
+pbx "voicemail show boxes"
+expect_out_re "^1001 +1 +0$"
+case_end
+
+finish
