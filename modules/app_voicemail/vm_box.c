@@ -457,9 +457,13 @@ int vm_boxes_load(struct sg_module *m)
 	add_config_boxes();
 	DIR *d = opendir(base);
 	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && e->d_type == DT_DIR)
+	while (d && (e = readdir(d))) {
+		char path[1400];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
+		if (e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			box_add(e->d_name);
+	}
 	if (d)
 		closedir(d);
 	nrows = 0;
