@@ -8,6 +8,8 @@
 # during a recording leaves a consistent box after the restart (the partial
 # recording is discarded and its index row removed: "not at all"), and a corrupt
 # WAV in a box is skipped with a log line. A full box says so and records nothing.
+# *98 (898) asks the box number, and its options record a greeting; the review
+# menu (# then 2 re-records, 3 saves) keeps only the second take.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/baresip.sh"
 
@@ -37,6 +39,14 @@ extensions = {
     ["897"] = function(call)
       local r = call:voicemail_main(call.from)
       log.notice("vm main: %s", r.status)
+    end,
+    ["898"] = function(call)
+      local r = call:voicemail_main()
+      log.notice("vm any: %s %s", r.status, tostring(r.box))
+    end,
+    ["801"] = function(call)
+      local r = call:voicemail("1000", { review = true })
+      log.notice("vm review result: %s %s", r.status, tostring(r.id))
     end,
   },
 }
@@ -216,6 +226,57 @@ expect_phone_closed a
 log_has "recording message" && fail "a message was recorded in a full box"
 pbx "voicemail show boxes"
 expect_out_re "^1001 +2 +0$"
+case_end
+
+case_begin "*98: any box by number, then the owner records an unavailable greeting (0, 1)"
+mark_log
+phone_mark a
+expect_cmd a dial 898
+expect_phone a "Call established"
+sleep 1
+send_digits a "1001#"
+sleep 0.5
+send_digits a "4242#"
+expect_log "voicemail: 1000 opened box 1001" 10
+send_digits a 0
+sleep 0.5
+send_digits a 1
+sleep 4 # "record your greeting after the tone", the beep, then 2 s of tone
+send_digits a "#"
+expect_log "voicemail: box 1001: new unavail greeting" 10
+send_digits a "*"
+sleep 0.5
+send_digits a "*"
+expect_log "vm any: ok 1001" 15
+expect_phone_closed a
+G=$BOX/greetings/unavail.wav
+[ -f "$G" ] || fail "no $G"
+t=$(tone_seconds "$G" 1000)
+awk -v t="$t" 'BEGIN { exit !(t >= 1) }' || fail "the greeting holds $t s of the phone's 1 kHz"
+case_end
+
+case_begin "review: # ends the message, 2 records it again, 3 saves only the second take"
+mark_log
+phone_mark b
+expect_cmd b dial 801
+expect_phone b "Call established"
+expect_log "voicemail: box 1000: recording message 1 from 1001" 20
+sleep 2.5
+send_digits b "#"
+sleep 1
+send_digits b 2
+expect_log "voicemail: box 1000: recording message 2 from 1001" 20
+sleep 2.5
+send_digits b "#"
+sleep 1
+send_digits b 3
+expect_log "box 1000: new message 2 from 1001 (Bob)" 10
+expect_log "vm review result: saved 2" 10
+expect_phone_closed b
+[ -f "$PBX_DATA/voicemail/1000/INBOX/msg0002.wav" ] || fail "the second take is not in INBOX"
+ls "$PBX_DATA/voicemail/1000/INBOX" "$PBX_DATA/voicemail/1000/tmp" | grep -q msg0001 && fail "the first take was kept"
+pbx "voicemail show boxes"
+expect_out_re "^1000 +1 +0$"
 case_end
 
 finish
