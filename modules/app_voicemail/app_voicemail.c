@@ -103,6 +103,16 @@ static int l_begin(lua_State *L)
 	return 2;
 }
 
+/* vm.no_room(box, caller) -> nil, or "full"|"disk" */
+static int l_no_room(lua_State *L)
+{
+	const char *why = vm_box_no_room(check_box(L, 1), luaL_optstring(L, 2, "unknown"));
+	if (!why)
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
+}
+
 static unsigned check_num(lua_State *L, int idx)
 {
 	lua_Integer n = luaL_checkinteger(L, idx);
@@ -235,7 +245,7 @@ static int l_hold(lua_State *L)
 
 static const luaL_Reg private_funcs[] = {
 	{"settings", l_settings},   {"exists", l_exists},	  {"greeting", l_greeting},
-	{"greeting_path", l_greeting_path}, {"begin", l_begin}, {"commit", l_commit},
+	{"greeting_path", l_greeting_path}, {"begin", l_begin}, {"no_room", l_no_room}, {"commit", l_commit},
 	{"discard", l_discard},	    {"pin", l_pin},		  {"set_pin", l_set_pin},
 	{"list", l_list},	    {"move_old", l_move_old},	  {"delete", l_delete},
 	{"counts", l_counts},	    {"hold", l_hold},		  {NULL, NULL},

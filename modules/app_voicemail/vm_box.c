@@ -515,20 +515,25 @@ static bool disk_low(const struct vm_box *b)
 	return (unsigned long long)sv.f_bavail * sv.f_frsize / 1024 < vm_cfg.min_free_kb;
 }
 
-int vm_msg_begin(struct vm_box *b, const char *caller, const char *name, unsigned *num, const char **why)
+const char *vm_box_no_room(struct vm_box *b, const char *caller)
 {
 	if (b->n >= vm_cfg.max_messages) {
-		*why = "full";
 		SG_NOTICE(TAG, "box %s is full (%zu messages): %s cannot leave one", b->id, b->n, caller);
-		return -ENOSPC;
+		return "full";
 	}
 	mkdirs(b);
 	if (disk_low(b)) {
-		*why = "disk";
 		SG_ERROR(TAG, "box %s: less than %llu MB free on the disk: %s cannot leave a message", b->id,
 			 vm_cfg.min_free_kb / 1024, caller);
-		return -ENOSPC;
+		return "disk";
 	}
+	return NULL;
+}
+
+int vm_msg_begin(struct vm_box *b, const char *caller, const char *name, unsigned *num, const char **why)
+{
+	if ((*why = vm_box_no_room(b, caller)))
+		return -ENOSPC;
 	struct vm_msg m = {.num = b->next_num++, .folder = VM_TMP, .time = (long long)time(NULL)};
 	clean_field(m.caller, sizeof(m.caller), caller);
 	clean_field(m.name, sizeof(m.name), name);

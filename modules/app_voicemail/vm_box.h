@@ -60,6 +60,8 @@ void vm_msg_path(const struct vm_box *b, enum vm_folder f, unsigned num, char *o
 /* <data>/voicemail/<box>/greetings/<kind>.wav */
 void vm_greeting_path(const struct vm_box *b, const char *kind, char *out, size_t size);
 
+/* NULL when the box can take a message, else why not ("full" or "disk"; logged). */
+const char *vm_box_no_room(struct vm_box *b, const char *caller);
 /*
  * A new message: checks room (box count, free disk), makes the folders, picks its
  * number and indexes it as "tmp" with who called, so a crash before it is saved
