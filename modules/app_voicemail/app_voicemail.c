@@ -17,6 +17,7 @@
 #include <strowger/dialplan.h>
 #include <strowger/log.h>
 #include <strowger/module.h>
+#include <strowger/mwi.h>
 
 #include "vm_box.h"
 #include "vm_flow.h"
@@ -323,12 +324,14 @@ static enum sg_cli_result cli_boxes(struct sg_cli *cli, int argc, const char *co
 	(void)argv;
 	if (argc)
 		return SG_CLI_USAGE;
-	sg_cli_printf(cli, "%-16s %5s %5s\n", "Box", "New", "Old");
+	/* MWI: what the core holds for the box (mwi.h), as phones' lamps are told. */
+	sg_cli_printf(cli, "%-16s %5s %5s  %s\n", "Box", "New", "Old", "MWI new/old");
 	for (size_t i = 0; i < vm_box_count(); i++) {
 		const struct vm_box *b = vm_box_at(i);
-		unsigned n, o;
+		unsigned n, o, mn = 0, mo = 0;
 		vm_box_counts(b, &n, &o);
-		sg_cli_printf(cli, "%-16s %5u %5u\n", b->id, n, o);
+		bool set = sg_mwi_get(b->id, &mn, &mo);
+		sg_cli_printf(cli, "%-16s %5u %5u  %s%u/%u\n", b->id, n, o, set ? "" : "unset ", mn, mo);
 	}
 	sg_cli_printf(cli, "%zu boxes\n", vm_box_count());
 	return SG_CLI_OK;

@@ -725,6 +725,7 @@ int vm_msg_move_old(struct vm_box *b, unsigned num)
 	m->folder = VM_OLD;
 	row_put(b, m);
 	publish(b);
+	SG_INFO(TAG, "box %s: message %u moved to Old", b->id, num);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_voicemail.sh: app_voicemail with real softphones (baresip). A caller leaves
 # a 1 kHz message in box 1001 and hangs up: the WAV is in INBOX with the tone and
-# the right length, the index and `voicemail show boxes` list it. The box owner
+# the right length, the index and `voicemail show boxes` list it (with the
+# message-waiting counts published for the phones' lamps, mwi.h). The box owner
 # dials *97 (here 897), enters the PIN by RFC 4733 DTMF, hears the message (the
 # tone is in what the phone received) and deletes it with 7: the box is empty and
 # its counts are 0. Three wrong PINs hang up with a log line. kill -9 of the PBX
@@ -98,7 +99,7 @@ case_begin "both phones register"
 expect_phone a "1000@127.0.0.1: {0/UDP/v4} 200 OK" 10
 expect_phone b "1001@127.0.0.1: {0/UDP/v4} 200 OK" 10
 pbx "voicemail show boxes"
-expect_out_re "^1001 +0 +0$"
+expect_out_re "^1001 +0 +0 +0/0$"
 case_end
 
 case_begin "a caller leaves about 3 s of 1 kHz and hangs up: the message is saved and indexed"
@@ -124,7 +125,7 @@ else
 fi
 ls "$BOX/tmp" | grep -q . && fail "files left in tmp/: $(ls "$BOX/tmp")"
 pbx "voicemail show boxes"
-expect_out_re "^1001 +1 +0$"
+expect_out_re "^1001 +1 +0 +1/0$"
 pbx "voicemail show messages 1001"
 expect_out_re "^1 +INBOX .* 1000 \\(Alice\\)"
 case_end
@@ -149,7 +150,7 @@ t=$(tone_seconds "$(dec_wav b)" 1000)
 awk -v t="$t" 'BEGIN { exit !(t >= 2) }' || fail "the owner heard $t s of the 1 kHz message, not about 3"
 [ -e "$MSG" ] && fail "$MSG is still there"
 pbx "voicemail show boxes"
-expect_out_re "^1001 +0 +0$"
+expect_out_re "^1001 +0 +0 +0/0$"
 pbx "voicemail show messages 1001"
 expect_out "0 new, 0 old"
 case_end
@@ -187,7 +188,7 @@ if start_pbx "$CFG"; then
 	expect_log "box 1001: skipping INBOX/msg0050.wav: not a RIFF/WAVE file" 5
 	ls "$BOX/tmp" | grep -q . && fail "files left in tmp/ after the restart: $(ls "$BOX/tmp")"
 	pbx "voicemail show boxes"
-	expect_out_re "^1001 +0 +0$"
+	expect_out_re "^1001 +0 +0 +0/0$"
 else
 	fail "the PBX did not start again"
 fi
@@ -204,7 +205,7 @@ sleep 2.5
 expect_cmd a hangup
 expect_log "box 1001: new message 51 from 1000" 10
 pbx "voicemail show boxes"
-expect_out_re "^1001 +1 +0$"
+expect_out_re "^1001 +1 +0 +1/0$"
 case_end
 
 case_begin "a full box (max_messages = 2) tells the caller and logs it; nothing is recorded"
@@ -225,10 +226,10 @@ expect_log "vm result: full" 10
 expect_phone_closed a
 log_has "recording message" && fail "a message was recorded in a full box"
 pbx "voicemail show boxes"
-expect_out_re "^1001 +2 +0$"
+expect_out_re "^1001 +2 +0 +2/0$"
 case_end
 
-case_begin "*98: any box by number, then the owner records an unavailable greeting (0, 1)"
+case_begin "*98: any box by number; 9 saves a message (to Old), a played one turns old; 0, 1 records a greeting"
 mark_log
 phone_mark a
 expect_cmd a dial 898
@@ -238,6 +239,15 @@ send_digits a "1001#"
 sleep 0.5
 send_digits a "4242#"
 expect_log "voicemail: 1000 opened box 1001" 10
+send_digits a 1
+sleep 1.5 # "message 1", then 51 plays: 9 saves it, and 52 plays
+send_digits a 9
+expect_log "box 1001: message 51 moved to Old" 10
+sleep 1.5
+send_digits a "*" # back to the main menu: 52 was played, so it is old now too
+expect_log "box 1001: message 52 moved to Old" 10
+pbx "voicemail show boxes"
+expect_out_re "^1001 +0 +2 +0/2$"
 send_digits a 0
 sleep 0.5
 send_digits a 1
@@ -276,7 +286,7 @@ expect_phone_closed b
 [ -f "$PBX_DATA/voicemail/1000/INBOX/msg0002.wav" ] || fail "the second take is not in INBOX"
 ls "$PBX_DATA/voicemail/1000/INBOX" "$PBX_DATA/voicemail/1000/tmp" | grep -q msg0001 && fail "the first take was kept"
 pbx "voicemail show boxes"
-expect_out_re "^1000 +1 +0$"
+expect_out_re "^1000 +1 +0 +1/0$"
 case_end
 
 finish
