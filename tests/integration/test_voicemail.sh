@@ -289,4 +289,19 @@ pbx "voicemail show boxes"
 expect_out_re "^1000 +1 +0 +1/0$"
 case_end
 
+case_begin "module unload and load, and a dialplan reload, keep every box as it was"
+pbx "module unload app_voicemail"
+expect_rc 0
+pbx "voicemail show boxes"
+[ "$RC" = 0 ] && fail "the console command survived the unload"
+pbx "module load app_voicemail"
+expect_rc 0
+pbx "dialplan reload"
+expect_rc 0
+pbx "voicemail show boxes"
+expect_out_re "^1000 +1 +0 +1/0$" "^1001 +0 +2 +0/2$"
+pbx "voicemail show messages 1001"
+expect_out_re "^51 +Old " "^52 +Old " "0 new, 2 old"
+case_end
+
 finish
