@@ -36,7 +36,7 @@ UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BIN = $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 LUA_RUNNER = $(BUILD)/tests/lua/run_lua_tests
 
-.PHONY: all run console test bench install uninstall clean distclean help check-config
+.PHONY: all run console test bench install uninstall clean distclean help check-config sounds
 
 all: $(BUILD)/strowger $(MODULE_SO)
 
@@ -151,6 +151,11 @@ $(BUILD)/bench/sip_parse: bench/sip_parse.c $(SIP_PURE_SRC) $(wildcard modules/c
 fuzz:
 	@tests/fuzz/run
 
+# The committed sounds are made by scripts (sox, espeak-ng): `make sounds` makes
+# them again, every sounds/gen/*.sh in name order.
+sounds:
+	@set -e; for g in sounds/gen/*.sh; do echo "$$g"; bash "$$g"; done
+
 DESTDIR ?=
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/strowger/modules \
@@ -183,5 +188,6 @@ help:
 	@echo "make check-config  check dialplan/strowger.lua without starting"
 	@echo "make install    install under PREFIX (see ./configure --help), honours DESTDIR"
 	@echo "make bench      run the benchmarks"
+	@echo "make sounds     make the sounds again (music on hold, prompts) with sounds/gen/*.sh"
 
 -include $(wildcard $(BUILD)/core/*.d $(BUILD)/tests/*/*.d)

@@ -9,6 +9,7 @@
 #include "list.h"
 
 struct dp_gen;
+struct dp_race;
 struct sg_dp_wait;
 struct sg_timer;
 struct sg_cli;
@@ -39,6 +40,7 @@ struct sg_call {
 	lua_State *co;
 	int co_ref, ud_ref, vars_ref, defers_ref, hooks_ref;
 	struct sg_dp_wait *wait;
+	struct dp_race *race; /* a pbx.any/pbx.all the coroutine waits on (dp_race.c) */
 	struct sg_timer *resume_timer;
 	char where[300];       /* the extension's file:line */
 	long long instructions;

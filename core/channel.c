@@ -33,6 +33,9 @@ struct sg_channel {
 	sg_chan_observer_fn *observer;
 	void *observer_data;
 	uint64_t created_ms;
+	bool held;		   /* the far end holds (sg_chan_hold) */
+	struct hold_music *music;  /* music on hold playing to this leg (hold.c) */
+	struct sg_moh_pos moh_pos; /* where the call's music stopped (its caller's leg) */
 };
 
 static struct sg_list channels;
@@ -127,6 +130,7 @@ struct sg_channel *sg_chan_ref(struct sg_channel *ch)
 static void destroy(void *arg)
 {
 	struct sg_channel *ch = arg;
+	sg_moh_forget(ch);
 	sg_list_remove_from(&channels, &ch->node);
 	if (ch->tech->destroy)
 		ch->tech->destroy(ch->pvt);
@@ -158,7 +162,18 @@ enum sg_cause sg_chan_cause(const struct sg_channel *ch) { return ch->cause; }
 struct sg_call *sg_chan_call(const struct sg_channel *ch) { return ch->call; }
 struct sg_bridge *sg_chan_bridge(const struct sg_channel *ch) { return ch->bridge; }
 void sg_chan_set_call(struct sg_channel *ch, struct sg_call *call) { ch->call = call; }
-void sg_chan_set_bridge(struct sg_channel *ch, struct sg_bridge *br) { ch->bridge = br; }
+struct sg_moh_pos *sg_chan_moh_pos(struct sg_channel *ch) { return &ch->moh_pos; }
+struct hold_music *sg_chan_music(const struct sg_channel *ch) { return ch->music; }
+void sg_chan_set_music(struct sg_channel *ch, struct hold_music *m) { ch->music = m; }
+bool sg_chan_held(const struct sg_channel *ch) { return ch->held; }
+
+void sg_chan_set_bridge(struct sg_channel *ch, struct sg_bridge *br)
+{
+	bool left = ch->bridge && !br;
+	ch->bridge = br;
+	if (left)
+		sg_moh_unbridged(ch);
+}
 
 uint64_t sg_chan_age_ms(const struct sg_channel *ch)
 {
@@ -221,7 +236,11 @@ int sg_chan_indicate(struct sg_channel *ch, enum sg_indication ind)
 		return -ENOTCONN;
 	if (!ch->tech->indicate)
 		return -ENOTSUP;
-	return ch->tech->indicate(ch, ind);
+	int rc = ch->tech->indicate(ch, ind);
+	/* An incoming leg told of progress may carry early media (SIP: 183 with SDP). */
+	if (rc == 0 && ind == SG_IND_PROGRESS && ch->state == SG_CHAN_RING)
+		ch->state = SG_CHAN_PROGRESS;
+	return rc;
 }
 
 int sg_chan_send_digit(struct sg_channel *ch, char digit, unsigned duration_ms)
@@ -265,6 +284,7 @@ static void gone(struct sg_channel *ch, enum sg_cause cause)
 {
 	ch->state = SG_CHAN_GONE;
 	ch->cause = cause;
+	sg_moh_forget(ch);
 	if (ch->bridge)
 		sg_bridge_chan_gone(ch->bridge, ch);
 	sg_chan_ref(ch); /* the observer may drop the last other reference */
@@ -320,6 +340,14 @@ void sg_chan_answered(struct sg_channel *ch)
 		return;
 	ch->state = SG_CHAN_UP;
 	notify(ch, SG_CHEV_ANSWERED, 0);
+}
+
+void sg_chan_hold(struct sg_channel *ch, bool on)
+{
+	if (ch->state == SG_CHAN_GONE || ch->held == on)
+		return;
+	ch->held = on;
+	sg_hold_changed(ch, on);
 }
 
 void sg_chan_digit(struct sg_channel *ch, char digit)

@@ -99,6 +99,15 @@ static void count_hook(lua_State *S, lua_Debug *ar)
 
 static void schedule(struct sg_call *call) { sg_timer_restart(call->resume_timer, 0); }
 
+/* A woken wait whose result nobody will take: pushed into a scratch thread and
+ * dropped, since pushing is what frees what the result was made of. */
+static void drop_result(struct sg_dp_wait *w)
+{
+	lua_State *T = lua_newthread(L);
+	w->push(T, w->push_arg);
+	lua_pop(L, 1);
+}
+
 static void push_call(lua_State *S, struct sg_call *call)
 {
 	lua_rawgeti(S, LUA_REGISTRYINDEX, call->ud_ref);
@@ -151,13 +160,8 @@ static void end_call(struct sg_call *call, enum sg_cause cause)
 		return;
 	call->ended = true;
 	struct sg_dp_wait *w = call->wait;
-	if (w) {
-		if (!w->woken && w->cancel)
-			w->cancel(w->arg);
-		sg_module_unref(w->owner);
-		free(w);
-		call->wait = NULL;
-	}
+	call->wait = NULL;
+	sg_dp_wait_drop(w);
 	/* A coroutine that died of an error reports that error again here. */
 	if (lua_resetthread(call->co) != LUA_OK && !call->errored)
 		SG_ERROR("dialplan", "call %s: closing a <close> variable failed: %s", call->id,
@@ -172,20 +176,27 @@ static void end_call(struct sg_call *call, enum sg_cause cause)
 	release(call);
 }
 
-static void run(struct sg_call *call, int nargs)
+/*
+ * Resumes one of the call's coroutines (its own, or a branch of a pbx.any/pbx.all
+ * race) on the call's budget; `slot` is where that coroutine's wait goes. A
+ * runaway, a yield with nothing to wait on, or an error ends the call here, and
+ * -1 says so; else LUA_YIELD (it waits) or LUA_OK (it returned *nres results).
+ */
+static int resume_co(struct sg_call *call, lua_State *co, struct sg_dp_wait **slot, int nargs, int *nres)
 {
-	int nres = 0;
 	char where[300];
+	*nres = 0;
 	call->running = true;
 	call->instructions = 0;
 	running_call = call;
-	int st = lua_resume(call->co, L, nargs, &nres);
+	int st = lua_resume(co, L, nargs, nres);
 	running_call = NULL;
 	call->running = false;
 	if (st == LUA_YIELD) {
-		lua_pop(call->co, nres);
+		lua_pop(co, *nres);
+		*nres = 0;
 		if (call->stop) {
-			lua_where(call->co, where, sizeof(where));
+			lua_where(co, where, sizeof(where));
 			if (!strcmp(call->stop_reason, "budget")) {
 				if (call->stop_where[0])
 					snprintf(where, sizeof(where), "%s", call->stop_where);
@@ -197,25 +208,66 @@ static void run(struct sg_call *call, int nargs)
 					"its next wait", call->id, where);
 				end_call(call, SG_CAUSE_NORMAL);
 			}
-		} else if (!call->wait) {
-			lua_where(call->co, where, sizeof(where));
+			return -1;
+		}
+		if (!*slot) {
+			lua_where(co, where, sizeof(where));
 			SG_ERROR("dialplan", "call %s: %s: coroutine.yield() outside a coroutine of your "
 				 "own; call ended", call->id, where);
 			end_call(call, SG_CAUSE_FAILURE);
+			return -1;
 		}
-		return;
+		return LUA_YIELD;
 	}
-	if (st == LUA_OK) {
-		lua_settop(call->co, 0);
-		end_call(call, SG_CAUSE_NORMAL);
-		return;
-	}
+	if (st == LUA_OK)
+		return LUA_OK;
 	call->errored = true;
-	const char *msg = luaL_tolstring(call->co, -1, NULL);
-	luaL_traceback(L, call->co, msg, 0);
+	const char *msg = luaL_tolstring(co, -1, NULL);
+	luaL_traceback(L, co, msg, 0);
 	SG_ERROR("dialplan", "call %s failed: %s", call->id, lua_tostring(L, -1));
 	lua_pop(L, 1);
 	end_call(call, SG_CAUSE_FAILURE);
+	return -1;
+}
+
+static void run(struct sg_call *call, int nargs)
+{
+	int nres;
+	if (resume_co(call, call->co, &call->wait, nargs, &nres) == LUA_OK) {
+		lua_settop(call->co, 0);
+		end_call(call, SG_CAUSE_NORMAL);
+	}
+}
+
+int sg_dp_resume_branch(struct sg_call *call, lua_State *co, struct sg_dp_wait **slot, int nargs, int *nres)
+{
+	return resume_co(call, co, slot, nargs, nres);
+}
+
+struct sg_call *sg_dp_running_call(void) { return running_call; }
+void sg_dp_schedule(struct sg_call *call) { schedule(call); }
+
+bool sg_dp_wait_woken(const struct sg_dp_wait *w) { return w && w->woken; }
+
+int sg_dp_wait_take(struct sg_dp_wait *w, lua_State *co)
+{
+	int n = w->push ? w->push(co, w->push_arg) : 0;
+	sg_module_unref(w->owner);
+	free(w);
+	return n;
+}
+
+void sg_dp_wait_drop(struct sg_dp_wait *w)
+{
+	if (!w)
+		return;
+	if (!w->woken && w->cancel)
+		w->cancel(w->arg);
+	else if (w->woken && w->push)
+		/* A result that will never be pushed may own memory (a dial's op). */
+		drop_result(w);
+	sg_module_unref(w->owner);
+	free(w);
 }
 
 static int push_hangup(lua_State *S, void *arg)
@@ -223,6 +275,28 @@ static int push_hangup(lua_State *S, void *arg)
 	(void)arg;
 	sg_dp_push_result(S, "hangup");
 	return 1;
+}
+
+static int push_status(lua_State *S, void *arg)
+{
+	sg_dp_push_result(S, arg);
+	return 1;
+}
+
+void sg_dp_call_taken(struct sg_call *call, const char *status)
+{
+	call->lent = true;
+	call->hungup = true; /* hang-up is enforced from here: the leg is not its own */
+	struct sg_dp_wait *w = call->wait;
+	if (call->ended || !w || w->woken)
+		return;
+	if (w->cancel)
+		w->cancel(w->arg);
+	w->cancel = NULL;
+	w->push = push_status;
+	w->push_arg = (void *)status;
+	w->woken = true;
+	schedule(call);
 }
 
 static void resume_cb(struct sg_timer *t, void *arg)
@@ -247,6 +321,8 @@ static void resume_cb(struct sg_timer *t, void *arg)
 		sg_module_unref(w->owner);
 		free(w);
 	} else {
+		if (call->race)
+			sg_dp_race_step(call);
 		return;
 	}
 	run(call, nargs);
@@ -325,12 +401,15 @@ static int wait_on(lua_State *S, struct sg_call *call, struct sg_module *owner, 
 	if (call->in_hook)
 		snprintf(hook_refusal, sizeof(hook_refusal), "%s cannot wait (a hook runs while the call "
 			 "waits elsewhere)", call->in_hook);
+	/* The call's own coroutine waits in call->wait, a race's branch in its own. */
+	struct sg_dp_wait **slot = S == call->co ? &call->wait : sg_dp_race_slot(call, S);
 	const char *refusal = call->ended ? "the call has ended: nothing can wait on it"
 			      : call->in_hook ? hook_refusal
-			      : S != call->co ? "waiting functions must run in the call's own coroutine "
-						"(not inside coroutine.wrap/resume or another call)"
-			      : call->wait ? "the call is already waiting"
-					   : NULL;
+			      : !slot ? "waiting functions must run in the call's own coroutine or a "
+					"pbx.any/pbx.all branch of it (not inside coroutine.wrap/resume or "
+					"another call)"
+			      : *slot ? "the call is already waiting"
+				      : NULL;
 	if (!refusal && call->xfer && cancel != sg_dp_dial_cancel)
 		sg_xfer_done(call); /* the transferee is in the target's hands: a prompt, a wait */
 	if (refusal) {
@@ -355,7 +434,7 @@ static int wait_on(lua_State *S, struct sg_call *call, struct sg_module *owner, 
 	}
 	*w = (struct sg_dp_wait){.call = call, .owner = owner, .cancel = cancel, .on_hangup = on_hangup, .arg = arg};
 	sg_module_ref(owner);
-	call->wait = w;
+	*slot = w;
 	if (out)
 		*out = w;
 	return lua_yield(S, 0);
@@ -398,6 +477,12 @@ struct sg_call *sg_dp_check_call(lua_State *S, int idx)
 	struct call_ud *ud = luaL_checkudata(S, idx, CALL_MT);
 	if (!ud->call)
 		luaL_error(S, "this call has ended");
+	return ud->call;
+}
+
+struct sg_call *sg_dp_opt_call(lua_State *S, int idx)
+{
+	struct call_ud *ud = luaL_checkudata(S, idx, CALL_MT);
 	return ud->call;
 }
 
@@ -660,7 +745,8 @@ static int m_defer(lua_State *S)
 
 static const luaL_Reg call_methods[] = {
 	{"answer", m_answer}, {"ringing", m_ringing}, {"progress", m_progress}, {"hangup", m_hangup},
-	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {"redirect", m_redirect}, {NULL, NULL},
+	{"sleep", m_sleep},   {"defer", m_defer},     {"dial", sg_dp_m_dial}, {"redirect", m_redirect},
+	{"bridge", sg_dp_m_bridge}, {NULL, NULL},
 };
 
 /* pbx.exists(context, exten): the C matcher, so scripts ask without running Lua. */
@@ -714,6 +800,10 @@ void sg_dp_calls_init(lua_State *S)
 	lua_setfield(L, -2, "exists");
 	lua_pushcfunction(L, l_user);
 	lua_setfield(L, -2, "user");
+	lua_pushcfunction(L, sg_dp_l_any);
+	lua_setfield(L, -2, "any");
+	lua_pushcfunction(L, sg_dp_l_all);
+	lua_setfield(L, -2, "all");
 	lua_pop(L, 1);
 }
 

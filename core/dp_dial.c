@@ -61,6 +61,7 @@ struct dial_op {
 	const char *ended_by;
 	size_t answered_step; /* 1-based; 0: none */
 	bool recording;	      /* the conversation is being recorded at plan.record */
+	struct sg_channel *music; /* the caller's leg hearing music while it searches (a reference) */
 	struct dial_confirm_legs confirm; /* legs that must press a digit first */
 };
 
@@ -147,7 +148,7 @@ static void ringback_start(struct dial_op *op, struct sg_channel *caller)
 	struct sg_rtp_play_opts o = {.ringback = true};
 	int rc = rtp && s ? rtp->play(s, &o, NULL, NULL) : -ENOTSUP;
 	op->ringback = rc == 0;
-	if (rc)
+	if (rc && sg_chan_state(caller) == SG_CHAN_UP) /* early media may just not be there */
 		SG_NOTICE("dialplan", "call %s: no ringback tone for %s: %s", sg_call_id(op->call),
 			  sg_chan_name(caller), rc == -ENOTSUP ? "it has no RTP media" : strerror(-rc));
 }
@@ -178,6 +179,33 @@ static void release_legs(struct dial_op *op, enum sg_cause cause)
 	op->winner = NULL;
 }
 
+/* music=: the caller hears music on hold instead of ringback while the dial
+ * searches. There is no early media yet, so the caller's leg is answered first;
+ * when it cannot be, or the music cannot play, the caller hears ringback. */
+static void dial_music_start(struct dial_op *op)
+{
+	struct sg_channel *caller = sg_call_channel(op->call);
+	int rc = sg_chan_answer(caller);
+	if (rc == 0)
+		rc = sg_moh_start(caller, caller, op->plan.music, false);
+	if (!rc) {
+		op->music = sg_chan_ref(caller); /* a transfer may take the call's leg meanwhile */
+		return;
+	}
+	SG_NOTICE("dialplan", "call %s: no music while dialling (%s): ringback instead", sg_call_id(op->call),
+		  rc == -ENOTSUP ? "the caller's leg has no RTP media" : strerror(-rc));
+	op->plan.music[0] = '\0'; /* the next leg to ring brings ringback, as without the option */
+}
+
+/* A leg answered or the dial ended: the music stops. */
+static void dial_music_stop(struct dial_op *op)
+{
+	if (!op->music)
+		return;
+	sg_moh_stop(op->music);
+	op->music = sg_chan_unref(op->music);
+}
+
 static void finish(struct dial_op *op, const char *status, enum sg_cause cause, const char *ended_by)
 {
 	if (op->finished)
@@ -191,6 +219,7 @@ static void finish(struct dial_op *op, const char *status, enum sg_cause cause, 
 	op->cause = cause;
 	op->ended_by = ended_by;
 	op->timer = sg_timer_free(op->timer);
+	dial_music_stop(op);
 	if (op->winner) {
 		snprintf(op->winner_name, sizeof(op->winner_name), "%s", sg_chan_name(op->winner));
 		op->duration = (double)(now_ms() - op->answered_ms) / 1000.0;
@@ -263,6 +292,7 @@ static void answered(struct dial_op *op, struct sg_channel *ch)
 			sg_chan_hangup(op->legs[i], SG_CAUSE_CANCELLED);
 		}
 	ringback_stop(op);
+	dial_music_stop(op);
 	/* Joined first, so the caller's technology answers knowing its peer (SIP
 	 * carries the callee's SDP answer back to the caller). */
 	int rc = sg_bridge_join(caller, ch, NULL);
@@ -332,12 +362,13 @@ static void leg_event(struct sg_channel *ch, enum sg_chan_event ev, int arg, voi
 	case SG_CHEV_RINGING:
 	case SG_CHEV_PROGRESS:
 		/* Sent once for the whole dial: the caller hears one ringback across steps. */
-		if (!op->winner && !op->ringing_sent) {
+		if (!op->winner && !op->ringing_sent && !op->plan.music[0]) {
 			struct sg_channel *caller = sg_call_channel(op->call);
 			op->ringing_sent = true;
-			if (sg_chan_state(caller) == SG_CHAN_UP)
+			/* A caller answered, or hearing early media, hears ringback from us. */
+			if (sg_chan_state(caller) == SG_CHAN_UP || sg_chan_state(caller) == SG_CHAN_PROGRESS)
 				ringback_start(op, caller);
-			else
+			if (!op->ringback && sg_chan_state(caller) != SG_CHAN_UP)
 				sg_chan_indicate(caller, SG_IND_RINGING);
 			sg_xfer_ringing(op->call);
 		}
@@ -384,6 +415,7 @@ void sg_dp_dial_cancel(void *arg)
 {
 	struct dial_op *op = arg;
 	op->timer = sg_timer_free(op->timer);
+	dial_music_stop(op);
 	if (op->winner && sg_chan_observed_by(op->winner, leg_event, op)) {
 		struct sg_bridge *br = sg_chan_bridge(op->winner);
 		if (br)
@@ -574,5 +606,7 @@ int sg_dp_m_dial(lua_State *L)
 		return push_result(L, op);
 	}
 	arm(op);
+	if (op->plan.music[0] && !op->winner)
+		dial_music_start(op);
 	return sg_dp_wait_ex(L, call, sg_dp_dial_cancel, caller_gone, op, &op->wait);
 }

@@ -52,6 +52,7 @@ struct dial_plan {
 	double total;	/* the whole dial, seconds; 0: no limit */
 	char record[1024];
 	bool direct_media;
+	char music[65];	/* music = "class": music on hold while searching; "": ringback */
 	bool cid_number_set, cid_name_set; /* caller_id = {number=, name=} */
 	char cid_number[64], cid_name[128];
 	struct dial_confirm confirm;

@@ -21,7 +21,8 @@
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
 static const char *const dial_options[] = {"timeout", "total",	   "strategy",	   "steps",
-					   "record",  "caller_id", "direct_media", "confirm"};
+					   "record",  "caller_id", "direct_media", "confirm",
+					   "music"};
 static const char *const leg_options[] = {"timeout", "confirm"}; /* of a target or a step */
 static const char *const cid_options[] = {"number", "name"};
 
@@ -217,6 +218,23 @@ static void read_record(lua_State *L, int arg, int idx, struct dial_plan *plan)
 	lua_pop(L, 1);
 }
 
+/* music = "default" (a class: a folder of sounds/moh/) or true (the default class). */
+static void read_music(lua_State *L, int arg, int idx, struct dial_plan *plan)
+{
+	lua_getfield(L, idx, "music");
+	if (lua_isboolean(L, -1)) {
+		if (lua_toboolean(L, -1))
+			snprintf(plan->music, sizeof(plan->music), "default");
+	} else if (!lua_isnil(L, -1)) {
+		size_t len = 0;
+		const char *c = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : "";
+		luaL_argcheck(L, len && len < sizeof(plan->music) && c[0] != '.' && !strpbrk(c, "/\\"), arg,
+			      "music: a music on hold class (a folder name under sounds/moh/, up to 64 bytes) or true");
+		snprintf(plan->music, sizeof(plan->music), "%s", c);
+	}
+	lua_pop(L, 1);
+}
+
 /* The options of the table at idx; returns the strategy's name (NULL: none given). */
 static const char *read_options(lua_State *L, int arg, int idx, struct dial_plan *plan, bool with_targets)
 {
@@ -226,6 +244,7 @@ static const char *read_options(lua_State *L, int arg, int idx, struct dial_plan
 	plan->total = seconds(L, arg, idx, "total", "");
 	read_record(L, arg, idx, plan);
 	read_confirm_opt(L, arg, idx, "", &plan->confirm);
+	read_music(L, arg, idx, plan);
 	lua_getfield(L, idx, "direct_media");
 	luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), arg, "direct_media: true or false");
 	plan->direct_media = lua_toboolean(L, -1);

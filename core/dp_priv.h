@@ -133,6 +133,37 @@ int sg_dp_call_begin(struct sg_call *call, struct dp_gen *gen, const struct dp_e
 void sg_dp_call_hungup(struct sg_call *call);
 /* call:dial() (dp_dial.c). */
 int sg_dp_m_dial(lua_State *L);
+/*
+ * pbx.any / pbx.all (dp_race.c): branches of a call running side by side, each a
+ * coroutine of its own that may wait. dp_call.c gives them what a call's own
+ * coroutine has: a place for their wait (sg_dp_race_slot: NULL when S is no
+ * branch of the call's race), a resume on the call's budget, and the step that
+ * resumes the branches whose wait ended (from the call's resume timer).
+ */
+int sg_dp_l_any(lua_State *S);
+int sg_dp_l_all(lua_State *S);
+struct sg_dp_wait **sg_dp_race_slot(struct sg_call *call, lua_State *S);
+void sg_dp_race_step(struct sg_call *call);
+struct sg_call *sg_dp_running_call(void);
+void sg_dp_schedule(struct sg_call *call);
+/* Resumes co with nargs on its stack; -1 when the call ended (a runaway, an error),
+ * else LUA_YIELD (it waits in *slot) or LUA_OK (*nres results on co). */
+int sg_dp_resume_branch(struct sg_call *call, lua_State *co, struct sg_dp_wait **slot, int nargs, int *nres);
+bool sg_dp_wait_woken(const struct sg_dp_wait *w);
+/* Pushes a woken wait's results onto co and frees it; returns how many. */
+int sg_dp_wait_take(struct sg_dp_wait *w, lua_State *co);
+/* Cancels a wait (or drops its result if it had one) and frees it; NULL is fine. */
+void sg_dp_wait_drop(struct sg_dp_wait *w);
+
+/* The call object at idx (a Lua error if it is none), or NULL once that call ended. */
+struct sg_call *sg_dp_opt_call(lua_State *S, int idx);
+/* call:bridge(other) (dp_bridge.c). */
+int sg_dp_m_bridge(lua_State *S);
+/* Another call took this call's leg (call:bridge): its pending wait ends with
+ * {status = status} (a static string), its operation cancelled, and hang-up is
+ * enforced from then on (the leg is not its own any more). */
+void sg_dp_call_taken(struct sg_call *call, const char *status);
+
 /* A dial's cancel function: tells a dial's wait from the others (dp_call.c). */
 void sg_dp_dial_cancel(void *arg);
 /* sg_dp_wait for the core's own waits, with on_hangup: when the caller hangs up,

@@ -130,5 +130,14 @@ SG_API void sg_chan_progress(struct sg_channel *ch);
 SG_API void sg_chan_answered(struct sg_channel *ch);
 SG_API void sg_chan_digit(struct sg_channel *ch, char digit);
 SG_API void sg_chan_remote_hangup(struct sg_channel *ch, enum sg_cause cause);
+/* The far end of this leg put the call on hold (`on`: for SIP a re-INVITE or
+ * UPDATE whose offer says sendonly, inactive or c=0.0.0.0, the technology having
+ * answered it) or took it off hold (sendrecv again). The core runs the call's
+ * on_hold hook and plays music on hold to the leg bridged to this one, or stops
+ * it (see docs/dialplan.md#hold). Telling the state the leg is already in (a
+ * re-INVITE refreshing a hold) does nothing. */
+SG_API void sg_chan_hold(struct sg_channel *ch, bool on);
+/* Whether the far end of this leg holds the call now (sg_chan_hold). */
+SG_API bool sg_chan_held(const struct sg_channel *ch);
 
 #endif

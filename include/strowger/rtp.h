@@ -23,7 +23,7 @@
 
 #define SG_RTP_SERVICE "rtp"
 /* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
-#define SG_RTP_API_VERSION 3u
+#define SG_RTP_API_VERSION 4u
 
 struct sg_rtp_session;
 struct sg_rtp_relay;
@@ -52,6 +52,12 @@ struct sg_rtp_done {
 	uint32_t ms;	  /* audio played, or recorded */
 	int err;	  /* SG_RTP_END_ERROR: -errno when there is one */
 	char error[200];  /* SG_RTP_END_ERROR: for the log and the dialplan */
+	/* A playback: where it stopped, as play_opts.start_file/start_ms take it to go
+	 * on from there (music on hold resumes where the caller left it): the index of
+	 * the file playing (in files, or in the music class's list) and how far into
+	 * it. After the last file of a list that does not loop: nfiles, 0. */
+	size_t file;
+	uint32_t file_ms;
 };
 
 /* Runs on the main thread, once per play() or record() unless cancelled first. */
@@ -67,6 +73,14 @@ struct sg_rtp_play_opts {
 	bool loop;		 /* start over after the last file (music) */
 	bool beep;		 /* a 250 ms 1 kHz beep instead of files */
 	bool ringback;		 /* ringback tone (425 Hz, 1 s on, 4 s off) until stopped, instead of files */
+	/* Music on hold instead of files: every .wav in sounds_dir/moh/<class>/, in
+	 * name order (a class is a folder name: no '/', not starting with '.'). A
+	 * folder missing or without a WAV ends the playback with SG_RTP_END_ERROR. */
+	const char *moh_class;
+	/* Start with this file (taken modulo the number of files) at this offset
+	 * (past its end: the next file), as sg_rtp_done.file/file_ms reported. */
+	size_t start_file;
+	uint32_t start_ms;
 };
 
 struct sg_rtp_record_opts {
@@ -209,7 +223,9 @@ struct sg_rtp_api {
 	/*
 	 * Media the PBX makes itself, on the session's worker, paced by its 20 ms
 	 * tick, in the codec the SDP settled. play() sends sound files (or a beep) to
-	 * the phone instead of what a relay would send it; record() writes what the
+	 * the phone instead of what a relay would send it (a phone that put its
+	 * leg on hold, sendonly or inactive in its SDP, gets nothing: a playback
+	 * pauses until it takes the call back); record() writes what the
 	 * phone sends to a WAV (a temporary name renamed into place at the end, also
 	 * after a write error, so nothing half-written carries the final name). Each
 	 * calls `done` once when it ends; a new play() replaces a running one (whose
@@ -228,6 +244,9 @@ struct sg_rtp_api {
 	/* A digit the phone sent by signalling (SIP INFO): it counts as if it had come
 	 * as telephone-event (it ends a playback, reaches call:read_digits()). */
 	void (*digit_in)(struct sg_rtp_session *s, char digit);
+	/* Ends the playback only (its done reports SG_RTP_END_DONE and where it
+	 * stopped); a recording goes on. */
+	void (*play_stop)(struct sg_rtp_session *s);
 	/* Ends the session (leaving any relay); its worker closes the sockets and the
 	 * ports go back to the pool. The pointer is invalid afterwards. */
 	void (*release)(struct sg_rtp_session *s);

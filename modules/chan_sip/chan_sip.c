@@ -26,13 +26,15 @@
 #include "registrar.h"
 #include "sip_msg.h"
 #include "sip_print.h"
+#include "sub_pkg.h"
+#include "subscribe.h"
 #include "tls.h"
 #include "transport.h"
 #include "txn.h"
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, REFER"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -59,8 +61,8 @@ static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, un
 
 static void handle_options(struct sip_stxn *t)
 {
-	struct sip_hdr_out h[] = {{"Allow", ALLOW}, {"Accept", "application/sdp"}, {"Supported", ""}};
-	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 2};
+	struct sip_hdr_out h[] = {{"Allow", ALLOW}, {"Accept", "application/sdp"}, {"Allow-Events", sip_sub_allow_events()}};
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 3};
 	sip_stxn_respond(t, &o);
 }
 
@@ -91,6 +93,12 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_REFER:
 		sip_refer(t);
+		break;
+	case SIP_METHOD_SUBSCRIBE:
+		sip_sub_subscribe(t);
+		break;
+	case SIP_METHOD_NOTIFY:
+		sip_sub_notify_in(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
@@ -219,6 +227,15 @@ static enum sg_cli_result show_users(struct sg_cli *cli, int argc, const char *c
 	return SG_CLI_OK;
 }
 
+static enum sg_cli_result show_subscriptions(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_sub_show(cli);
+	return SG_CLI_OK;
+}
+
 static enum sg_cli_result show_transactions(struct sg_cli *cli, int argc, const char *const *argv)
 {
 	(void)argv;
@@ -269,6 +286,8 @@ static const struct sg_cli_command commands[] = {
 	{"sip show registrations", "sip show registrations", "Registered contacts", show_registrations},
 	{"sip show transactions", "sip show transactions", "Open server and client transactions", show_transactions},
 	{"sip show dialogs", "sip show dialogs", "Calls in progress, leg by leg", show_dialogs},
+	{"sip show subscriptions", "sip show subscriptions", "Event subscriptions (SUBSCRIBE) and their NOTIFYs",
+	 show_subscriptions},
 	{"sip show users", "sip show users", "Users and their registered phones", show_users},
 	{"sip qualify", "sip qualify USER", "Send OPTIONS to a user's contacts now (results in the log)", qualify_user},
 	{"sip show transports", "sip show transports", "Listening sockets and connections", show_transports},
@@ -334,6 +353,16 @@ static void apply_config(void)
 					 cfg_uint("sip.max_expires", 7200, 60, 86400 * 7),
 					 cfg_uint("sip.default_expires", 3600, 60, 86400)};
 	sip_registrar_set_limits(&l);
+	struct sip_sub_limits sl = {cfg_uint("sip.sub_min_expires", 60, 1, 3600),
+				    cfg_uint("sip.sub_max_expires", 3600, 60, 86400),
+				    cfg_uint("sip.max_subscriptions", 1000, 1, 100000),
+				    cfg_uint("sip.max_subscriptions_per_user", 20, 1, 1000),
+				    cfg_uint("sip.max_subscriptions_per_source", 200, 1, 100000)};
+	sip_sub_set_limits(&sl);
+	bool any_box = false, unsolicited = false;
+	sg_config_bool("sip.mwi_any_box", &any_box);
+	sg_config_bool("sip.mwi_unsolicited", &unsolicited);
+	sip_mwi_configure(any_box, unsolicited);
 	unsigned message_s = cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600);
 	sip_transport_set_message_timeout(message_s * 1000);
 }
@@ -354,7 +383,7 @@ static int load(struct sg_module *m)
 	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
-	    (rc = sip_dlg_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) || (rc = cfg_tls()))
 		goto fail;
 	apply_config();
 	size_t na = sg_config_list_len("sip.auth_algorithms");
@@ -392,6 +421,8 @@ static void unload(struct sg_module *m)
 {
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
+	sip_mwi_shutdown();
+	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
 	sip_dlg_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
 	sip_ctxn_shutdown();
@@ -426,6 +457,13 @@ static const struct sg_config_key config_keys[] = {
 	{"qualify", SG_CFG_INT, "seconds between keep-alives to each registered contact; 0: none (60)"},
 	{"keepalive", SG_CFG_STRING, "keep-alive to contacts: \"options\" (and track reachability), \"crlf\", \"off\""},
 	{"message_timeout", SG_CFG_INT, "seconds a TCP or TLS peer has to finish a message it began; then it is closed (10)"},
+	{"sub_min_expires", SG_CFG_INT, "shortest subscription (SUBSCRIBE) accepted, seconds; less gets 423 (60)"},
+	{"sub_max_expires", SG_CFG_INT, "longest subscription granted, seconds (3600)"},
+	{"max_subscriptions", SG_CFG_INT, "subscriptions kept in all; more get 503 (1000)"},
+	{"max_subscriptions_per_user", SG_CFG_INT, "subscriptions one user may hold (20)"},
+	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
+	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
+	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's unsubscribed registered phones (false)"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},

@@ -117,6 +117,7 @@ static void dlg_destroy(void *pvt)
 	if (d->rtp)
 		rtp->release(d->rtp);
 	free(d->lsdp);
+	free(d->early_sdp);
 	free(d->r200);
 	free(d);
 }
@@ -140,16 +141,21 @@ static struct sip_dlg *find(const struct sip_pl *call_id, const struct sip_pl *l
 
 struct sip_dlg *sip_dlg_find(const struct sip_pl *call_id, const struct sip_pl *ltag) { return find(call_id, ltag); }
 
-static void make_contact(struct sip_dlg *d)
+void sip_contact_make(char *out, size_t size, enum sip_proto proto, const struct sip_sockaddr *peer, bool sips)
 {
 	struct sip_sockaddr local;
 	char a[64];
-	if (sip_transport_local(d->proto, &d->peer, &local))
-		local = d->peer;
+	if (sip_transport_local(proto, peer, &local))
+		local = *peer;
 	static const char *const transport[] = {[SIP_PROTO_UDP] = "", [SIP_PROTO_TCP] = ";transport=tcp",
 						[SIP_PROTO_TLS] = ";transport=tls"};
-	snprintf(d->contact, sizeof(d->contact), "<%s:strowger@%s%s>", d->sips ? "sips" : "sip",
-		 sip_sockaddr_str(&local, a, sizeof(a)), d->sips ? "" : transport[d->proto]);
+	snprintf(out, size, "<%s:strowger@%s%s>", sips ? "sips" : "sip", sip_sockaddr_str(&local, a, sizeof(a)),
+		 sips ? "" : transport[proto]);
+}
+
+static void make_contact(struct sip_dlg *d)
+{
+	sip_contact_make(d->contact, sizeof(d->contact), d->proto, &d->peer, d->sips);
 }
 
 unsigned sip_dlg_status_for(enum sg_cause c)
@@ -336,10 +342,11 @@ static void respond_488(struct sip_stxn *t, const struct sip_dlg *d, const char 
 	sip_stxn_respond(t, &o);
 }
 
-/* Takes an offer from the phone (INVITE, re-INVITE, UPDATE) and writes our answer.
- * 0, or the status to reject it with (488, 491, 500). */
+/* Takes an offer from the phone (INVITE, re-INVITE, UPDATE) and writes our answer
+ * (RFC 3264 §6.1: to sendonly recvonly, to inactive inactive; *hold says the
+ * offer holds). 0, or the status to reject it with (488, 491, 500). */
 static unsigned answer_offer(struct sip_dlg *d, struct sip_stxn *t, const struct sip_pl *body, char *out,
-			     size_t *len)
+			     size_t *len, bool *hold)
 {
 	struct sg_rtp_sdp_info info;
 	int rc = rtp->remote_offer(d->rtp, body->p, body->l, &info);
@@ -359,6 +366,7 @@ static unsigned answer_offer(struct sip_dlg *d, struct sip_stxn *t, const struct
 	if (d->answered)
 		SG_INFO(TAG, "%s: session changed by the phone: %s%s", sg_chan_name(d->ch), info.codec,
 			info.hold ? ", on hold" : "");
+	*hold = info.hold;
 	return 0;
 }
 
@@ -392,8 +400,14 @@ static int t_answer(struct sg_channel *ch)
 	 * the ACK answers (RFC 3261 §13.2.1). */
 	char sdp[SDP_MAX];
 	size_t sdp_len = 0;
-	int src = d->late_offer ? rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len)
-				: rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len);
+	int src = 0;
+	if (d->early_sdp) { /* the answer given with early media stands (RFC 3264 §5) */
+		memcpy(sdp, d->early_sdp, d->early_len);
+		sdp_len = d->early_len;
+	} else {
+		src = d->late_offer ? rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len)
+				    : rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &sdp_len);
+	}
 	if (src) {
 		SG_WARNING(TAG, "%s: cannot answer: no SDP (%s)", sg_chan_name(ch), strerror(-src));
 		return src;
@@ -432,8 +446,24 @@ static int t_indicate(struct sg_channel *ch, enum sg_indication ind)
 		return ind == SG_IND_RINGING || ind == SG_IND_PROGRESS ? 0 : -ENOTSUP;
 	if (ind != SG_IND_RINGING && ind != SG_IND_PROGRESS)
 		return -ENOTSUP;
+	/* 183 with our answer opens early media: the PBX can play to the caller before
+	 * answering (the same answer goes in the 200). Without an offer in the INVITE
+	 * (late offer) there is nothing to answer: a plain 183. */
+	if (ind == SG_IND_PROGRESS && !d->late_offer && !d->early_sdp) {
+		char sdp[SDP_MAX];
+		size_t len = 0;
+		int rc = rtp->local_answer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
+		if (rc == 0 && (d->early_sdp = dup_mem(sdp, len)))
+			d->early_len = len;
+		else
+			SG_NOTICE(TAG, "%s: 183 without early media: no SDP answer (%s)", sg_chan_name(ch),
+				  strerror(rc ? -rc : ENOMEM));
+	}
+	bool early = ind == SG_IND_PROGRESS && d->early_sdp;
 	struct sip_hdr_out h[] = {{"Contact", d->contact}};
-	struct sip_resp_opts o = {.status = ind == SG_IND_RINGING ? 180 : 183, .to_tag = d->ltag, .hdrs = h, .nhdrs = 1};
+	struct sip_resp_opts o = {.status = ind == SG_IND_RINGING ? 180 : 183, .to_tag = d->ltag, .hdrs = h, .nhdrs = 1,
+				  .content_type = early ? "application/sdp" : NULL, .body = early ? d->early_sdp : NULL,
+				  .body_len = early ? d->early_len : 0};
 	return sip_stxn_respond(d->inv, &o);
 }
 
@@ -1015,6 +1045,31 @@ void sip_dlg_respond(struct sip_stxn *t, const struct sip_dlg *d, unsigned statu
 	sip_stxn_respond(t, &o);
 }
 
+/* An offer before the call is answered: we have no early media (no SDP in our
+ * 18x), so the INVITE's own offer-answer is not over. RFC 3311 §5.2: an offer
+ * while the phone's is unanswered gets 500 with Retry-After, while ours is
+ * unanswered 491; RFC 3261 §14.2 has 500 for a second INVITE before the first's
+ * final response too. The call goes on ringing. True when refused. */
+static bool early_change_refused(struct sip_stxn *t, struct sip_dlg *d, bool update)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	if (update && !req->body.l)
+		return false; /* a refresh: nothing to negotiate */
+	bool ours = d->uac; /* our INVITE offered; its answer comes in the 2xx */
+	unsigned status = ours && update ? 491 : 500;
+	SG_NOTICE(TAG, "%s: %s with %s before the call is answered: %u (the call goes on ringing)",
+		  sg_chan_name(d->ch), update ? "UPDATE" : "re-INVITE", req->body.l ? "an offer" : "no offer", status);
+	/* §14.2: Retry-After a random 0 to 10 s. */
+	uint8_t r = 0;
+	sip_random(&r, 1);
+	char after[8];
+	snprintf(after, sizeof(after), "%u", r % 11u);
+	struct sip_hdr_out h[] = {{"Retry-After", after}};
+	struct sip_resp_opts o = {.status = status, .to_tag = d->ltag, .hdrs = h, .nhdrs = status == 500};
+	sip_stxn_respond(t, &o);
+	return true;
+}
+
 /* A re-INVITE or an UPDATE (RFC 3311) inside a call: a new offer (hold, resume,
  * another codec, a new address) answered from the leg's own session, so the other
  * leg never notices; without SDP, we offer and the ACK answers (re-INVITE only: an
@@ -1024,8 +1079,11 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 	const struct sip_msg *req = sip_stxn_request(t);
 	char sdp[SDP_MAX];
 	size_t len = 0;
+	bool hold = false;
+	if (!d->answered && early_change_refused(t, d, update))
+		return;
 	if (req->body.l) {
-		if (answer_offer(d, t, &req->body, sdp, &len))
+		if (answer_offer(d, t, &req->body, sdp, &len, &hold))
 			return;
 	} else if (!update) {
 		int rc = rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
@@ -1042,6 +1100,10 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 	sip_stxn_respond(t, &o);
 	if (len)
 		dm_session_changed(d);
+	/* The core plays music to the other party (or stops it); an offer that says
+	 * what the leg already is (a refresh) changes nothing there. */
+	if (req->body.l)
+		sg_chan_hold(d->ch, hold);
 }
 
 static bool is_merged(const struct sip_dlg *d, const void *arg)

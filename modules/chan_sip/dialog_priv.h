@@ -55,6 +55,8 @@ struct sip_dlg {
 	bool late_offer;    /* the INVITE had no SDP: our 200 offers */
 	bool await_answer;  /* we offered in a 2xx: the ACK must answer */
 	char *lsdp;	    /* our offer in the INVITE we send (UAC) */
+	char *early_sdp;    /* UAS: our answer in a 183 (early media), repeated in the 200 */
+	size_t early_len;
 	size_t lsdp_len;
 	/* Direct media: our re-INVITEs (RFC 3261 §14) moving the phone's RTP to the
 	 * other phone of the call and, should that fail halfway, back to us. */
@@ -97,6 +99,9 @@ int sip_dlg_send(struct sip_dlg *d, const char *method, const struct sip_hdr_out
 		 const char *content_type, const char *body, size_t body_len, sip_ctxn_fn *fn, void *arg);
 /* A response with no dialog state (To tag of the dialog when d is not NULL). */
 void sip_dlg_respond(struct sip_stxn *t, const struct sip_dlg *d, unsigned status, const char *reason);
+/* Our Contact value for a dialog with a peer reached over proto ("<sip:strowger@
+ * ADDRESS;transport=tcp>"): the address the peer sees us at. Subscriptions too. */
+void sip_contact_make(char *out, size_t size, enum sip_proto proto, const struct sip_sockaddr *peer, bool sips);
 /* The SIP status that says a cause (486 for busy). */
 unsigned sip_dlg_status_for(enum sg_cause c);
 

@@ -28,15 +28,16 @@ static const char *const end_names[] = {
 	[SG_RTP_END_SILENCE] = "silence", [SG_RTP_END_ERROR] = "error",
 };
 
-/* The call's RTP session, answering the call first if it is not up yet (the PBX
- * plays and records only on an answered call: no early media yet). NULL with a
- * reason pushed as {status="error", error=...}. */
+/* The call's RTP session, answering the call first if it is not up yet, unless
+ * early media flows (call:progress() sent 183 with SDP: the session is
+ * negotiated). NULL with a reason pushed as {status="error", error=...}. */
 static struct media_session *call_session(lua_State *L, struct sg_call *call)
 {
 	struct sg_channel *ch = sg_call_channel(call);
 	struct sg_rtp_session *s = ch ? sg_chan_rtp(ch) : NULL;
 	const char *why = !s ? "the call has no RTP media" : NULL;
-	if (s && sg_chan_state(ch) != SG_CHAN_UP) {
+	bool early = s && sg_chan_state(ch) == SG_CHAN_PROGRESS && ((struct media_session *)s)->sdp.negotiated;
+	if (s && sg_chan_state(ch) != SG_CHAN_UP && !early) {
 		int rc = sg_chan_answer(ch);
 		if (rc)
 			why = "the call cannot be answered";

@@ -72,12 +72,20 @@ struct media_play {
 	unsigned id;	       /* of the play() it serves, for its done event */
 	char **files;	       /* resolved on the worker, in order */
 	size_t nfiles, next;
+	size_t cur;	       /* the index of the file open (f), for the done's position */
+	char *moh_dir;	       /* music on hold: the folder listed into files on the worker */
+	uint32_t seek_ms;      /* where the first file opened starts (start_ms) */
 	struct audio_file *f;
 	bool loop, beep, ringback;
 	struct audio_tone tone;
 	uint32_t stop_digits;  /* bit per digit (play.c's digit_bit) */
 	uint64_t start_ms, frames; /* pacing: frames sent since start_ms */
+	uint64_t paused_ms;    /* since when the phone holds (mute); 0: playing */
 	bool then_record;      /* the beep before a recording */
+	/* Its owner's, carried to the done event: a playback replaced or stopped
+	 * still reports to its own owner, unless cancelled (play_dropped). */
+	sg_rtp_done_fn *done;
+	void *done_arg;
 };
 
 /* A recording on the worker (record.c). Received frames wait in a small queue; the
@@ -128,6 +136,7 @@ struct media_sdp {
 	const struct sdp_codec *fmts[4]; /* what both agreed, in the answer's order */
 	size_t nfmts;
 	bool remote_hold;
+	bool mute;     /* our answer sends nothing (the peer holds): see OP_MUTE */
 	bool te;       /* telephone-event agreed */
 	char addr[64]; /* what our c= says */
 	/* Where the peer's SDP said it receives RTP (not a latched address): what an
@@ -160,9 +169,10 @@ struct media_session {
 	struct media_sdp sdp;
 	/* Main thread: playback and recording owners, digits not yet read. */
 	unsigned play_id, rec_id;
+	unsigned play_dropped;	 /* playbacks up to this id report nothing (cancel) */
 	bool playing, recording; /* until the worker reports the end */
-	sg_rtp_done_fn *play_done, *rec_done;
-	void *play_arg, *rec_arg;
+	sg_rtp_done_fn *rec_done;
+	void *rec_arg;
 	char digits[32];
 	size_t ndigits;
 	void (*digit_hook)(struct media_session *s, void *arg); /* dp_media.c's read_digits */
@@ -173,6 +183,8 @@ struct media_session {
 	struct media_session *w_next, **w_prev;
 	struct media_session *peer; /* the other leg while relaying */
 	bool direct;		    /* the phone takes RTP from the other phone: relay none to it */
+	bool mute;		    /* the phone holds (sendonly, inactive): nothing relayed or
+				       played to it; a playback waits where it is */
 	struct rtp_latch latch;
 	struct rtp_source src;
 	bool have_src;
@@ -203,7 +215,7 @@ struct media_relay {
 
 enum media_op_kind {
 	OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_CODECS, OP_LINK, OP_UNLINK, OP_DETACH,
-	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN, OP_DIRECT,
+	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN, OP_DIRECT, OP_MUTE,
 };
 
 struct media_op {
@@ -222,6 +234,8 @@ struct media_op {
 	char digit;                        /* OP_DIGIT */
 	unsigned duration_ms;              /* OP_DIGIT */
 	bool direct;                       /* OP_DIRECT (with timeout_ms) */
+	bool mute;                         /* OP_MUTE */
+	bool play_only;                    /* OP_STOP: the playback, not a recording */
 };
 
 /* Events the worker reports beyond rtp.h's: the end of a playback or recording. */
@@ -235,6 +249,8 @@ struct media_event {
 	int ev;			 /* enum sg_rtp_event or MEDIA_EV_* */
 	char digit;
 	unsigned id;		 /* the play or record it ends */
+	sg_rtp_done_fn *fn;	 /* a playback's owner */
+	void *fn_arg;
 	struct sg_rtp_done done;
 };
 

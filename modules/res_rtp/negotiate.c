@@ -218,6 +218,17 @@ static void settle(struct media_session *s, const struct sdp_neg *neg, struct sg
 		}
 		m->remote_hold = quiet;
 	}
+	/* RFC 3264 §6.1: a stream we answered recvonly or inactive carries nothing
+	 * from us: the worker stops relaying and playing to the phone that holds. */
+	bool mute = !(neg->dir & SDP_DIR_SEND);
+	if (mute != m->mute) {
+		struct media_op *op = media_op_new(OP_MUTE, s);
+		if (op) {
+			op->mute = mute;
+			media_op_post(s->mw, op);
+			m->mute = mute;
+		}
+	}
 	if (info)
 		codec_label(m->send, info->codec, sizeof(info->codec));
 }

@@ -4,10 +4,12 @@
  * digits as RFC 4733 telephone-event. Worker thread only.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <strowger/log.h>
@@ -46,7 +48,20 @@ void media_play_free(struct media_play *p)
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	free(p->files);
+	free(p->moh_dir);
 	free(p);
+}
+
+/* Where the playback is: the file open and how far into it, or the next file. */
+static void play_position(const struct media_play *p, struct sg_rtp_done *d)
+{
+	if (p->f) {
+		d->file = p->cur;
+		d->file_ms = (uint32_t)audio_file_tell_ms(p->f);
+	} else {
+		d->file = p->nfiles && p->next == p->nfiles && p->loop ? 0 : p->next;
+		d->file_ms = 0;
+	}
 }
 
 void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, const char *error, int err)
@@ -57,9 +72,10 @@ void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, co
 	s->play = NULL;
 	/* The beep before a recording is the recording's business: no event. */
 	if (!p->then_record) {
-		struct media_event e = {.id = p->id,
+		struct media_event e = {.id = p->id, .fn = p->done, .fn_arg = p->done_arg,
 					.done = {.end = end, .digit = digit, .err = err,
 						 .ms = (uint32_t)(p->frames * AUDIO_FRAME_MS)}};
+		play_position(p, &e.done);
 		if (error)
 			snprintf(e.done.error, sizeof(e.done.error), "%s", error);
 		media_event_post(s->mw, s, MEDIA_EV_PLAY_DONE, &e);
@@ -93,13 +109,58 @@ static int open_next(struct media_session *s, struct media_play *p, char *err, s
 		p->next = 0;
 	}
 	char path[1024];
+	p->cur = p->next;
 	resolve(p->files[p->next++], path, sizeof(path));
 	int rc = audio_file_open(&p->f, path, RATE, false, err, errlen);
 	if (rc) {
 		SG_WARNING(TAG, "session %u (%s): %s", s->id, s->name, err);
 		return rc;
 	}
+	/* The first file of a playback that goes on from where another stopped. */
+	if (p->seek_ms && audio_file_seek_ms(p->f, p->seek_ms))
+		SG_NOTICE(TAG, "session %u (%s): cannot seek to %u ms in %s; from its start", s->id, s->name,
+			  (unsigned)p->seek_ms, path);
+	p->seek_ms = 0;
 	return 1;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+static bool is_wav(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+	return e->d_name[0] != '.' && n > 4 && !strcasecmp(e->d_name + n - 4, ".wav");
+}
+
+static int wav_filter(const struct dirent *e) { return is_wav(e); }
+
+/* Music on hold: the class's WAV files, in name order (a directory read on the
+ * worker, like the file opens that follow it). 0, or -errno with err set. */
+static int list_moh(struct media_play *p, char *err, size_t errlen)
+{
+	struct dirent **names = NULL;
+	int n = scandir(p->moh_dir, &names, wav_filter, by_name);
+	if (n < 0) {
+		snprintf(err, errlen, "music on hold: cannot read %s: %s", p->moh_dir, strerror(errno));
+		return -errno;
+	}
+	int rc = 0;
+	if (n == 0) {
+		snprintf(err, errlen, "music on hold: no .wav file in %s", p->moh_dir);
+		rc = -ENOENT;
+	} else if (!(p->files = calloc((size_t)n, sizeof(*p->files)))) {
+		snprintf(err, errlen, "music on hold: out of memory");
+		rc = -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", p->moh_dir, names[i]->d_name);
+		if (!rc && !(p->files[p->nfiles++] = strdup(path)))
+			rc = -ENOMEM;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
 }
 
 /* The next frame: 1, 0 when everything played, -1 on an error (err says). */
@@ -136,10 +197,22 @@ void media_play_start(struct media_session *s, struct media_play *p)
 	s->play = p;
 	p->start_ms = media_now_us() / 1000;
 	p->frames = 0;
-	if (p->beep && audio_tone_beep(&p->tone, RATE))
+	if (p->beep && audio_tone_beep(&p->tone, RATE)) {
 		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the beep", -EINVAL);
-	else if (p->ringback && audio_tone_ringback_eu(&p->tone, RATE))
+		return;
+	}
+	if (p->ringback && audio_tone_ringback_eu(&p->tone, RATE)) {
 		media_play_end(s, SG_RTP_END_ERROR, 0, "cannot make the ringback tone", -EINVAL);
+		return;
+	}
+	char err[200];
+	int rc = p->moh_dir ? list_moh(p, err, sizeof(err)) : 0;
+	if (rc) {
+		media_play_end(s, SG_RTP_END_ERROR, 0, err, rc);
+		return;
+	}
+	if (p->nfiles)
+		p->next %= p->nfiles; /* start_file, from a list that may have changed */
 }
 
 static void send_audio(struct media_session *s, struct media_play *p, uint64_t now_ms)
@@ -196,8 +269,19 @@ void media_play_tick(struct media_session *s, uint64_t now_ms)
 			s->play->start_ms += AUDIO_FRAME_MS;
 		return;
 	}
-	if (s->play)
-		send_audio(s, s->play, now_ms);
+	struct media_play *p = s->play;
+	if (p && s->mute) {
+		/* The phone holds: the prompt waits where it is until it comes back. */
+		if (!p->paused_ms)
+			p->paused_ms = now_ms;
+		return;
+	}
+	if (p && p->paused_ms) {
+		p->start_ms += now_ms - p->paused_ms;
+		p->paused_ms = 0;
+	}
+	if (p)
+		send_audio(s, p, now_ms);
 }
 
 void media_digit_send(struct media_session *s, char digit, unsigned duration_ms, uint64_t now_ms)

@@ -377,7 +377,8 @@ static void release(struct sg_rtp_session *hs)
 	if (s->relay)
 		relay_stop(s->relay);
 	s->released = true;
-	s->play_done = s->rec_done = NULL;
+	s->play_dropped = s->play_id;
+	s->rec_done = NULL;
 	s->digit_hook = NULL;
 	media_sdp_free(s);
 	*s->main_prev = s->main_next;
@@ -412,6 +413,20 @@ static struct media_play *new_play(const struct sg_rtp_play_opts *o)
 	p->stop_digits = media_digit_set(o->stop_digits);
 	if (o->beep || p->ringback)
 		return p;
+	p->next = o->start_file;
+	p->seek_ms = o->start_ms;
+	if (o->moh_class) {
+		/* The folder is listed on the worker (media_play_start), as files open there. */
+		size_t n = strlen(media_sounds_dir) + strlen(o->moh_class) + 6;
+		if ((p->moh_dir = malloc(n)))
+			snprintf(p->moh_dir, n, "%s/moh/%s", media_sounds_dir, o->moh_class);
+		else {
+			free(p);
+			return NULL;
+		}
+		p->loop = true;
+		return p;
+	}
 	if (!(p->files = calloc(o->nfiles, sizeof(*p->files)))) {
 		free(p);
 		return NULL;
@@ -440,9 +455,12 @@ int media_play(struct sg_rtp_session *hs, const struct sg_rtp_play_opts *o, sg_r
 {
 	struct media_session *s = (struct media_session *)hs;
 	bool tone = o && (o->beep || o->ringback);
-	if (s->released || !o || (!tone && (!o->files || !o->nfiles)))
+	if (s->released || !o || (!tone && !o->moh_class && (!o->files || !o->nfiles)))
 		return -EINVAL;
-	for (size_t i = 0; !tone && i < o->nfiles; i++)
+	if (!tone && o->moh_class && (!*o->moh_class || o->moh_class[0] == '.' || strchr(o->moh_class, '/') ||
+				      strlen(o->moh_class) > 64))
+		return -EINVAL;
+	for (size_t i = 0; !tone && !o->moh_class && i < o->nfiles; i++)
 		if (!o->files[i] || !*o->files[i])
 			return -EINVAL;
 	if (!s->sdp.negotiated)
@@ -451,13 +469,13 @@ int media_play(struct sg_rtp_session *hs, const struct sg_rtp_play_opts *o, sg_r
 	if (!p)
 		return -ENOMEM;
 	p->id = ++next_media_id;
+	p->done = done;
+	p->done_arg = arg;
 	int rc = post_play(s, p);
 	if (rc)
 		return rc;
 	s->play_id = next_media_id;
 	s->playing = true;
-	s->play_done = done;
-	s->play_arg = arg;
 	return 0;
 }
 
@@ -509,10 +527,21 @@ static void stop(struct sg_rtp_session *hs)
 		media_op_post(s->mw, op);
 }
 
+static void play_stop(struct sg_rtp_session *hs)
+{
+	struct media_session *s = (struct media_session *)hs;
+	struct media_op *op = s->released ? NULL : new_op(OP_STOP, s, NULL);
+	if (op) {
+		op->play_only = true;
+		media_op_post(s->mw, op);
+	}
+}
+
 void media_cancel(struct sg_rtp_session *hs)
 {
 	struct media_session *s = (struct media_session *)hs;
-	s->play_done = s->rec_done = NULL;
+	s->play_dropped = s->play_id;
+	s->rec_done = NULL;
 	stop(hs);
 }
 
@@ -585,6 +614,7 @@ const struct sg_rtp_api media_api = {
 	.record = media_record,
 	.stop = stop,
 	.cancel = media_cancel,
+	.play_stop = play_stop,
 	.send_digit = send_digit,
 	.digit_in = digit_in,
 	.release = release,

@@ -56,24 +56,24 @@ void media_digit_deliver(struct media_session *s, char digit)
 		s->on_event((struct sg_rtp_session *)s, SG_RTP_EVENT_DIGIT, digit, s->arg);
 }
 
-/* Main thread: the end of a play() or record() goes to its owner, unless a newer
- * one replaced it or the owner cancelled. */
+/* Main thread: the end of a play() goes to its owner unless the owner cancelled;
+ * a record()'s unless a newer one replaced it or the owner cancelled. */
 static void deliver_done(struct media_session *s, const struct media_event *e)
 {
-	bool play = e->ev == MEDIA_EV_PLAY_DONE;
-	sg_rtp_done_fn *fn = play ? s->play_done : s->rec_done;
-	void *arg = play ? s->play_arg : s->rec_arg;
-	if (play && e->id == s->play_id)
-		s->playing = false;
-	if (!play && e->id == s->rec_id)
-		s->recording = false;
-	if (!fn || e->id != (play ? s->play_id : s->rec_id))
+	if (e->ev == MEDIA_EV_PLAY_DONE) {
+		if (e->id == s->play_id)
+			s->playing = false;
+		if (e->fn && e->id > s->play_dropped)
+			e->fn((struct sg_rtp_session *)s, &e->done, e->fn_arg);
 		return;
-	if (play)
-		s->play_done = NULL;
-	else
-		s->rec_done = NULL;
-	fn((struct sg_rtp_session *)s, &e->done, arg);
+	}
+	if (e->id == s->rec_id)
+		s->recording = false;
+	sg_rtp_done_fn *fn = s->rec_done;
+	if (!fn || e->id != s->rec_id)
+		return;
+	s->rec_done = NULL;
+	fn((struct sg_rtp_session *)s, &e->done, s->rec_arg);
 }
 
 static void deliver(void *arg)
@@ -219,7 +219,8 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 
 	/* While the PBX plays to the other phone, that is what it hears. */
 	struct media_session *out = s->peer;
-	const struct sockaddr *dest = out && !out->play && !out->direct ? rtp_latch_rtp_dest(&out->latch) : NULL;
+	const struct sockaddr *dest =
+		out && !out->play && !out->direct && !out->mute ? rtp_latch_rtp_dest(&out->latch) : NULL;
 	if (!dest)
 		return;
 	uint16_t seq = h.seq;
@@ -456,6 +457,9 @@ void media_worker_run_op(void *arg)
 		op->s->armed_ms = media_now_us() / 1000;
 		op->s->timeout_reported = false;
 		break;
+	case OP_MUTE:
+		op->s->mute = op->mute;
+		break;
 	case OP_CODECS:
 		op->s->codecs = op->codecs;
 		snprintf(op->s->live.codec, sizeof(op->s->live.codec), "%s", op->codecs.name);
@@ -488,7 +492,7 @@ void media_worker_run_op(void *arg)
 	case OP_STOP:
 		if (op->s->play)
 			media_play_end(op->s, SG_RTP_END_DONE, 0, NULL, 0);
-		if (op->s->rec)
+		if (op->s->rec && !op->play_only)
 			media_rec_end(op->s, SG_RTP_END_DONE, 0, NULL, 0);
 		break;
 	case OP_DIGIT:

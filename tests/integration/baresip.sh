@@ -5,6 +5,7 @@
 # (whose free_ports gives the phones their ports).
 # With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those;
 # with PHONE_ANSWER=manual it rings until told to `accept`.
+# PHONE_MODULES: more config lines for the phone ("module_app mwi.so").
 #
 #   rtp_range N                N free ports for the PBX's RTP, apart from $PORT
 #   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
@@ -64,7 +65,8 @@ module			alsa.so
 module			sndfile.so
 module_tmp		account.so
 module_app		menu.so
-module_app		ctrl_tcp.so
+module_app		ctrl_tcp.so${PHONE_MODULES:+
+$PHONE_MODULES}
 EOF
 	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=${PHONE_ANSWER:-auto};regint=600${PHONE_CODECS:+;audio_codecs=$PHONE_CODECS}" >"$dir/accounts"
 	# -t: the phone quits by itself should the test never get to tell it.

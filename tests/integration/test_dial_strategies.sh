@@ -8,7 +8,8 @@
 # timeout), find-me steps (step 2 answers: the result says step 2), a
 # target's own ring time, total=, the caller ID the callee sees in From,
 # the dialplan branching on the status (the caller's final response),
-# call:progress() (183 without SDP, then the final response) and call.headers
+# call:progress() (183, without SDP for an INVITE without one; early media with
+# SDP is test_early_media.sh's) and call.headers
 # (routing on a custom X- header and reading User-Agent).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
@@ -281,7 +282,7 @@ cancelled 1001
 expect_log "result 2008: status=noanswer cause=noanswer tried=1"
 case_end
 
-case_begin "call:progress(): the caller gets 183 Session Progress without SDP, then 486"
+case_begin "call:progress() on an INVITE without SDP: 183 Session Progress without SDP (nothing to answer yet), then 486"
 mark_log
 sed 's#<recv response="180" optional="true"/>#<recv response="183"/>#' "$(scenario uac_fail.xml 1000 alice-pw 486)" \
 	>"$TMP/uac_progress.xml"

@@ -165,7 +165,7 @@ case_end
 case_begin "1001 dials 1000, direct again; 1001, the caller, hangs up"
 direct_call b 1001 a 1000
 relayed_nothing
-hangup_direct b a 1001 1000 hangup
+hangup_direct b a 1001 1000 answered
 expect_tone "${HEARD[b]}" "$A_TONE"
 expect_tone "${HEARD[a]}" "$B_TONE"
 case_end
@@ -186,7 +186,7 @@ HEARD[b]=$(dec_wav b)
 poll_until 10 wav_holds "${HEARD[c]}" 1 && poll_until 10 wav_holds "${HEARD[b]}" 1 ||
 	fail "the phones recorded less than a second of each other's audio"
 log_has "re-INVITE" && fail "the PBX sent a re-INVITE for a call it must relay"
-hangup_direct c b 1002 1001 hangup
+hangup_direct c b 1002 1001 answered
 expect_tone "${HEARD[b]}" "$C_TONE"
 expect_tone "${HEARD[c]}" "$B_TONE"
 case_end

@@ -288,7 +288,7 @@ in_range "$port" || fail "the caller's 200 does not answer PCMA alone at a PBX p
 offer=$(trace "$TMP/callee.msg" received "INVITE ")
 grep -qE "^m=audio [0-9]+ RTP/AVP 8 0 101$" <<<"$offer" ||
 	fail "the callee's INVITE does not offer PCMA, PCMU, telephone-event: $(grep '^m=' <<<"$offer")"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: answered"
 pbx "rtp show sessions"
 expect_out "0 sessions; 0 of 20 port pairs in use"
 case_end
@@ -388,7 +388,7 @@ grep -qE "^m=audio [0-9]+ RTP/AVP 0 8 101$" <<<"$offer" || fail "the 200 does no
 for a in "a=rtpmap:0 PCMU/8000" "a=rtpmap:8 PCMA/8000" "a=rtpmap:101 telephone-event/8000" "a=fmtp:101 0-16"; do
 	grep -qxF "$a" <<<"$offer" || fail "the 200's offer has no $a"
 done
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: answered"
 case_end
 
 case_begin "a late offer whose ACK has no answer: the PBX hangs up with BYE on both legs"
@@ -427,7 +427,7 @@ n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -cE "SIP/1000-[0-9]+: session
 [ "$n" = 3 ] || fail "the log shows $n holds, not 3"
 tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -qE "SIP/1000-[0-9]+: SDP refused: " ||
 	fail "the log does not show the refused re-INVITE"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: answered"
 case_end
 
 calls_all_gone

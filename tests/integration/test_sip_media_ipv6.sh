@@ -56,7 +56,7 @@ awk '/^INVITE /,/^-{5}/' "$TMP/callee.msg" >"$TMP/callee.sdp"
 awk '/^SIP\/2.0 200/,/^-{5}/' "$TMP/caller.msg" >"$TMP/caller.sdp"
 sdp_ok "$TMP/callee.sdp" "the callee"
 sdp_ok "$TMP/caller.sdp" "the caller"
-expect_log "dial 1001 from 1000: hangup" # the caller ended the conversation
+expect_log "dial 1001 from 1000: answered" # the caller ended the conversation
 grep -qE "SIP/1001-[0-9]+ answered" "$PBX_LOG" || fail "the log does not say the callee answered"
 case_end
 

@@ -41,7 +41,7 @@ start_phone udp-callee "$UDP_PHONE" -sf "$SIPP_DIR/uas_answer.xml"
 sipp_run tcp-caller 127.0.0.1:"$PORT" -t t1 -sf "$CALL_SF" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$PHONE_PID" "$TMP/udp-callee.out" "the UDP callee"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: answered"
 case_end
 
 case_begin "a TCP phone still connected is called over its own connection (UDP caller)"
@@ -54,7 +54,7 @@ expect_out_re "^1002 +sip:1002@127.0.0.1:$TCP_PHONE;transport=TCP +[0-9]+ +TCP +
 mark_log
 sipp_run udp-caller 127.0.0.1:"$PORT" -sf "$CALL_SF" -s 1002 -p "$CALLER_PORT"
 expect_rc 0
-expect_log "dial 1002 from 1000: hangup"
+expect_log "dial 1002 from 1000: answered"
 pbx "sip show transports"
 expect_out "TCP from 127.0.0.1:$TCP_PHONE"
 expect_no_out "TCP to "
@@ -64,7 +64,7 @@ case_begin "both legs TCP: a TCP phone calls the connected TCP phone"
 mark_log
 sipp_run tcp-caller2 127.0.0.1:"$PORT" -t t1 -sf "$CALL_SF" -s 1002 -p "$CALLER_PORT"
 expect_rc 0
-expect_log "dial 1002 from 1000: hangup"
+expect_log "dial 1002 from 1000: answered"
 phone_done "$TCP_PHONE_PID" "$TMP/tcp-phone.out" "the connected TCP phone"
 case_end
 
@@ -79,7 +79,7 @@ start_phone contact-callee "$TCP_CONTACT" -t t1 -sf "$SIPP_DIR/uas_answer.xml"
 sipp_run udp-caller2 127.0.0.1:"$PORT" -sf "$CALL_SF" -s 1003 -p "$CALLER_PORT"
 expect_rc 0
 phone_done "$PHONE_PID" "$TMP/contact-callee.out" "the phone listening at its Contact"
-expect_log "dial 1003 from 1000: hangup"
+expect_log "dial 1003 from 1000: answered"
 case_end
 
 case_begin "nothing listens at the Contact: the dial is unavailable, the caller gets 480, the log says why"

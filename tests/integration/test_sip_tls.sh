@@ -196,7 +196,7 @@ case_begin "a UDP phone calls the TLS phone: INVITE and BYE over the phone's own
 mark_log
 sipp_run to_tls 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1002 -p "$ALICE_PORT"
 expect_rc 0
-expect_log "dial 1002 from 1000: hangup"
+expect_log "dial 1002 from 1000: answered"
 msg_has carol "INVITE sip:1002@127.0.0.1:$CAROL_PORT SIP/2.0"
 msg_has carol "Via: SIP/2.0/TLS 127.0.0.1:$TLS_PORT;"
 msg_has carol "Contact: <sip:strowger@127.0.0.1:$TLS_PORT;transport=tls>"
@@ -216,7 +216,7 @@ sipp_run from_tls 127.0.0.1:"$RELAY_PORT" -t t1 -sf "$(scenario uac_call.xml 100
 	-p "$ALICE_PORT" -trace_msg -message_file "$TMP/alice.msg"
 expect_rc 0
 phone_done "$BOB_PID" "$TMP/bob.out" "the UDP phone"
-expect_log "dial 1001 from 1000: hangup"
+expect_log "dial 1001 from 1000: answered"
 msg_has alice "Contact: <sip:strowger@127.0.0.1:$TLS_PORT;transport=tls>"
 case_end
 
@@ -230,7 +230,7 @@ mark_log
 sipp_run sips 127.0.0.1:"$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 3000 -p "$ALICE_PORT"
 expect_rc 0
 phone_done "$UAS_PID" "$TMP/uas.out" "the SIPp phone behind the TLS server"
-expect_log "dial sips:server@127.0.0.1:$SERVER_PORT from 1000: hangup"
+expect_log "dial sips:server@127.0.0.1:$SERVER_PORT from 1000: answered"
 msg_has uas "INVITE sips:server@127.0.0.1:$SERVER_PORT SIP/2.0"
 msg_has uas "Via: SIP/2.0/TLS 127.0.0.1:$TLS_PORT;"
 msg_has uas "Contact: <sips:strowger@127.0.0.1:$TLS_PORT>"
@@ -283,7 +283,7 @@ expect_out "1 TLS connection"
 phone_mark dave erin
 expect_cmd erin hangup
 expect_phone_closed dave # the PBX's BYE, over TLS
-expect_log "dial 1003 from 1004: hangup"
+expect_log "dial 1003 from 1004: answered"
 case_end
 
 case_begin "the TLS baresip calls the UDP baresip; the callee hangs up"

@@ -178,6 +178,37 @@ no_leftovers
 expect_tone "$C_WAV" "$B_TONE"
 case_end
 
+case_begin "Bob holds Alice (music on hold), then transfers her to Carol: Alice ends up talking with Carol"
+call_up a 1000 b 1001
+A_WAV=$(dec_wav a)
+mark_log
+phone_mark a b c
+expect_cmd b hold
+expect_log "put on hold SIP/1000-"
+expect_log "music on hold 'default' from file 1"
+sleep 1
+expect_cmd b transfer "sip:1002@127.0.0.1:$PORT"
+expect_log "to '1002' in context 'office'"
+expect_phone c "Incoming call from: Alice sip:1000@127.0.0.1:$PORT"
+sleep 1
+phone_mark c
+expect_cmd c accept
+expect_phone c "Call established: sip:1000@127.0.0.1:$PORT"
+expect_log "transfer done: NOTIFY 200"
+C_WAV=$(dec_wav c)
+poll_until 10 wav_holds "$C_WAV" 2 || fail "Carol recorded less than two seconds of Alice"
+sleep 1
+phone_mark a c
+expect_cmd a hangup
+expect_phone_closed c
+no_leftovers
+expect_tone "$C_WAV" "$A_TONE"
+end=$(soxi -D "$A_WAV")
+last=$(awk -v e="$end" 'BEGIN { print e - 1 }')
+c_band=$(band_rms "$A_WAV" 560 640 "$last")
+awk -v c="${c_band:-0}" 'BEGIN { exit !(c > 0.05) }' || fail "after the held transfer Alice does not hear Carol (RMS ${c_band:-none})"
+case_end
+
 case_begin "a transfer to an extension that does not exist: 202, then NOTIFY 404; the PBX keeps the call"
 call_up a 1000 b 1001
 mark_log

@@ -1,0 +1,50 @@
+/*
+ * sub_pkg.h: event packages (RFC 6665 §7) as chan_sip's notifier knows them. A
+ * package names itself (the Event header's token), the body type its NOTIFYs
+ * carry, its default subscription length, who may watch what, and how the current
+ * state of a resource is written. subscribe.c keeps the table, answers SUBSCRIBE
+ * for every package in it (489 for the rest) and sends the NOTIFYs; a package only
+ * calls sip_sub_changed() when a resource's state changes. message-summary
+ * (mwi_pkg.c) is the first; dialog and presence plug in the same way. chan_sip
+ * only; main thread.
+ */
+#ifndef CHAN_SIP_SUB_PKG_H
+#define CHAN_SIP_SUB_PKG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sg_module;
+struct sg_user;
+
+struct sip_evpkg {
+	const char *name;	  /* "message-summary" */
+	const char *content_type; /* of the NOTIFY bodies: "application/simple-message-summary" */
+	unsigned default_expires; /* seconds, when the SUBSCRIBE names none */
+	/* May user u watch resource (the Request-URI's user part, unescaped)? 0, or
+	 * the SIP status refusing it (403, 404). */
+	unsigned (*authorize)(const struct sg_user *u, const char *resource);
+	/* The resource's current state as a body; account is the URI the subscriber
+	 * asked for (its Request-URI, safe to print). Length, or -errno. */
+	int (*body)(const char *resource, const char *account, char *out, size_t size);
+};
+
+/* Adds a package to the table (at load). 0, -EEXIST, -ENOSPC. */
+int sip_evpkg_register(const struct sip_evpkg *p);
+/* Tells every subscriber of (p, resource) the new state: a NOTIFY each. */
+void sip_sub_changed(const struct sip_evpkg *p, const char *resource);
+/* The state out of any dialog, as a NOTIFY to each registered contact of the
+ * user named like the resource that has no subscription to it (phones set up
+ * for unsolicited notifications). Returns how many went out. */
+size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource);
+
+/* mwi_pkg.c: the message-summary package (RFC 3842) and the `mwi` console
+ * commands. 0 or -errno. */
+int sip_mwi_init(struct sg_module *self);
+void sip_mwi_shutdown(void);
+/* settings.sip.mwi_any_box: any authenticated user may watch any box;
+ * mwi_unsolicited: changes also go to the box user's registered phones that
+ * have no subscription. */
+void sip_mwi_configure(bool any_box, bool unsolicited);
+
+#endif
