@@ -2,7 +2,8 @@
 # test_voicemail.sh: app_voicemail with real softphones (baresip). A caller leaves
 # a 1 kHz message in box 1001 and hangs up: the WAV is in INBOX with the tone and
 # the right length, the index and `voicemail show boxes` list it (with the
-# message-waiting counts published for the phones' lamps, mwi.h). The box owner
+# message-waiting counts published for the phones' lamps, mwi.h, and a SIPp
+# message-summary fetch through chan_sip says Voice-Message: 1/0, then 0/0). The box owner
 # dials *97 (here 897), enters the PIN by RFC 4733 DTMF, hears the message (the
 # tone is in what the phone received) and deletes it with 7: the box is empty and
 # its counts are 0. Three wrong PINs hang up with a log line. kill -9 of the PBX
@@ -12,9 +13,10 @@
 # *98 (898) asks the box number, and its options record a greeting; the review
 # menu (# then 2 re-records, 3 saves) keeps only the second take.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sipp.sh"
 . "$(dirname "$0")/baresip.sh"
 
-need_tools sox baresip
+need_tools sox baresip sipp
 
 PORT=$(free_ports 1)
 RTP_LO=$(rtp_range 20)
@@ -83,6 +85,17 @@ tone_seconds() {
 	awk -v n="$n" 'BEGIN { print n / 2 }'
 }
 
+# mwi_fetch NEW/OLD: user 1001 fetches its box's message-summary (SUBSCRIBE with
+# Expires: 0, chan_sip): the one NOTIFY must say Voice-Message: NEW/OLD.
+mwi_fetch() {
+	local f
+	f=$(scenario sub_answer.xml 1001 bob-pw 200)
+	sed -i "s|<ereg regexp=\"active;expires=EXPIRES\"|<ereg regexp=\"Voice-Message: $1\" search_in=\"msg\" check_it=\"true\" assign_to=\"s1\"/><ereg regexp=\"terminated;reason=timeout\"|" "$f"
+	sed -i "s/EXPIRES/0/g; /TAIL_BEGIN/,/TAIL_END/d" "$f"
+	sipp_run "fetch-${1//\//-}" 127.0.0.1:"$PORT" -sf "$f" -s 1001 -p "$(free_port)"
+	expect_rc 0
+}
+
 # send_digits NAME DIGITS: the phone sends each digit as RFC 4733 telephone-event.
 send_digits() {
 	local d
@@ -128,6 +141,7 @@ pbx "voicemail show boxes"
 expect_out_re "^1001 +1 +0 +1/0$"
 pbx "voicemail show messages 1001"
 expect_out_re "^1 +INBOX .* 1000 \\(Alice\\)"
+mwi_fetch 1/0 # the lamp a phone subscribed to the box sees
 case_end
 
 case_begin "*97: the owner enters the PIN by DTMF, hears the message, deletes it with 7"
@@ -153,6 +167,7 @@ pbx "voicemail show boxes"
 expect_out_re "^1001 +0 +0 +0/0$"
 pbx "voicemail show messages 1001"
 expect_out "0 new, 0 old"
+mwi_fetch 0/0
 case_end
 
 case_begin "three wrong PINs: the menu says goodbye, hangs up and logs it"
@@ -194,15 +209,32 @@ else
 fi
 case_end
 
+# baresip quits by itself after 120 s (baresip.sh): fresh phones for the rest.
+case_begin "two fresh phones register with the restarted PBX"
+# The old ones may be stuck on a transaction with the killed PBX: quit, or kill.
+for p in a b; do
+	phone_cmd "$p" quit
+	wait_exit "${PHONE_PID[$p]}" 5 || { kill -KILL "${PHONE_PID[$p]}"; wait "${PHONE_PID[$p]}"; } 2>/dev/null
+done
+C_PORT=$(free_ports 3)
+while ! apart "$C_PORT" "$A_PORT" "$B_PORT"; do C_PORT=$(free_ports 3); done
+D_PORT=$(free_ports 3)
+while ! apart "$D_PORT" "$A_PORT" "$B_PORT" "$C_PORT"; do D_PORT=$(free_ports 3); done
+start_baresip c 1000 alice-pw "$C_PORT" 1000
+start_baresip d 1001 bob-pw "$D_PORT" 400
+expect_phone c "1000@127.0.0.1: {0/UDP/v4} 200 OK" 10
+expect_phone d "1001@127.0.0.1: {0/UDP/v4} 200 OK" 10
+case_end
+
 case_begin "after the restart a new message gets a fresh number and is saved"
 mark_log
-phone_mark a
+phone_mark c
 sleep 1
-expect_cmd a dial 800
-expect_phone a "Call established"
+expect_cmd c dial 800
+expect_phone c "Call established"
 expect_log "voicemail: box 1001: recording message 51 from 1000" 20
 sleep 2.5
-expect_cmd a hangup
+expect_cmd c hangup
 expect_log "box 1001: new message 51 from 1000" 10
 pbx "voicemail show boxes"
 expect_out_re "^1001 +1 +0 +1/0$"
@@ -210,20 +242,20 @@ case_end
 
 case_begin "a full box (max_messages = 2) tells the caller and logs it; nothing is recorded"
 mark_log
-phone_mark a
-expect_cmd a dial 800
-expect_phone a "Call established"
+phone_mark c
+expect_cmd c dial 800
+expect_phone c "Call established"
 expect_log "voicemail: box 1001: recording message 52 from 1000" 20
 sleep 2.5
-expect_cmd a hangup
+expect_cmd c hangup
 expect_log "box 1001: new message 52 from 1000" 10
 mark_log
-phone_mark a
-expect_cmd a dial 800
-expect_phone a "Call established"
+phone_mark c
+expect_cmd c dial 800
+expect_phone c "Call established"
 expect_log "box 1001 is full (2 messages): 1000 cannot leave one" 20
 expect_log "vm result: full" 10
-expect_phone_closed a
+expect_phone_closed c
 log_has "recording message" && fail "a message was recorded in a full box"
 pbx "voicemail show boxes"
 expect_out_re "^1001 +2 +0 +2/0$"
@@ -231,34 +263,34 @@ case_end
 
 case_begin "*98: any box by number; 9 saves a message (to Old), a played one turns old; 0, 1 records a greeting"
 mark_log
-phone_mark a
-expect_cmd a dial 898
-expect_phone a "Call established"
+phone_mark c
+expect_cmd c dial 898
+expect_phone c "Call established"
 sleep 1
-send_digits a "1001#"
+send_digits c "1001#"
 sleep 0.5
-send_digits a "4242#"
+send_digits c "4242#"
 expect_log "voicemail: 1000 opened box 1001" 10
-send_digits a 1
+send_digits c 1
 sleep 1.5 # "message 1", then 51 plays: 9 saves it, and 52 plays
-send_digits a 9
+send_digits c 9
 expect_log "box 1001: message 51 moved to Old" 10
 sleep 1.5
-send_digits a "*" # back to the main menu: 52 was played, so it is old now too
+send_digits c "*" # back to the main menu: 52 was played, so it is old now too
 expect_log "box 1001: message 52 moved to Old" 10
 pbx "voicemail show boxes"
 expect_out_re "^1001 +0 +2 +0/2$"
-send_digits a 0
+send_digits c 0
 sleep 0.5
-send_digits a 1
+send_digits c 1
 sleep 4 # "record your greeting after the tone", the beep, then 2 s of tone
-send_digits a "#"
+send_digits c "#"
 expect_log "voicemail: box 1001: new unavail greeting" 10
-send_digits a "*"
+send_digits c "*"
 sleep 0.5
-send_digits a "*"
+send_digits c "*"
 expect_log "vm any: ok 1001" 15
-expect_phone_closed a
+expect_phone_closed c
 G=$BOX/greetings/unavail.wav
 [ -f "$G" ] || fail "no $G"
 t=$(tone_seconds "$G" 1000)
@@ -267,22 +299,22 @@ case_end
 
 case_begin "review: # ends the message, 2 records it again, 3 saves only the second take"
 mark_log
-phone_mark b
-expect_cmd b dial 801
-expect_phone b "Call established"
+phone_mark d
+expect_cmd d dial 801
+expect_phone d "Call established"
 expect_log "voicemail: box 1000: recording message 1 from 1001" 20
 sleep 2.5
-send_digits b "#"
+send_digits d "#"
 sleep 1
-send_digits b 2
+send_digits d 2
 expect_log "voicemail: box 1000: recording message 2 from 1001" 20
 sleep 2.5
-send_digits b "#"
+send_digits d "#"
 sleep 1
-send_digits b 3
+send_digits d 3
 expect_log "box 1000: new message 2 from 1001 (Bob)" 10
 expect_log "vm review result: saved 2" 10
-expect_phone_closed b
+expect_phone_closed d
 [ -f "$PBX_DATA/voicemail/1000/INBOX/msg0002.wav" ] || fail "the second take is not in INBOX"
 ls "$PBX_DATA/voicemail/1000/INBOX" "$PBX_DATA/voicemail/1000/tmp" | grep -q msg0001 && fail "the first take was kept"
 pbx "voicemail show boxes"
@@ -302,6 +334,15 @@ pbx "voicemail show boxes"
 expect_out_re "^1000 +1 +0 +1/0$" "^1001 +0 +2 +0/2$"
 pbx "voicemail show messages 1001"
 expect_out_re "^51 +Old " "^52 +Old " "0 new, 2 old"
+case_end
+
+case_begin "the phones quit cleanly"
+for p in c d; do
+	phone_cmd "$p" quit
+done
+for p in c d; do
+	wait_exit "${PHONE_PID[$p]}" 10 || fail "phone $p still runs"
+done
 case_end
 
 finish
