@@ -14,6 +14,7 @@
 --   *78 / *79 do-not-disturb on / off for your own extension
 --   *72NNN    forward all your calls to NNN; *73 stops it
 --   *43       echo test
+--   *97 / *98 voicemail: your own box / any box (the PIN of each box is below)
 -- Calls from the provider (user "trunk", context "from-trunk") to the main
 -- number 5551000 hear the menu during office hours and "our office is closed"
 -- outside them. The office library is in dialplan/lib (docs/dialplan.md, "The
@@ -33,8 +34,13 @@ local OFFICE_HOURS = timeofday.check {
 }
 local RECEPTION_MOBILE = "sip:100@127.0.0.1:5099"  -- where find-me reaches the reception's mobile
 
+-- Every user has a voicemail box; its PIN for *97 / *98 (demo PINs: 1 and the
+-- extension, so 1101 for 101; the owner can change it from the mailbox menu).
+local VOICEMAIL_BOXES = {}
+for ext = 100, 109 do VOICEMAIL_BOXES[tostring(ext)] = { pin = "1" .. ext } end
+
 settings {
-  modules = { "chan_sip", "res_example" }, -- loaded at start, in dependency order
+  modules = { "chan_sip", "app_voicemail", "res_example" }, -- loaded at start, in dependency order
   sip = {
     -- Phones register here with the users below (digest MD5; add
     -- auth_algorithms = { "SHA-256", "MD5" } to offer SHA-256 too).
@@ -48,6 +54,7 @@ settings {
   media = { workers = 0 },          -- 0: one media thread per core beyond the first
   dialplan = { default_context = "default" },
   example = { greeting = "Hello" }, -- read by res_example
+  voicemail = { max_messages = 50, max_seconds = 180, boxes = VOICEMAIL_BOXES }, -- docs/voicemail.md
 }
 
 -- The staff. Demo passwords: change them before the PBX faces a network.
@@ -77,7 +84,7 @@ users {
 
 -- Rings a member of staff the way every call to them goes: do-not-disturb first,
 -- then their forwards, find-me steps (or simply their phones), and when nobody
--- answers, "not available" (findme.unavailable: voicemail will take its place).
+-- answers, their voicemail (findme.unavailable).
 local function ring_user(call, id)
   local r = forward.ring(call, id, function(call, id)
     if dnd.active(id) then
@@ -143,6 +150,10 @@ extensions = {
       call:answer()
       call:playback("forward-off", { stop = "" })
     end,
+
+    -- Voicemail: *97 opens your own box, *98 asks which box; both ask its PIN.
+    ["*97"] = function(call) call:voicemail_main(call.from) end,
+    ["*98"] = function(call) call:voicemail_main() end,
 
     -- *43: echo test. After the beep, say something (up to 5 s, or press #);
     -- the PBX plays it back, so you hear your line both ways.

@@ -29,9 +29,10 @@
 --         answers the call: there is no early media yet).
 --
 -- findme.unavailable(call, id, result) is what a caller gets when nobody answers:
--- the "not-available" prompt, then the call ends with the dial's cause. It is a
--- plain field so a voicemail module can replace it:
---   findme.unavailable = function(call, id, r) voicemail.leave(call, id) end
+-- the user's voicemail when app_voicemail is loaded and has a box `id` (the busy
+-- greeting when the dial found them busy), else the "not-available" prompt; then
+-- the call ends with the dial's cause. It is a plain field, so a dialplan can
+-- replace it.
 
 local M = {}
 
@@ -58,9 +59,12 @@ function M.dial(call, id, opts)
   return call:dial(dopts)
 end
 
--- Nobody answered: the caller hears why, then the call ends.
+-- Nobody answered: voicemail, or the caller hears why; then the call ends.
 function M.unavailable(call, id, r)
   log.info("%s is not available (%s)", id, r and r.status or "?")
+  if not call.hungup and call.voicemail and voicemail.exists(id) then
+    return call:voicemail(id, { greeting = r and r.status == "busy" and "busy" or "unavail" })
+  end
   if not call.hungup and call.playback then -- no prompts on a PBX without res_rtp
     call:playback("not-available", { stop = "" })
   end

@@ -5,7 +5,8 @@
 # time; the mobile of that step hearing "press 1 to accept" (its recording holds
 # the prompt), pressing 1 by RFC 4733 and being connected to the caller (each
 # hears the other's tone); a mobile that answers but never presses 1 hung up, the
-# caller ending on the "not available" prompt; the main number from the trunk
+# caller ending in the reception's voicemail (app_voicemail; so does a call to 101 on
+# do-not-disturb); the main number from the trunk
 # choosing a menu option by DTMF (a wrong key first) and reaching the sales ring
 # group; after hours, "our office is closed"; do-not-disturb by *78/*79. The
 # sample file runs as make run starts it, and a copy with this test's ports, short
@@ -18,7 +19,7 @@ need_tools sox
 case_begin "the sample dialplan is valid as make run loads it"
 run_strowger -n -c "$ROOT/dialplan/strowger.lua" -M "$MODS" -D "$TMP/data-n"
 expect_rc 0
-expect_out "configuration OK: $ROOT/dialplan/strowger.lua (11 users, 3 contexts, 2 modules)"
+expect_out "configuration OK: $ROOT/dialplan/strowger.lua (11 users, 3 contexts, 3 modules)"
 case_end
 
 # The real binary on the untouched sample, when its port is free (make run's).
@@ -152,7 +153,7 @@ heard mobile "$CALLER_TONE"
 log_has "did not accept" && fail "a leg was counted as not accepting"
 case_end
 
-case_begin "find-me: the mobile answers but never presses 1: hung up after 10 s, the caller hears 'not available'"
+case_begin "find-me: the mobile answers but never presses 1: hung up after 10 s, the caller reaches voicemail"
 mark_log
 phone_mark caller desk mobile
 expect_cmd caller dial 100
@@ -163,7 +164,10 @@ expect_log "did not accept the call (no digit in time)" 12
 expect_phone_closed mobile
 expect_log "100 is not available (noanswer)" 5
 expect_phone caller "Call established" 5
-expect_phone_closed caller
+expect_log "voicemail: box 100: recording message" 15
+sleep 2 # past the beep: a message shorter than 1 s is not kept
+expect_cmd caller hangup
+expect_log "box 100: new message" 5
 speech caller 0 1.5
 case_end
 
@@ -214,7 +218,7 @@ fi
 log_has "ivr:" && fail "the menu played after hours"
 case_end
 
-case_begin "do-not-disturb: *78 on, calls to 101 then go to 'not available'; *79 off"
+case_begin "do-not-disturb: *78 on, calls to 101 then go to voicemail; *79 off"
 mark_log
 phone_mark sales caller
 expect_cmd sales dial "*78"
@@ -223,7 +227,10 @@ expect_phone_closed sales
 expect_cmd caller dial 101
 expect_log "101 is on do-not-disturb" 5
 expect_log "101 is not available (busy)" 5
-expect_phone_closed caller
+expect_log "voicemail: box 101: recording message" 15
+sleep 2 # past the beep: a message shorter than 1 s is not kept
+expect_cmd caller hangup
+expect_log "box 101: new message" 5
 tail -n +"$((PHONE_MARK[sales] + 1))" "$TMP/sales.log" | grep -q "Incoming call" && fail "101's phone rang"
 phone_mark sales
 expect_cmd sales dial "*79"
