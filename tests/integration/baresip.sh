@@ -13,6 +13,8 @@
 #   phone_mark NAME..., expect_phone NAME TEXT [SECONDS]
 #                              wait for TEXT in the phone's log (after the mark)
 #   expect_phone_closed NAME   wait for the phone to see its call ended by the peer
+#   expect_phone_ended NAME    wait for the phone's call to be over, whoever ended it
+#   no_leftovers               no channel, call, dialog or RTP session left on the PBX
 #   phone_cmd / expect_cmd NAME COMMAND [PARAMS]
 #                              one ctrl_tcp command (OUT: the answer)
 #   apart PORT OTHER...        PORT's three ports (SIP, TLS, ctrl_tcp) overlap none
@@ -111,6 +113,24 @@ expect_phone_closed() {
 }
 _log_has_either() {
 	log_has "$1" || log_has "$2"
+}
+
+# expect_phone_ended NAME: the phone's call is over, whichever side sent the BYE
+# (a phone that hangs up itself on a final NOTIFY as the PBX releases it, say).
+expect_phone_ended() {
+	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
+	poll_until 5 _phone_call_ended || fail "phone $1's call did not end"
+}
+_phone_call_ended() {
+	log_has "terminate call" || log_has "session closed" || log_has "terminated (duration:"
+}
+
+# no_leftovers: no channel, call, SIP dialog or RTP session is left on the PBX.
+no_leftovers() {
+	pbx_until 5 "core show channels" "0 active channels" || fail "channels are left on the PBX"
+	pbx_until 5 "core show calls" "0 active calls" || fail "calls are left on the PBX"
+	pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left on the PBX"
+	pbx_until 5 "rtp show sessions" "0 sessions;" || fail "RTP sessions are left on the PBX"
 }
 
 # phone_cmd NAME COMMAND [PARAMS]: one ctrl_tcp command; true if the phone

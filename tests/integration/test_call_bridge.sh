@@ -67,11 +67,6 @@ B_TONE=600
 start_baresip a 1000 alice-pw "$A_PORT" "$A_TONE"
 start_baresip b 1001 bob-pw "$B_PORT" "$B_TONE"
 
-no_leftovers() {
-	pbx_until 5 "core show channels" "0 active channels" || fail "channels are left on the PBX"
-	pbx_until 5 "core show calls" "0 active calls" || fail "calls are left on the PBX"
-}
-
 # park_and_take: Alice parks on 700, Bob takes her on 701; both talk.
 park_and_take() {
 	mark_log

@@ -79,22 +79,6 @@ call_up() {
 	expect_phone "$callee" "receiving from 127.0.0.1:"
 }
 
-# expect_phone_ended NAME: the phone's call is over, whichever side sent the BYE
-# (a transferor's phone may hang up on the final NOTIFY as the PBX releases it).
-expect_phone_ended() {
-	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
-	poll_until 5 _ended || fail "phone $1's call did not end"
-}
-_ended() {
-	log_has "terminate call" || log_has "session closed" || log_has "terminated (duration:"
-}
-
-no_leftovers() {
-	pbx_until 5 "core show channels" "0 active channels" || fail "channels are left on the PBX"
-	pbx_until 5 "core show calls" "0 active calls" || fail "calls are left on the PBX"
-	pbx_until 5 "sip show dialogs" "0 dialogs" || fail "dialogs are left on the PBX"
-}
-
 case_begin "three baresip phones register"
 for p in a b c; do expect_phone "$p" "baresip is ready." 10; done
 pbx_until 5 "sip show registrations" "3 registrations" || fail "the phones did not register"
