@@ -43,6 +43,7 @@ struct dp_gen {
 	size_t ncontexts;
 	struct sg_user *users;
 	size_t nusers;
+	struct sg_features *features; /* what users{} says of each user, same order */
 	char **strings;	    /* strings the users point at */
 	size_t nstrings;
 };

@@ -9,6 +9,7 @@
 
 #include "config_priv.h"
 #include "dp_priv.h"
+#include "features_priv.h"
 
 static const char *const user_keys[] = {"name", "password", "ha1_md5", "ha1_sha256", "realm",
 					"context", "vars", "media"};
@@ -74,6 +75,9 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 				 is_vars ? "a table" : "a string", luaL_typename(L, -1));
 			return -EINVAL;
 		}
+		struct sg_features f;
+		if (is_vars && sg_dp_feature_vars(L, lua_gettop(L), &f, where, id, err, errlen))
+			return -EINVAL;
 		const char *v = is_vars ? NULL : keep(g, lua_tostring(L, -1));
 		if (!strcmp(k, "name")) u->name = v;
 		else if (!strcmp(k, "password")) u->password = v;
@@ -157,6 +161,10 @@ int sg_dp_build_users(lua_State *L, struct dp_gen *g, int pending, char *err, si
 	}
 	if (g->nusers)
 		qsort(g->users, g->nusers, sizeof(*g->users), user_cmp);
+	if (sg_dp_read_feature_defaults(L, by_id, g)) {
+		snprintf(err, errlen, "%s: out of memory", g->where);
+		goto fail;
+	}
 	/* Kept in the generation's globals under a name a dialplan won't use. */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->env_ref);
 	lua_pushvalue(L, by_id);
@@ -174,8 +182,10 @@ void sg_dp_free_users(struct dp_gen *g)
 		free(g->strings[i]);
 	free(g->strings);
 	free(g->users);
+	free(g->features);
 	g->strings = NULL;
 	g->users = NULL;
+	g->features = NULL;
 	g->nstrings = g->nusers = 0;
 }
 
