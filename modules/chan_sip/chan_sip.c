@@ -383,7 +383,8 @@ static int load(struct sg_module *m)
 	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
-	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
+	    (rc = sip_asfe_init(m)) || (rc = cfg_tls()))
 		goto fail;
 	apply_config();
 	size_t na = sg_config_list_len("sip.auth_algorithms");
@@ -422,6 +423,7 @@ static void unload(struct sg_module *m)
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	sip_mwi_shutdown();
+	sip_asfe_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
 	sip_dlg_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
