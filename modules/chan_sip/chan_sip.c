@@ -175,7 +175,15 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	struct sip_stxn *t = NULL;
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
-		dispatch(t);
+		if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_CANCEL && sip_guard_overloaded(rx->waited_ms)) {
+			/* The loop is behind: new work is refused at once, cheaply, so that
+			 * phones retry later instead of timing out; dialogs go on. */
+			struct sip_hdr_out h[] = {{"Retry-After", "5"}};
+			struct sip_resp_opts o = {.status = 503, .reason = "Overloaded", .hdrs = h, .nhdrs = 1};
+			sip_stxn_respond(t, &o);
+		} else {
+			dispatch(t);
+		}
 		if (sip_stxn_settle(t))
 			SG_WARNING(TAG, "out of memory keeping a %s request", sip_method_name(m->method));
 		break;
@@ -492,6 +500,7 @@ static const struct sg_config_key config_keys[] = {
 	{"guard_auth_failures", SG_CFG_INT, "failed authentications that ban an address; 0: never (10)"},
 	{"guard_auth_window", SG_CFG_INT, "... within this many seconds (60)"},
 	{"guard_ban_time", SG_CFG_INT, "seconds a ban lasts (600)"},
+	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (300; 0: off)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
 	{NULL, 0, NULL},

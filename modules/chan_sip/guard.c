@@ -47,7 +47,9 @@ static size_t ntrusted;
 static struct sip_guard_cfg cfg = {.enabled = true, .requests_per_s = 100, .request_burst = 400,
 				   .invites_per_s = 20, .invite_burst = 40, .auth_failures = 10,
 				   .auth_window_s = 60, .ban_s = 600};
-static unsigned long banned_total, dropped_rate, dropped_banned;
+static unsigned long banned_total, dropped_rate, dropped_banned, overload_refused;
+static unsigned overload_ms = 300;
+static uint64_t overload_noted_ms;
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
 
@@ -227,6 +229,20 @@ bool sip_guard_admit(const struct sip_sockaddr *src, bool new_invite)
 	return true;
 }
 
+bool sip_guard_overloaded(unsigned waited_ms)
+{
+	if (!overload_ms || waited_ms <= overload_ms)
+		return false;
+	overload_refused++;
+	uint64_t now = now_ms();
+	if (!overload_noted_ms || now - overload_noted_ms >= 10000) {
+		overload_noted_ms = now;
+		SG_WARNING(TAG, "overloaded: a request waited %u ms to be read (overload_delay %u ms); new requests get 503 until the PBX catches up (%lu so far)",
+			   waited_ms, overload_ms, overload_refused);
+	}
+	return true;
+}
+
 static void ban(struct src *s, uint64_t now, unsigned seconds, const char *why)
 {
 	char a[64];
@@ -319,8 +335,9 @@ void sip_guard_show(struct sg_cli *cli)
 		sg_cli_printf(cli, "%-40s %-9s %-8u %-9lu %s\n", addr_str(s->fam, s->addr, a, sizeof(a)), left, s->fails,
 			      s->dropped, b ? s->why : "");
 	}
-	sg_cli_printf(cli, "%zu source%s tracked, %zu banned; %lu bans, %lu messages dropped over a rate, %lu from banned sources\n",
-		      used, used == 1 ? "" : "s", nbanned, banned_total, dropped_rate, dropped_banned);
+	sg_cli_printf(cli, "%zu source%s tracked, %zu banned; %lu bans, %lu messages dropped over a rate, %lu from banned sources; %lu new requests refused overloaded (503, overload_delay %u ms)\n",
+		      used, used == 1 ? "" : "s", nbanned, banned_total, dropped_rate, dropped_banned, overload_refused,
+		      overload_ms);
 	if (!cfg.enabled) {
 		sg_cli_printf(cli, "guard off (settings.sip.guard = false)\n");
 		return;
@@ -370,6 +387,7 @@ int sip_guard_load_config(char *err, size_t errlen)
 	c.auth_failures = (unsigned)cfg_num("sip.guard_auth_failures", 10, 0, 1e6);
 	c.auth_window_s = (unsigned)cfg_num("sip.guard_auth_window", 60, 1, 86400);
 	c.ban_s = (unsigned)cfg_num("sip.guard_ban_time", 600, 1, 86400 * 30);
+	overload_ms = (unsigned)cfg_num("sip.overload_delay", 300, 0, 60000);
 	size_t n = sg_config_list_len("sip.guard_trusted");
 	if (n > GUARD_MAX_TRUSTED) {
 		snprintf(err, errlen, "settings.sip.guard_trusted: at most %d networks", GUARD_MAX_TRUSTED);
@@ -440,5 +458,6 @@ void sip_guard_shutdown(void)
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	free(table);
 	table = NULL;
-	banned_total = dropped_rate = dropped_banned = 0;
+	banned_total = dropped_rate = dropped_banned = overload_refused = 0;
+	overload_noted_ms = 0;
 }

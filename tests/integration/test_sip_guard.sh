@@ -110,6 +110,35 @@ sipp_run legit_call 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1001 bob-pw 4
 expect_rc 0
 case_end
 
+case_begin "the loop stalls (SIGSTOP 3 s): a SUBSCRIBE that waited gets 503 Overloaded with Retry-After; the call's BYE still ends it"
+CALLEE_PORT=$(free_port)
+CALLER_PORT=$(free_port)
+sipp_run reg_callee 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$CALLEE_PORT"
+expect_rc 0
+start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+CALLEE_PID=$PHONE_PID
+f=$(scenario uac_call.xml 1000 alice-pw)
+sed -i 's/<pause milliseconds="300"\/>/<pause milliseconds="1500"\/>/' "$f"
+start_phone caller "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$f" -s 1001
+CALLER_PID=$PHONE_PID
+pbx_until 10 "sip show dialogs" "confirmed" || fail "the call was not answered: $OUT"
+mark_log
+kill -STOP "$PBX_PID"
+f=$(scenario sub_code.xml 1000 x 503)
+sed -i "s/EVENT_LINE/Event: message-summary/; s/EXPIRES/300/; s/CHECK_HDR/Retry-After/; s/CHECK_RE/^ *5\$/" "$f"
+start_phone late "$(free_port)" 127.0.0.1:"$PORT" -sf "$f" -s 1000
+LATE_PID=$PHONE_PID
+sleep 3
+kill -CONT "$PBX_PID"
+phone_done "$LATE_PID" "$TMP/late.out" "the SUBSCRIBE sent while the PBX was stalled"
+phone_done "$CALLER_PID" "$TMP/caller.out" "the caller (its BYE waited too, and ended the call)"
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee"
+expect_log "overloaded: a request waited"
+pbx "sip show guard"
+expect_out_re "[1-9][0-9]* new requests refused overloaded \(503, overload_delay 300 ms\)"
+legit_register
+case_end
+
 case_begin "a trusted network is never banned"
 CFG2=$TMP/guard_trusted.lua
 sed 's/guard_ban_time = 4/guard_ban_time = 4, guard_trusted = { "::1\/128", "10.0.0.0\/8" }/' "$CFG" >"$CFG2"
