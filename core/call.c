@@ -15,6 +15,7 @@
 #include "call_priv.h"
 #include "channel_priv.h"
 #include "dp_priv.h"
+#include "outbound_priv.h"
 
 static struct sg_list calls = {{&calls.head, &calls.head}, 0};
 static unsigned call_serial;
@@ -82,6 +83,18 @@ static struct sg_call *start(struct sg_channel *ch, const struct sg_call_params 
 	if (!x) {
 		SG_NOTICE("core", "%s: no extension '%s' in context '%s'", sg_chan_name(ch),
 			  p->to ? p->to : "", context);
+		return NULL;
+	}
+	/* The toll-fraud guard: the caller's users{} outbound rules, before any
+	 * dialplan code runs. */
+	char why[200];
+	int denied = p->from ? sg_outbound_check(p->from, p->to ? p->to : "", true, why, sizeof(why)) : 0;
+	if (denied) {
+		if (denied == -EDQUOT)
+			SG_WARNING("core", "%s: refused: %s", sg_chan_name(ch), why);
+		else
+			SG_NOTICE("core", "%s: refused: %s", sg_chan_name(ch), why);
+		*err = denied;
 		return NULL;
 	}
 	*err = -ENOMEM;
@@ -190,6 +203,17 @@ void sg_calls_show(struct sg_cli *cli)
 			      state, c->where);
 	}
 	sg_cli_printf(cli, "%zu active call%s\n", calls.count, calls.count == 1 ? "" : "s");
+}
+
+unsigned sg_calls_from(const char *user)
+{
+	unsigned n = 0;
+	struct sg_list_node *it;
+	sg_list_foreach(&calls, it) {
+		const struct sg_call *c = sg_container_of(it, struct sg_call, node);
+		n += !c->ended && !strcmp(c->from, user);
+	}
+	return n;
 }
 
 struct sg_call *sg_calls_first(void)

@@ -74,6 +74,8 @@ void sg_call_push_headers(lua_State *L, struct sg_call *call);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);
+/* Calls in the dialplan whose caller is this user. */
+unsigned sg_calls_from(const char *user);
 struct sg_call *sg_calls_first(void);
 /* Stop accepting new calls (graceful shutdown). */
 void sg_calls_refuse_new(bool refuse);

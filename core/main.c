@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "features_priv.h"
 #include "mwi_priv.h"
+#include "outbound_priv.h"
 #include "log_priv.h"
 #include "loop_priv.h"
 #include "pbx.h"
@@ -169,6 +170,7 @@ static void shutdown_all(void)
 	sg_main_run_pending(); /* releases modules deferred to the next loop turn */
 	sg_loader_unload_all();
 	sg_features_shutdown();
+	sg_outbound_shutdown();
 	sg_store_shutdown(); /* after the modules: their last writes are flushed */
 	sg_workers_stop();
 	sg_cli_shutdown();

@@ -10,9 +10,10 @@
 #include "config_priv.h"
 #include "dp_priv.h"
 #include "features_priv.h"
+#include "outbound_priv.h"
 
 static const char *const user_keys[] = {"name", "password", "ha1_md5", "ha1_sha256", "realm",
-					"context", "vars", "media"};
+					"context", "vars", "media", "outbound"};
 #define NKEYS (sizeof(user_keys) / sizeof(user_keys[0]))
 
 static const char *keep(struct dp_gen *g, const char *s)
@@ -69,6 +70,20 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 				 k ? k : "?", s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
 			return -EINVAL;
 		}
+		if (!strcmp(k, "outbound")) {
+			/* Checked here, where the file:line is known; kept after the sort. */
+			struct sg_outbound o;
+			if (!lua_istable(L, -1)) {
+				snprintf(err, errlen, "%s: users['%s'].outbound: expected a table, got %s", where, id,
+					 luaL_typename(L, -1));
+				return -EINVAL;
+			}
+			if (sg_outbound_read(L, -1, where, id, &o, err, errlen))
+				return -EINVAL;
+			sg_outbound_free(&o);
+			lua_pop(L, 1);
+			continue;
+		}
 		bool is_vars = !strcmp(k, "vars");
 		if (is_vars ? !lua_istable(L, -1) : lua_type(L, -1) != LUA_TSTRING) {
 			snprintf(err, errlen, "%s: users['%s'].%s: expected %s, got %s", where, id, k,
@@ -107,6 +122,32 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Each user's outbound rules (checked by read_user), in g->users' order. */
+static int read_outbound(lua_State *L, int by_id, struct dp_gen *g)
+{
+	g->outbound = calloc(g->nusers ? g->nusers : 1, sizeof(*g->outbound));
+	if (!g->outbound)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->nusers; i++) {
+		char err[8];
+		lua_getfield(L, by_id, g->users[i].id);
+		lua_getfield(L, -1, "outbound");
+		int rc = lua_istable(L, -1) ? sg_outbound_read(L, -1, "", "", &g->outbound[i], err, sizeof(err)) : 0;
+		lua_pop(L, 2);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+const struct sg_outbound *sg_dp_user_outbound(const struct sg_user *u)
+{
+	struct dp_gen *g = sg_dp_current();
+	if (g && g->outbound && u >= g->users && u < g->users + g->nusers)
+		return &g->outbound[u - g->users];
+	return NULL;
 }
 
 int sg_dp_build_users(lua_State *L, struct dp_gen *g, int pending, char *err, size_t errlen)
@@ -161,7 +202,7 @@ int sg_dp_build_users(lua_State *L, struct dp_gen *g, int pending, char *err, si
 	}
 	if (g->nusers)
 		qsort(g->users, g->nusers, sizeof(*g->users), user_cmp);
-	if (sg_dp_read_feature_defaults(L, by_id, g)) {
+	if (read_outbound(L, by_id, g) || sg_dp_read_feature_defaults(L, by_id, g)) {
 		snprintf(err, errlen, "%s: out of memory", g->where);
 		goto fail;
 	}
@@ -183,6 +224,10 @@ void sg_dp_free_users(struct dp_gen *g)
 	free(g->strings);
 	free(g->users);
 	free(g->features);
+	for (size_t i = 0; g->outbound && i < g->nusers; i++)
+		sg_outbound_free(&g->outbound[i]);
+	free(g->outbound);
+	g->outbound = NULL;
 	g->strings = NULL;
 	g->users = NULL;
 	g->features = NULL;
