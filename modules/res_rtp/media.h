@@ -363,7 +363,7 @@ int media_ports_bind(const struct sockaddr *local, int *fd_rtp, int *fd_rtcp, ui
 void media_ports_release(uint16_t port, int fd_rtp, int fd_rtcp);
 void media_ports_usage(unsigned *used, uint16_t *first, uint16_t *last);
 
-/* play.c: sounds that could not be opened are logged once per name and language
+/* play.c: sounds that could not be opened are logged once per name
  * (a bounded table, any thread); a reload forgets them. */
 void media_missing_forget(void);
 

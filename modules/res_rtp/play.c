@@ -127,11 +127,12 @@ void media_missing_forget(void)
 	pthread_mutex_unlock(&missing_lock);
 }
 
-/* True the first time this name (in this language) is reported. */
-static bool missing_first(const char *name, const char *lang)
+/* True the first time this name is reported (in any language: a name missing in
+ * the call's language that English has is not reported at all). */
+static bool missing_first(const char *name)
 {
 	char key[sizeof(missing[0])];
-	snprintf(key, sizeof(key), "%s:%s", lang, name);
+	snprintf(key, sizeof(key), "%s", name);
 	bool first = true;
 	pthread_mutex_lock(&missing_lock);
 	for (unsigned i = 0; i < MISSING_MAX && first; i++)
@@ -176,15 +177,21 @@ static int open_next(struct media_session *s, struct media_play *p, char *err, s
 			return 1;
 		}
 		p->skipped++;
-		if (missing_first(name, p->language))
-			SG_WARNING(TAG, "session %u (%s): sound \"%s\" (language %s): %s; skipped (logged once until "
-					"a reload)", s->id, s->name, name, p->language, err);
+		if (missing_first(name))
+			SG_WARNING(TAG, "session %u (%s): sound \"%s\" (language %s): %s (logged once until a reload)",
+				   s->id, s->name, name, p->language, err);
 		else
-			SG_DEBUG(TAG, "session %u (%s): %s; skipped", s->id, s->name, err);
+			SG_DEBUG(TAG, "session %u (%s): %s", s->id, s->name, err);
 	}
-	if (rc && !p->opened)
-		return rc < 0 ? rc : -EIO; /* nothing of the list could be played: err says the last */
-	return 0;
+	if (!rc || p->opened)
+		return 0;
+	/* Nothing of the list could be played: an error, which names the last file. */
+	if (p->nfiles > 1) {
+		char last[200];
+		snprintf(last, sizeof(last), "%s", err);
+		snprintf(err, errlen, "none of the %zu sounds could be opened; the last: %s", p->nfiles, last);
+	}
+	return rc < 0 ? rc : -EIO;
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
