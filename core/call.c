@@ -26,6 +26,24 @@ unsigned sg_calls_active(void) { return (unsigned)calls.count; }
 struct sg_channel *sg_call_channel(const struct sg_call *call) { return call->chan; }
 const char *sg_call_id(const struct sg_call *call) { return call->id; }
 const char *sg_call_from(const struct sg_call *call) { return call->from; }
+
+bool sg_language_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
+		      s[n] == '-' || s[n] == '_'))
+			return false;
+	return n >= 1 && n <= SG_LANGUAGE_MAX;
+}
+
+const char *sg_call_language(const struct sg_call *call)
+{
+	if (call->language[0])
+		return call->language;
+	const struct sg_user *u = call->from ? sg_user_find(call->from) : NULL;
+	return u && u->language ? u->language : NULL;
+}
 const char *sg_call_from_name(const struct sg_call *call) { return call->from_name; }
 bool sg_call_hungup(const struct sg_call *call) { return call->hungup; }
 const char *sg_call_referred_by(const struct sg_call *call) { return call->referred_by; }

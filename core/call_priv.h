@@ -34,6 +34,7 @@ struct sg_call {
 	struct sg_xfer *xfer;
 	char *referred_by;
 	bool lent;
+	char language[SG_LANGUAGE_MAX + 1]; /* call.language as the dialplan set it, or "" */
 
 	/* The dialplan side (dp_call.c). */
 	struct dp_gen *gen;

@@ -7,13 +7,15 @@
 
 #include <lauxlib.h>
 
+#include <strowger/call.h>
+
 #include "config_priv.h"
 #include "dp_priv.h"
 #include "features_priv.h"
 #include "outbound_priv.h"
 
 static const char *const user_keys[] = {"name", "password", "ha1_md5", "ha1_sha256", "realm",
-					"context", "vars", "media", "outbound"};
+					"context", "vars", "media", "outbound", "language"};
 #define NKEYS (sizeof(user_keys) / sizeof(user_keys[0]))
 
 static const char *keep(struct dp_gen *g, const char *s)
@@ -100,7 +102,12 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 		else if (!strcmp(k, "ha1_sha256")) u->ha1_sha256 = v;
 		else if (!strcmp(k, "realm")) u->realm = v;
 		else if (!strcmp(k, "context")) u->context = v;
-		else if (!strcmp(k, "media") && read_media(v, u)) {
+		else if (!strcmp(k, "language") && !sg_language_valid((u->language = v))) {
+			snprintf(err, errlen, "%s: users['%s'].language: \"%s\" is not a language name (letters, "
+				 "digits, '-' and '_', up to %d: \"en\", \"fr-ca\")", where, id, v ? v : "",
+				 SG_LANGUAGE_MAX);
+			return -EINVAL;
+		} else if (!strcmp(k, "media") && read_media(v, u)) {
 			snprintf(err, errlen, "%s: users['%s'].media: \"%s\" is not \"relay\" (the default) or \"direct\"",
 				 where, id, v ? v : "");
 			return -EINVAL;
