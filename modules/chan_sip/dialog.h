@@ -34,7 +34,9 @@ void sip_dlg_bye(struct sip_stxn *t);
 void sip_dlg_cancel(struct sip_stxn *t);
 /* UPDATE (RFC 3311): a new offer inside a call. */
 void sip_dlg_update(struct sip_stxn *t);
-/* INFO (RFC 6086) with a DTMF digit. */
+/* PRACK (RFC 3262) for a reliable provisional response of ours. */
+void sip_dlg_prack(struct sip_stxn *t);
+/* INFO (RFC 6086): a DTMF digit, or a package passed on to the other phone. */
 void sip_dlg_info(struct sip_stxn *t);
 /* An ACK outside any transaction: the ACK for our 2xx. */
 void sip_dlg_ack(const struct sip_msg *ack);
