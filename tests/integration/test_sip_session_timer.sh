@@ -3,7 +3,8 @@
 # legs of a call. With the default settings (min_se 90) a Session-Expires of 60
 # gets 422 with Min-SE: 90. Then, with settings.sip.min_se and session_expires
 # at 10 s (reloaded): a caller that makes the PBX the refresher and a callee that
-# does the same both get the PBX's UPDATE refresh within the interval; a caller
+# does the same both get the PBX's UPDATE refresh within the interval (a caller
+# without UPDATE in its Allow gets a re-INVITE instead); a caller
 # that takes the refresher's part but never refreshes has its call ended by the
 # PBX's BYE before the interval runs out, and the log says why.
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +50,17 @@ phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp (refreshed)"
 [ "$took" -ge 4500 ] && [ "$took" -lt 10000 ] || fail "the refresh came after $took ms (5000 expected)"
 expect_log "SIP/1000-000001: session refresh (UPDATE, every 10 s)"
 expect_log "SIP/1001-000002: session refresh (UPDATE, every 10 s)"
+case_end
+
+case_begin "a caller without UPDATE is refreshed with a re-INVITE"
+mark_log
+start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+CALLEE_PID=$PHONE_PID
+sipp_run reinvite 127.0.0.1:"$PORT" -sf "$(scenario st_uac_reinvite.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+[ "$RC" = 0 ] || context "$OUT"
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+expect_log "session refresh (re-INVITE, every 10 s)"
 case_end
 
 case_begin "a caller that should refresh and does not: BYE before the interval ends, logged"
