@@ -36,45 +36,39 @@ sipp_run reg 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$C
 expect_rc 0
 case_end
 
+# call CALLEE_XML CALLER_XML NAME: a call from SIPp 1000 (the caller scenario)
+# to SIPp 1001 (the callee scenario); TOOK is how long the caller ran, in ms.
+call() {
+	start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/$1"
+	local callee=$PHONE_PID start
+	start=$(now_ms)
+	sipp_run "$3" 127.0.0.1:"$PORT" -sf "$(scenario "$2" 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
+	expect_rc 0
+	[ "$RC" = 0 ] || context "$OUT"
+	TOOK=$(($(now_ms) - start))
+	phone_done "$callee" "$TMP/callee.out" "the callee SIPp ($1)"
+}
+
 case_begin "the PBX refreshes both legs with UPDATE at half the interval"
 mark_log
-start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/st_uas_refresh.xml"
-CALLEE_PID=$PHONE_PID
-start=$(now_ms)
-sipp_run refresh 127.0.0.1:"$PORT" -sf "$(scenario st_uac_refresh.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
-expect_rc 0
-[ "$RC" = 0 ] || context "$OUT"
-took=$(($(now_ms) - start))
-phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp (refreshed)"
+call st_uas_refresh.xml st_uac_refresh.xml refresh
 # The refresh comes at 5 s (half of 10): not at once, and before the interval ends.
-[ "$took" -ge 4500 ] && [ "$took" -lt 10000 ] || fail "the refresh came after $took ms (5000 expected)"
+[ "$TOOK" -ge 4500 ] && [ "$TOOK" -lt 10000 ] || fail "the refresh came after $TOOK ms (5000 expected)"
 expect_log "SIP/1000-000001: session refresh (UPDATE, every 10 s)"
 expect_log "SIP/1001-000002: session refresh (UPDATE, every 10 s)"
 case_end
 
 case_begin "a caller without UPDATE is refreshed with a re-INVITE"
 mark_log
-start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
-CALLEE_PID=$PHONE_PID
-sipp_run reinvite 127.0.0.1:"$PORT" -sf "$(scenario st_uac_reinvite.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
-expect_rc 0
-[ "$RC" = 0 ] || context "$OUT"
-phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp"
+call uas_answer.xml st_uac_reinvite.xml reinvite
 expect_log "session refresh (re-INVITE, every 10 s)"
 case_end
 
 case_begin "a caller that should refresh and does not: BYE before the interval ends, logged"
 mark_log
-start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
-CALLEE_PID=$PHONE_PID
-start=$(now_ms)
-sipp_run silent 127.0.0.1:"$PORT" -sf "$(scenario st_uac_silent.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
-expect_rc 0
-[ "$RC" = 0 ] || context "$OUT"
-took=$(($(now_ms) - start))
-phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee SIPp (BYE from the PBX)"
+call uas_answer.xml st_uac_silent.xml silent
 # 10 s less min(32, 10/3): the BYE comes about 7 s after the answer.
-[ "$took" -ge 6000 ] && [ "$took" -lt 10000 ] || fail "the BYE came after $took ms (about 7000 expected)"
+[ "$TOOK" -ge 6000 ] && [ "$TOOK" -lt 10000 ] || fail "the BYE came after $TOOK ms (about 7000 expected)"
 expect_log "no session refresh from the phone within 10 s (RFC 4028); hanging up"
 case_end
 
