@@ -53,7 +53,9 @@ static void again(struct sg_timer *t, void *arg)
 		return;
 	}
 	sip_transport_reply(&d->inv_rx, &d->inv_dst, d->rel.resp, d->rel.resp_len);
-	d->rel.ms *= 2; /* §3: doubling, with no T2 cap */
+	/* §3: doubling, with no T2 cap; the last wait ends at 64*T1 exactly. */
+	unsigned left = 64u * sip_txn_timers()->t1 - d->rel.total;
+	d->rel.ms = d->rel.ms * 2 < left ? d->rel.ms * 2 : left;
 	sg_timer_restart(t, d->rel.ms);
 }
 

@@ -4,7 +4,7 @@
 # with SIPp phones on both sides of the PBX:
 #   - a caller saying Supported: 100rel gets a reliable 180 (Require: 100rel,
 #     RSeq) sent again while it does not PRACK; a PRACK naming another CSeq gets
-#     481, the right one 200, and the call goes on;
+#     481, the right one 200, and the call goes on; never PRACKed, it ends in 504;
 #   - a 183 with SDP sent reliably holds back the 200 until its PRACK;
 #   - after a PRACKed 183 with SDP, an UPDATE with a new offer is answered (200
 #     with SDP) before the call is answered;
@@ -26,7 +26,8 @@ CFG=$TMP/prack.lua
 calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, t1 = 200" 10 '
     ["7100"] = function(call) call:ringing(); call:sleep(1.5); call:answer(); call:sleep(10) end,
     ["7101"] = function(call) call:progress(); call:answer(); call:sleep(10) end,
-    ["7102"] = function(call) call:progress(); call:sleep(1.5); call:answer(); call:sleep(10) end,'
+    ["7102"] = function(call) call:progress(); call:sleep(1.5); call:answer(); call:sleep(10) end,
+    ["7103"] = function(call) call:ringing(); call:sleep(30) end,'
 start_or_bail "$CFG"
 
 case_begin "a caller with 100rel: reliable 180 with RSeq, sent again until the PRACK; wrong RAck 481, PRACK 200"
@@ -42,6 +43,17 @@ nrseq=$(grep -i "^RSeq:" "$TMP/ring.msg" | sort -u | wc -l)
 [ "$nrseq" = 1 ] || fail "the 180's copies carry $nrseq different RSeqs"
 grep -qi "^Require: 100rel" "$TMP/ring.msg" || fail "no Require: 100rel in the 180"
 expect_log "matches no unacknowledged response: 481"
+case_end
+
+case_begin "a caller that never PRACKs the reliable 180: 504 after 64*T1 (12.8 s here)"
+mark_log
+sipp_run noprack 127.0.0.1:"$PORT" -sf "$(scenario prack_uac_noprack.xml 1000 alice-pw)" -s 7103 -p "$CALLER_PORT" \
+	-trace_msg -message_file "$TMP/noprack.msg"
+expect_rc 0
+[ "$RC" = 0 ] || context "$OUT"
+n180=$(grep -c "^SIP/2.0 180" "$TMP/noprack.msg")
+[ "$n180" -ge 5 ] || fail "the 180 came $n180 times (T1 doubling over 64*T1: 7)"
+expect_log "no PRACK for our reliable provisional response; refusing the call"
 case_end
 
 case_begin "a reliable 183 with SDP: the 200 to the INVITE waits for its PRACK"
