@@ -15,7 +15,10 @@
  * An INVITE without SDP gets our offer in the 200 and its answer from the ACK;
  * re-INVITE and UPDATE offers (hold, resume, a new codec or address) are answered
  * by the leg's own session; a leg whose RTP stops for
- * settings.rtp.inactivity_timeout is hung up with a BYE.
+ * settings.rtp.inactivity_timeout is hung up with a BYE. Reliable 18x and PRACK
+ * (RFC 3262, prack.c), early UPDATE once a reliable 18x settled the offer (RFC
+ * 3311), INFO packages relayed between the legs (RFC 6086, info.c) and session
+ * timers (RFC 4028, session_timer.c) on both legs.
  */
 #ifndef CHAN_SIP_DIALOG_H
 #define CHAN_SIP_DIALOG_H

@@ -1,8 +1,9 @@
 /*
  * dialog_priv.h: an INVITE dialog (a call leg) as the SIP channel technology
  * keeps it, shared by dialog.c (INVITE, ACK, BYE, CANCEL, re-INVITE, UPDATE,
- * INFO) and refer.c (REFER and the NOTIFYs of its implicit subscription, and
- * INVITE with Replaces). chan_sip only; main thread.
+ * INFO), prack.c (PRACK, RFC 3262), session_timer.c (RFC 4028), info.c (INFO
+ * packages, RFC 6086) and refer.c (REFER and the NOTIFYs of its implicit
+ * subscription, and INVITE with Replaces). chan_sip only; main thread.
  */
 #ifndef CHAN_SIP_DIALOG_PRIV_H
 #define CHAN_SIP_DIALOG_PRIV_H
