@@ -186,6 +186,11 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 			struct sip_hdr_out h[] = {{"Retry-After", "5"}};
 			struct sip_resp_opts o = {.status = 503, .reason = "Overloaded", .hdrs = h, .nhdrs = 1};
 			sip_stxn_respond(t, &o);
+		} else if (m->method == SIP_METHOD_INVITE && !sip_pl_isset(&m->to.tag) && !sip_guard_call_room(&rx->src)) {
+			struct sip_hdr_out h[] = {{"Retry-After", "30"}};
+			struct sip_resp_opts o = {.status = 503, .reason = "Too many calls from this address", .hdrs = h,
+						  .nhdrs = 1};
+			sip_stxn_respond(t, &o);
 		} else {
 			dispatch(t);
 		}
@@ -510,6 +515,7 @@ static const struct sg_config_key config_keys[] = {
 	{"guard_auth_window", SG_CFG_INT, "... within this many seconds (60)"},
 	{"guard_ban_time", SG_CFG_INT, "seconds a ban lasts (600)"},
 	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (300; 0: off)"},
+	{"guard_calls_per_source", SG_CFG_INT, "incoming calls going at once from one IP address; more get 503 (100)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
 	{NULL, 0, NULL},
