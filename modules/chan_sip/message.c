@@ -48,6 +48,7 @@ struct job {
 	bool ok;	   /* one of them got a 2xx */
 	bool again;	   /* flush: a REGISTER came meanwhile: retry what failed */
 	struct sip_ctxn *tx[SIP_LOC_MAX_PER_AOR];
+	char dst[SIP_LOC_MAX_PER_AOR][512]; /* the contact each went to, for the log */
 	struct job *next;
 };
 
@@ -87,12 +88,13 @@ static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *ar
 	struct job *j = arg;
 	if (resp->status < 200)
 		return;
+	const char *to = "?";
 	for (size_t i = 0; i < SIP_LOC_MAX_PER_AOR; i++)
-		if (j->tx[i] == t)
+		if (j->tx[i] == t) {
 			j->tx[i] = NULL;
+			to = j->dst[i];
+		}
 	sip_ctxn_abandon(t);
-	char to[512] = "?";
-	sip_pl_strcpy(&resp->to.uri_pl, to, sizeof(to));
 	if (resp->status < 300) {
 		j->ok = true;
 		SG_INFO(TAG, "message %" PRIu64 " for %s delivered to %s (%u)", j->seq, j->user, to, resp->status);
@@ -146,6 +148,7 @@ static int send_to(struct job *j, size_t slot, const struct sip_im *m, const str
 	struct sip_req_out r = {.method = "MESSAGE", .ruri = b->contact, .hdrs = h, .nhdrs = sizeof(h) / sizeof(h[0]),
 				.content_type = m->ctype, .body = m->body, .body_len = m->len};
 	struct sip_ctxn_req cr = {.proto = b->proto, .dst = b->src, .req = &r};
+	sip_strcpy(j->dst[slot], sizeof(j->dst[slot]), b->contact);
 	return sip_ctxn_send(&cr, on_response, j, &j->tx[slot]);
 }
 

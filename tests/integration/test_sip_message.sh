@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# test_sip_message.sh: MESSAGE (RFC 3428) between users. SIPp: a MESSAGE without
+# credentials is challenged (401), one over settings.sip.message_max_size gets 413,
+# one for an unknown user 404; the dialplan's on_message refuses (488), sends to
+# another user, and a failing hook answers 500 with file:line in the log. Offline:
+# a message for a user with no phone is stored, survives a restart, and reaches
+# the phone once when it registers (a second REGISTER brings nothing). Sync: a
+# phone that registers with X-Strowger-Sync: N gets exactly the messages after N,
+# in order. baresip: one phone sends a text to another through the PBX.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sipp.sh"
+
+need_tools sipp
+
+PORT=$(free_port)
+PHONE_PORT=$(free_port)
+
+CFG=$TMP/message.lua
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\", \"tcp:127.0.0.1:$PORT\" }, message_max_size = 4000, t1 = 100" 10
+# The hook: a keyword is refused, messages for 1001 with "to carol" go to 1002,
+# "boom" makes it fail.
+cat >>"$CFG" <<'LUA'
+function on_message(msg)
+  if msg.body == "spam" then return { refuse = 488, reason = "No spam here" } end
+  if msg.body == "boom" then error("boom from the hook") end
+  if msg.to == "1001" and msg.body:find("to carol") then return { to = "1002" } end
+  log.notice("on_message: %s (%s) to %s, %s: %s", msg.from, msg.from_name, msg.to, msg.content_type, msg.body)
+end
+LUA
+start_or_bail "$CFG"
+
+# send NAME FROM PASS TO TEXT CODE: an authenticated MESSAGE answered CODE.
+send() {
+	local f
+	f=$(scenario msg_send.xml "$2" "$3" "$6")
+	sed -i "s/BODY_TEXT/$5/" "$f"
+	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$f" -s "$4" -p "$PHONE_PORT"
+}
+
+# take NAME USER PASS SYNC PAUSE_MS: USER registers (X-Strowger-Sync: SYNC unless
+# SYNC is "-") from its own port (U_PORT[USER]: a registered contact outlives
+# the SIPp run, and messages for one user must not reach another's SIPp) and stays PAUSE_MS ms; GOT then lists what it was
+# sent, one "seq=N body=TEXT" a line.
+take() {
+	local f
+	f=$(scenario msg_register.xml "$2" "$3")
+	sed -i "s/PAUSE_MS/$5/" "$f"
+	if [ "$4" = - ]; then
+		sed -i "/SYNC_LINE/d" "$f"
+	else
+		sed -i "s/SYNC_LINE/X-Strowger-Sync: $4/" "$f"
+	fi
+	rm -f "$TMP/$1.log"
+	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$f" -p "${U_PORT[$2]}" -oocsf "$SIPP_DIR/msg_ooc.xml" -trace_logs \
+		-log_file "$TMP/$1.log"
+	GOT=$(grep -o 'seq=[0-9]* body=.*' "$TMP/$1.log" 2>/dev/null)
+}
+
+expect_got() {
+	if [ "$GOT" != "$1" ]; then
+		fail "the phone got: '${GOT//$'\n'/ | }', expected: '${1//$'\n'/ | }'"
+	fi
+}
+
+case_begin "a MESSAGE without credentials is challenged: 401 with a Digest challenge"
+f=$(scenario msg_code.xml 1000 x 401)
+sed -i "s/BODY_TEXT/hello/; s/CHECK_HDR/WWW-Authenticate/; s/CHECK_RE/Digest/" "$f"
+sipp_run challenge 127.0.0.1:"$PORT" -sf "$f" -s 1001 -p "$PHONE_PORT"
+expect_rc 0
+case_end
+
+case_begin "a body over message_max_size (4000) gets 413, before any challenge"
+f=$(scenario msg_code.xml 1000 x 413)
+big=$(head -c 4500 /dev/zero | tr '\0' x)
+sed -i "s/BODY_TEXT/$big/; s/CHECK_HDR/Content-Length/; s/CHECK_RE/0/" "$f"
+sipp_run too_big 127.0.0.1:"$PORT" -sf "$f" -s 1001 -p "$PHONE_PORT"
+expect_rc 0
+pbx "message show"
+expect_out "0 users with messages"
+case_end
+
+case_begin "a message for an unknown user gets 404"
+send unknown 1000 alice-pw 1099 hello 404
+expect_rc 0
+case_end
+
+case_begin "on_message refuses with its own code (488)"
+send spam 1000 alice-pw 1001 spam 488
+expect_rc 0
+case_end
+
+case_begin "on_message failing: 500, the error logged with file:line"
+mark_log
+send boom 1000 alice-pw 1001 boom 500
+expect_rc 0
+expect_log "on_message failed: $CFG:"
+expect_log "boom from the hook"
+case_end
+
+case_begin "offline: a message for 1003 (no phone) is accepted (202) and stored pending"
+mark_log
+send offline 1000 alice-pw 1003 "hello offline" 202
+expect_rc 0
+expect_log "on_message: 1000 (Alice) to 1003, text/plain;charset=utf-8: hello offline"
+expect_log "message 1 for 1003 stored: no registered phone to take it"
+pbx "message show 1003"
+expect_out_re "^1 +pending .* 1000 +text/plain;charset=utf-8 +hello offline"
+case_end
+
+case_begin "on_message sends a message for 1001 to 1002 instead"
+send redirect 1000 alice-pw 1001 "please forward to carol" 202
+expect_rc 0
+pbx "message show 1002"
+expect_out_re "^1 +pending .* 1000 .* please forward to carol"
+pbx "message show 1001"
+expect_out "1001: 0 stored"
+case_end
+
+case_begin "the stored message survives a restart"
+kill -INT "$PBX_PID"
+wait_exit "$PBX_PID" 10 || fail "strowger did not stop"
+start_or_bail "$CFG"
+expect_log "restored 2 stored messages (2 pending)"
+pbx "message show 1003"
+expect_out_re "^1 +pending .* hello offline"
+case_end
+
+declare -A U_PORT=([1002]=$(free_port) [1003]=$(free_port))
+case_begin "1003 registers: it gets the stored message once, and it is marked delivered"
+mark_log
+take offline_reg 1003 dave-pw - 1500
+expect_rc 0
+expect_got "seq=1 body=hello offline"
+expect_log "message 1 for 1003 delivered to sip:1003@127.0.0.1:${U_PORT[1003]} (200)"
+pbx "message show 1003"
+expect_out_re "^1 +delivered .* hello offline"
+expect_out "1003: 1 stored, 0 pending, last seq 1"
+case_end
+
+case_begin "a second REGISTER brings nothing again"
+take offline_again 1003 dave-pw - 1000
+expect_rc 0
+expect_got ""
+case_end
+
+case_begin "numbers are never reused: the next message for 1003 after the restart is 2"
+send after 1000 alice-pw 1003 "second one" 202
+expect_rc 0
+pbx "message show 1003"
+expect_out "last seq 2"
+case_end
+
+# 1002 holds message 1 (the redirected one); four more make 1..5.
+case_begin "sync: 1002 with last seen 3 gets exactly 4 and 5, in order"
+for i in 2 3 4 5; do
+	send "m$i" 1001 bob-pw 1002 "text $i" 202
+	expect_rc 0
+done
+pbx "message show 1002"
+expect_out "1002: 5 stored, 5 pending, last seq 5"
+take sync3 1002 carol-pw 3 1500
+expect_rc 0
+expect_got $'seq=4 body=text 4\nseq=5 body=text 5'
+pbx "message show 1002"
+expect_out "1002: 5 stored, 0 pending, last seq 5"
+case_end
+
+case_begin "sync: last seen 0 gets the whole history 1..5; last seen 5 gets nothing"
+take sync0 1002 carol-pw 0 1500
+expect_rc 0
+expect_got $'seq=1 body=please forward to carol\nseq=2 body=text 2\nseq=3 body=text 3\nseq=4 body=text 4\nseq=5 body=text 5'
+take sync5 1002 carol-pw 5 800
+expect_rc 0
+expect_got ""
+case_end
+
+finish
