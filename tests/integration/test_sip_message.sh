@@ -16,7 +16,7 @@ PORT=$(free_port)
 PHONE_PORT=$(free_port)
 
 CFG=$TMP/message.lua
-calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\", \"tcp:127.0.0.1:$PORT\" }, message_max_size = 4000, t1 = 100" 10
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\", \"tcp:127.0.0.1:$PORT\" }, message_max_size = 4000, message_history = 6, t1 = 100" 10
 # The hook: a keyword is refused, messages for 1001 with "to carol" go to 1002,
 # "boom" makes it fail.
 cat >>"$CFG" <<'LUA'
@@ -172,6 +172,68 @@ expect_got $'seq=1 body=please forward to carol\nseq=2 body=text 2\nseq=3 body=t
 take sync5 1002 carol-pw 5 800
 expect_rc 0
 expect_got ""
+case_end
+
+U_PORT[1000]=$(free_port)
+case_begin "history is bounded (message_history = 6): a 7th pending message gets 480"
+for i in 1 2 3 4 5 6; do
+	pbx "message send 1001 1000 note $i"
+	expect_out "message $i for 1000 accepted"
+done
+send full 1001 bob-pw 1000 "one more" 480
+expect_rc 0
+pbx "message send 1001 1000 again"
+expect_out "not accepted (480)"
+case_end
+
+case_begin "delivered messages make room: after a sync the oldest is dropped for a new one"
+take sync_full 1000 alice-pw 3 1500
+expect_rc 0
+expect_got $'seq=4 body=note 4\nseq=5 body=note 5\nseq=6 body=note 6'
+pbx "message send 1001 1000 seven"
+expect_out "message 7 for 1000 accepted"
+pbx "message show 1000"
+expect_out "1000: 6 stored"
+expect_no_out "note 1"
+expect_out_re "^2 +delivered .* note 2"
+expect_out_re "^7 +pending .* seven"
+case_end
+
+# baresip 1.0 sends MESSAGE with its contact module ("message" to the current
+# contact: the only one in its contacts file) and shows a MESSAGE it receives on
+# its UI only; cons.so is a UI on a TCP port, which we read.
+. "$(dirname "$0")/baresip.sh"
+A_PORT=$(free_ports 3)
+B_PORT=$(free_ports 3)
+while ! apart "$B_PORT" "$A_PORT"; do B_PORT=$(free_ports 3); done
+CONS_PORT=$(free_port)
+mkdir -p "$TMP/alice"
+echo "\"Bob\" <sip:1001@127.0.0.1:$PORT>" >"$TMP/alice/contacts"
+PHONE_MODULES="module_app contact.so" start_baresip alice 1000 alice-pw "$A_PORT" 1000
+PHONE_MODULES="module cons.so
+cons_listen 127.0.0.1:$CONS_PORT" start_baresip bob 1001 bob-pw "$B_PORT" 440
+
+case_begin "baresip 1000 sends a text to baresip 1001 through the PBX, which shows it"
+pbx_until 10 "sip show registrations" "1000-" || fail "alice did not register: $OUT"
+pbx_until 10 "sip show registrations" "1001-" || fail "bob did not register: $OUT"
+poll_until 5 port_bound "$CONS_PORT" || fail "bob's console is not listening"
+exec {cons_fd}<>"/dev/tcp/127.0.0.1/$CONS_PORT"
+cat <&"$cons_fd" >"$TMP/bob.cons" &
+PIDS+=("$!")
+mark_log
+expect_cmd alice message "hello from a real phone"
+expect_log "on_message: 1000 (Alice) to 1001, text/plain: hello from a real phone"
+expect_log "for 1001 delivered to sip:1001-"
+poll_until 5 grep -q 'sip:1000@127.0.0.1:[0-9]*: "hello from a real phone"' "$TMP/bob.cons" ||
+	fail "bob's console shows: $(tr -d '\r' <"$TMP/bob.cons")"
+exec {cons_fd}>&-
+case_end
+
+case_begin "the phones quit"
+for p in alice bob; do
+	expect_cmd "$p" quit
+	wait_exit "${PHONE_PID[$p]}" 10 || fail "phone $p still runs 10 s after quit"
+done
 case_end
 
 finish
