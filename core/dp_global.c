@@ -16,10 +16,14 @@ static long long spent, allowed;
  * pcall is ended by the raise that lands outside its pcall. */
 static void budget_hook(lua_State *S, lua_Debug *ar)
 {
-	(void)ar;
 	spent += HOOK_EVERY;
-	if (spent > allowed)
-		luaL_error(S, "ran over its budget of %lld instructions", allowed);
+	if (spent <= allowed)
+		return;
+	/* luaL_error's own "where" would name the hook: name the loop's line. */
+	if (lua_getinfo(S, "Sl", ar) && ar->currentline > 0)
+		luaL_error(S, "%s:%d: ran over its budget of %I instructions", ar->short_src, ar->currentline,
+			   (lua_Integer)allowed);
+	luaL_error(S, "ran over its budget of %I instructions", (lua_Integer)allowed);
 }
 
 static int traceback(lua_State *S)

@@ -23,6 +23,8 @@ cat >>"$CFG" <<'LUA'
 function on_message(msg)
   if msg.body == "spam" then return { refuse = 488, reason = "No spam here" } end
   if msg.body == "boom" then error("boom from the hook") end
+  if msg.body == "loop" then while true do end end
+  if msg.body == "odd" then return 42 end
   if msg.to == "1001" and msg.body:find("to carol") then return { to = "1002" } end
   log.notice("on_message: %s (%s) to %s, %s: %s", msg.from, msg.from_name, msg.to, msg.content_type, msg.body)
 end
@@ -95,6 +97,23 @@ send boom 1000 alice-pw 1001 boom 500
 expect_rc 0
 expect_log "on_message failed: $CFG:"
 expect_log "boom from the hook"
+case_end
+
+case_begin "on_message looping forever is stopped by the instruction budget: 500, the PBX goes on"
+mark_log
+send loop 1000 alice-pw 1001 loop 500
+expect_rc 0
+expect_log "on_message failed: $CFG:"
+expect_log "ran over its budget of"
+pbx "core show version"
+expect_rc 0
+case_end
+
+case_begin "on_message returning something it cannot mean: 500, logged"
+mark_log
+send odd 1000 alice-pw 1001 odd 500
+expect_rc 0
+expect_log "on_message returned number: return nothing (deliver)"
 case_end
 
 case_begin "offline: a message for 1003 (no phone) is accepted (202) and stored pending"
