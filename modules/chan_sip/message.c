@@ -226,35 +226,81 @@ static void flush(const char *user)
 		step(j);
 }
 
-void sip_message_registered(const struct sip_msg *req, const char *aor, const char *const *contacts, size_t n)
+/* Starts (or restarts) a sync of each contact from after `last`; every message up
+ * to `last` counts as delivered: the phone has seen it. */
+static void start_sync(const char *aor, const char *const *contacts, size_t n, uint64_t last)
 {
-	const struct sip_hdr *h = sip_msg_hdr_by_name(req, SYNC_HDR, NULL);
-	if (!h || !n) {
-		if (n)
-			flush(aor);
-		return;
-	}
-	char num[24];
-	char *end;
-	sip_pl_strcpy(&h->val, num, sizeof(num));
-	unsigned long long last = strtoull(num, &end, 10);
-	if (h->val.l == 0 || h->val.l >= sizeof(num) || *end || num[0] == '-') {
-		SG_NOTICE(TAG, "%s: %s: '%s' is no sequence number; sending what is pending instead", aor, SYNC_HDR,
-			  num);
-		flush(aor);
-		return;
-	}
-	/* The phone has seen up to `last`: that much is delivered, whatever it was. */
 	sip_imstore_delivered(aor, last, true);
 	for (size_t i = 0; i < n; i++) {
 		struct job *j = job_find(aor, true, contacts[i]);
 		if (j)
 			job_free(j); /* a new sync replaces one under way */
-		SG_INFO(TAG, "%s syncs %s from message %llu (last %" PRIu64 ")", aor, contacts[i], last + 1,
+		SG_INFO(TAG, "%s syncs %s from message %" PRIu64 " (last %" PRIu64 ")", aor, contacts[i], last + 1,
 			sip_imstore_last(aor, NULL, NULL));
 		if ((j = job_new(aor, true, contacts[i], last)))
 			step(j);
 	}
+}
+
+/* The X-Strowger-Sync header's number: 0 (found), -ENOENT (none) or -EINVAL. */
+static int sync_header(const struct sip_msg *req, uint64_t *last)
+{
+	const struct sip_hdr *h = sip_msg_hdr_by_name(req, SYNC_HDR, NULL);
+	if (!h)
+		return -ENOENT;
+	char num[24], *end;
+	if (h->val.l == 0 || h->val.l >= sizeof(num) || h->val.p[0] < '0' || h->val.p[0] > '9')
+		return -EINVAL;
+	sip_pl_strcpy(&h->val, num, sizeof(num));
+	unsigned long long v = strtoull(num, &end, 10);
+	if (*end)
+		return -EINVAL;
+	*last = v;
+	return 0;
+}
+
+void sip_message_registered(const struct sip_msg *req, const char *aor, const char *const *contacts, size_t n)
+{
+	if (!n)
+		return;
+	uint64_t last;
+	int rc = sync_header(req, &last);
+	if (rc == -EINVAL)
+		SG_NOTICE(TAG, "%s: %s is no sequence number; sending what is pending instead", aor, SYNC_HDR);
+	if (rc)
+		flush(aor);
+	else
+		start_sync(aor, contacts, n, last);
+}
+
+/*
+ * A MESSAGE from a user to itself with X-Strowger-Sync: the same sync without a
+ * REGISTER, for the contacts the user registered from the request's address and
+ * transport. 200 with the user's last number, or 480 when no contact of the
+ * user was registered from there.
+ */
+static void sync_by_message(struct sip_stxn *t, const char *user, uint64_t last)
+{
+	const struct sip_rx *rx = sip_stxn_rx(t);
+	const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
+	const char *contacts[SIP_LOC_MAX_PER_AOR];
+	size_t n = sip_loc_lookup(user, b, SIP_LOC_MAX_PER_AOR), nc = 0;
+	for (size_t i = 0; i < n; i++)
+		if (b[i]->proto == rx->proto && sip_sockaddr_eq(&b[i]->src, &rx->src))
+			contacts[nc++] = b[i]->contact;
+	if (!nc) {
+		struct sip_resp_opts o = {.status = 480, .reason = "No contact registered from this address"};
+		sip_stxn_respond(t, &o);
+		return;
+	}
+	char seq[24];
+	snprintf(seq, sizeof(seq), "%" PRIu64, sip_imstore_last(user, NULL, NULL));
+	struct sip_hdr_out h[] = {{SEQ_HDR, seq}};
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 1};
+	sip_stxn_respond(t, &o);
+	/* After the 200, as for a REGISTER; the binding strings outlive the call (no
+	 * registration changes in between). */
+	start_sync(user, contacts, nc, last);
 }
 
 /* --- receiving MESSAGE --- */
@@ -369,6 +415,15 @@ void sip_message_handle(struct sip_stxn *t)
 		return;
 	}
 	target[len] = '\0';
+	uint64_t last;
+	int src = sync_header(req, &last);
+	if (src != -ENOENT && !strcmp(target, u->id)) {
+		if (src)
+			answer(t, 400, "Bad " SYNC_HDR);
+		else
+			sync_by_message(t, u->id, last);
+		return;
+	}
 	if (!req->has_ctype || req->body.l == 0) {
 		answer(t, 400, req->body.l ? "MESSAGE without Content-Type" : "MESSAGE without a body");
 		return;

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 
-need_tools sipp
+need_tools sipp sipsak
 
 PORT=$(free_port)
 PHONE_PORT=$(free_port)
@@ -41,8 +41,9 @@ send() {
 
 # take NAME USER PASS SYNC PAUSE_MS: USER registers (X-Strowger-Sync: SYNC unless
 # SYNC is "-") from its own port (U_PORT[USER]: a registered contact outlives
-# the SIPp run, and messages for one user must not reach another's SIPp) and stays PAUSE_MS ms; GOT then lists what it was
-# sent, one "seq=N body=TEXT" a line.
+# the SIPp run, and messages for one user must not reach another's SIPp) and
+# stays PAUSE_MS ms; GOT then lists what it was sent, one "seq=N body=TEXT" a
+# line.
 take() {
 	local f
 	f=$(scenario msg_register.xml "$2" "$3")
@@ -52,8 +53,23 @@ take() {
 	else
 		sed -i "s/SYNC_LINE/X-Strowger-Sync: $4/" "$f"
 	fi
+	ooc_run "$1" "$f" "${U_PORT[$2]}"
+}
+
+# sync_msg NAME USER PASS SYNC CODE PAUSE_MS [PORT]: USER asks for a sync with a
+# MESSAGE to itself (from U_PORT[USER] unless PORT), expecting CODE; GOT as
+# for take.
+sync_msg() {
+	local f
+	f=$(scenario msg_sync.xml "$2" "$3" "$5")
+	sed -i "s/SYNC_N/$4/; s/PAUSE_MS/$6/" "$f"
+	ooc_run "$1" "$f" "${7:-${U_PORT[$2]}}"
+}
+
+# ooc_run NAME SCENARIO PORT: SIPp from PORT, logging the MESSAGEs it is sent.
+ooc_run() {
 	rm -f "$TMP/$1.log"
-	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$f" -p "${U_PORT[$2]}" -oocsf "$SIPP_DIR/msg_ooc.xml" -trace_logs \
+	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$2" -p "$3" -oocsf "$SIPP_DIR/msg_ooc.xml" -trace_logs \
 		-log_file "$TMP/$1.log"
 	GOT=$(grep -o 'seq=[0-9]* body=.*' "$TMP/$1.log" 2>/dev/null)
 }
@@ -63,6 +79,14 @@ expect_got() {
 		fail "the phone got: '${GOT//$'\n'/ | }', expected: '${1//$'\n'/ | }'"
 	fi
 }
+
+case_begin "OPTIONS (sipsak) lists MESSAGE in Allow"
+OUT=$(timeout 10 sipsak -s "sip:1000@127.0.0.1:$PORT" -vvv 2>&1)
+RC=$?
+expect_rc 0
+expect_out "SIP/2.0 200 OK"
+grep -qE "^Allow: .*MESSAGE" <<<"$OUT" || fail "no MESSAGE in Allow: $(grep Allow <<<"$OUT")"
+case_end
 
 case_begin "a MESSAGE without credentials is challenged: 401 with a Digest challenge"
 f=$(scenario msg_code.xml 1000 x 401)
@@ -189,6 +213,18 @@ take sync0 1002 carol-pw 0 1500
 expect_rc 0
 expect_got $'seq=1 body=please forward to carol\nseq=2 body=text 2\nseq=3 body=text 3\nseq=4 body=text 4\nseq=5 body=text 5'
 take sync5 1002 carol-pw 5 800
+expect_rc 0
+expect_got ""
+case_end
+
+case_begin "sync without a REGISTER: a MESSAGE to oneself with X-Strowger-Sync: 2 gets 200, then 3..5"
+sync_msg sync_msg 1002 carol-pw 2 200 1500
+expect_rc 0
+expect_got $'seq=3 body=text 3\nseq=4 body=text 4\nseq=5 body=text 5'
+case_end
+
+case_begin "a sync MESSAGE from an address with no registration of the user gets 480"
+sync_msg sync_nowhere 1001 bob-pw 0 480 10 "$PHONE_PORT"
 expect_rc 0
 expect_got ""
 case_end
