@@ -7,8 +7,10 @@
  * per user so they arrive in order, and marks it delivered on the first 2xx. A
  * message nobody took stays pending and goes out on the user's next REGISTER. A
  * REGISTER carrying "X-Strowger-Sync: N" asks for every stored message after N, in
- * order, to the contact it registers (incremental sync); each delivered MESSAGE
- * carries its number in "X-Strowger-Seq". Main thread only.
+ * order, to the contact it registers (incremental sync); so does a MESSAGE from
+ * a user to itself with that header, for the contacts registered from where it
+ * came. Each delivered MESSAGE carries its number in "X-Strowger-Seq". Main
+ * thread only.
  */
 #ifndef CHAN_SIP_MESSAGE_H
 #define CHAN_SIP_MESSAGE_H
