@@ -47,6 +47,10 @@ struct job {
 	unsigned out;	   /* its transactions still unanswered */
 	bool ok;	   /* one of them got a 2xx */
 	bool again;	   /* flush: a REGISTER came meanwhile: retry what failed */
+	/* sync: the flush job's message that was on its way to this contact when the
+	 * sync began; the sync waits for its answer rather than send it twice. */
+	uint64_t flush_seq;
+	bool flush_pending, flush_ok, blocked;
 	struct sip_ctxn *tx[SIP_LOC_MAX_PER_AOR];
 	char dst[SIP_LOC_MAX_PER_AOR][512]; /* the contact each went to, for the log */
 	struct job *next;
@@ -95,6 +99,15 @@ static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *ar
 			to = j->dst[i];
 		}
 	sip_ctxn_abandon(t);
+	struct job *s = j->sync ? NULL : job_find(j->user, true, to);
+	if (s && s->flush_pending && s->flush_seq == j->seq) {
+		s->flush_pending = false;
+		s->flush_ok = resp->status < 300;
+		if (s->blocked) {
+			s->blocked = false;
+			step(s);
+		}
+	}
 	if (resp->status < 300) {
 		j->ok = true;
 		SG_INFO(TAG, "message %" PRIu64 " for %s delivered to %s (%u)", j->seq, j->user, to, resp->status);
@@ -166,6 +179,18 @@ static void step(struct job *j)
 			}
 			break;
 		}
+		if (j->sync && j->flush_seq && m->seq == j->flush_seq) {
+			if (j->flush_pending) {
+				SG_INFO(TAG, "message %" PRIu64 " for %s is on its way to %s already: the sync waits "
+					"for its answer", m->seq, j->user, j->contact);
+				j->blocked = true; /* on_response of the flush steps it on */
+				return;
+			}
+			if (j->flush_ok) {
+				j->cursor = m->seq; /* the flush brought it to this contact */
+				continue;
+			}
+		}
 		const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
 		size_t n = 0;
 		if (j->sync) {
@@ -177,9 +202,12 @@ static void step(struct job *j)
 		j->seq = m->seq;
 		j->ok = false;
 		j->out = 0;
+		size_t skipped = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (!j->sync && synced_contact(j->user, b[i]->contact))
+			if (!j->sync && synced_contact(j->user, b[i]->contact)) {
+				skipped++;
 				continue;
+			}
 			int rc = send_to(j, i, m, b[i]);
 			if (rc)
 				SG_WARNING(TAG, "message %" PRIu64 " for %s not sent to %s: %s", m->seq, j->user,
@@ -189,7 +217,10 @@ static void step(struct job *j)
 		}
 		if (j->out)
 			return;
-		if (!j->sync)
+		if (!j->sync && skipped)
+			SG_INFO(TAG, "message %" PRIu64 " for %s: left to the sync of its phone under way", m->seq,
+				j->user);
+		else if (!j->sync)
 			SG_INFO(TAG, "message %" PRIu64 " for %s stored: no registered phone to take it", m->seq,
 				j->user);
 		break;
@@ -237,8 +268,15 @@ static void start_sync(const char *aor, const char *const *contacts, size_t n, u
 			job_free(j); /* a new sync replaces one under way */
 		SG_INFO(TAG, "%s syncs %s from message %" PRIu64 " (last %" PRIu64 ")", aor, contacts[i], last + 1,
 			sip_imstore_last(aor, NULL, NULL));
-		if ((j = job_new(aor, true, contacts[i], last)))
-			step(j);
+		if (!(j = job_new(aor, true, contacts[i], last)))
+			continue;
+		const struct job *f = job_find(aor, false, NULL);
+		for (size_t k = 0; f && k < SIP_LOC_MAX_PER_AOR; k++)
+			if (f->tx[k] && !strcmp(f->dst[k], contacts[i])) {
+				j->flush_seq = f->seq;
+				j->flush_pending = true;
+			}
+		step(j);
 	}
 }
 

@@ -66,10 +66,12 @@ sync_msg() {
 	ooc_run "$1" "$f" "${7:-${U_PORT[$2]}}"
 }
 
-# ooc_run NAME SCENARIO PORT: SIPp from PORT, logging the MESSAGEs it is sent.
+# ooc_run NAME SCENARIO PORT: SIPp from PORT, logging the MESSAGEs it is sent
+# and answering each ANSWER_MS ms later (0 unless set).
 ooc_run() {
 	rm -f "$TMP/$1.log"
-	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$2" -p "$3" -oocsf "$SIPP_DIR/msg_ooc.xml" -trace_logs \
+	sed "s/ANSWER_MS/${ANSWER_MS:-0}/" "$SIPP_DIR/msg_ooc.xml" >"$TMP/msg_ooc.xml"
+	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$2" -p "$3" -oocsf "$TMP/msg_ooc.xml" -trace_logs \
 		-log_file "$TMP/$1.log"
 	GOT=$(grep -o 'seq=[0-9]* body=.*' "$TMP/$1.log" 2>/dev/null)
 }
@@ -191,6 +193,22 @@ send after 1000 alice-pw 1003 "second one" 202
 expect_rc 0
 pbx "message show 1003"
 expect_out "last seq 2"
+case_end
+
+# Message 2 is on its way to 1003's registered contact, where no SIPp listens
+# now (retransmitted for 64*T1 = 6.4 s). The phone that comes back answers each
+# MESSAGE a second late, so the sync its REGISTER asks for begins while message
+# 2 is still unanswered: the sync must wait for that answer, not send it again.
+case_begin "a sync meeting a message already on its way to that phone: each message once"
+mark_log
+pbx "message send 1000 1003 racing"
+expect_out "message 3 for 1003 accepted"
+ANSWER_MS=1000 take race 1003 dave-pw 1 5000
+expect_rc 0
+expect_got $'seq=2 body=second one\nseq=3 body=racing'
+expect_log "message 2 for 1003 is on its way to sip:1003@127.0.0.1:${U_PORT[1003]} already: the sync waits"
+pbx "message show 1003"
+expect_out "1003: 3 stored, 0 pending, last seq 3"
 case_end
 
 # 1002 holds message 1 (the redirected one); four more make 1..5.
