@@ -247,6 +247,15 @@ expect_rc 0
 expect_got ""
 case_end
 
+case_begin "a body of another type is passed on with its Content-Type"
+f=$(scenario msg_send.xml 1001 bob-pw 202)
+sed -i 's|text/plain;charset=utf-8|application/vnd.strowger-test+json|; s/BODY_TEXT/{"n":6}/' "$f"
+sipp_run json 127.0.0.1:"$PORT" -sf "$f" -s 1002 -p "$PHONE_PORT"
+expect_rc 0
+pbx "message show 1002"
+expect_out_re '^6 +pending .* 1001 +application/vnd.strowger-test\+json +\{"n":6\}'
+case_end
+
 U_PORT[1000]=$(free_port)
 case_begin "history is bounded (message_history = 6): a 7th pending message gets 480"
 for i in 1 2 3 4 5 6; do
