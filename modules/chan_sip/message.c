@@ -98,6 +98,7 @@ static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *ar
 			j->tx[i] = NULL;
 			to = j->dst[i];
 		}
+	bool unanswered = sip_ctxn_error(t) != 0;
 	sip_ctxn_abandon(t);
 	struct job *s = j->sync ? NULL : job_find(j->user, true, to);
 	if (s && s->flush_pending && s->flush_seq == j->seq) {
@@ -113,7 +114,7 @@ static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *ar
 		SG_INFO(TAG, "message %" PRIu64 " for %s delivered to %s (%u)", j->seq, j->user, to, resp->status);
 	} else {
 		SG_INFO(TAG, "message %" PRIu64 " for %s refused by %s (%u%s)", j->seq, j->user, to, resp->status,
-			sip_ctxn_error(t) ? ", no answer" : "");
+			unanswered ? ", no answer" : "");
 	}
 	if (--j->out)
 		return;

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# test_sip_message.sh: MESSAGE (RFC 3428) between users. SIPp: a MESSAGE without
-# credentials is challenged (401), one over settings.sip.message_max_size gets 413,
-# one for an unknown user 404; the dialplan's on_message refuses (488), sends to
-# another user, and a failing hook answers 500 with file:line in the log. Offline:
-# a message for a user with no phone is stored, survives a restart, and reaches
-# the phone once when it registers (a second REGISTER brings nothing). Sync: a
-# phone that registers with X-Strowger-Sync: N gets exactly the messages after N,
-# in order. baresip: one phone sends a text to another through the PBX.
+# test_sip_message.sh: MESSAGE (RFC 3428) between users. SIPp: MESSAGE is in
+# Allow (sipsak's OPTIONS); a MESSAGE without credentials is challenged (401),
+# one over settings.sip.message_max_size gets 413, one for an unknown user 404;
+# the dialplan's on_message refuses (488), sends to another user, and a failing,
+# looping or nonsensical hook answers 500 with file:line in the log. Offline: a
+# message for a user with no phone is stored, survives a restart, and reaches
+# the phone once when it registers (a second REGISTER brings nothing); numbers
+# go on after the restart. Sync: a phone that registers with X-Strowger-Sync: N,
+# or sends a MESSAGE to itself with it, gets exactly the messages after N, in
+# order, and a message already on its way when the sync begins comes once. Other
+# content types pass as they are; the history bound refuses (480) and makes
+# room. baresip: one phone sends a text to another through the PBX.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 
