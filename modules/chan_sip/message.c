@@ -46,6 +46,7 @@ struct job {
 	uint64_t seq;	   /* the message out now */
 	unsigned out;	   /* its transactions still unanswered */
 	bool ok;	   /* one of them got a 2xx */
+	bool refused;	   /* one of them got a real error response (not a timeout) */
 	bool again;	   /* flush: a REGISTER came meanwhile: retry what failed */
 	/* sync: the flush job's message that was on its way to this contact when the
 	 * sync began; the sync waits for its answer rather than send it twice. */
@@ -87,6 +88,24 @@ static bool synced_contact(const char *user, const char *contact)
 
 static void step(struct job *j);
 
+/*
+ * The flush job j has its answer from `contact` (ok: a 2xx; false also when the
+ * answer will never be known): a sync of that contact waiting for it goes on,
+ * skipping the message when the contact took it.
+ */
+static void settle_sync(struct job *j, const char *contact, bool ok)
+{
+	struct job *s = j->sync ? NULL : job_find(j->user, true, contact);
+	if (!s || !s->flush_pending || s->flush_seq != j->seq)
+		return;
+	s->flush_pending = false;
+	s->flush_ok = ok;
+	if (s->blocked) {
+		s->blocked = false;
+		step(s);
+	}
+}
+
 static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *arg)
 {
 	struct job *j = arg;
@@ -100,19 +119,22 @@ static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *ar
 		}
 	bool unanswered = sip_ctxn_error(t) != 0;
 	sip_ctxn_abandon(t);
-	struct job *s = j->sync ? NULL : job_find(j->user, true, to);
-	if (s && s->flush_pending && s->flush_seq == j->seq) {
-		s->flush_pending = false;
-		s->flush_ok = resp->status < 300;
-		if (s->blocked) {
-			s->blocked = false;
-			step(s);
-		}
-	}
+	settle_sync(j, to, resp->status < 300);
 	if (resp->status < 300) {
 		j->ok = true;
 		SG_INFO(TAG, "message %" PRIu64 " for %s delivered to %s (%u)", j->seq, j->user, to, resp->status);
+		/* Delivered: the next one goes now, not when a phone that is away has
+		 * timed out. The other copies still go out; their answers are not
+		 * awaited. */
+		for (size_t i = 0; i < SIP_LOC_MAX_PER_AOR; i++)
+			if (j->tx[i]) {
+				sip_ctxn_abandon(j->tx[i]);
+				j->tx[i] = NULL;
+				settle_sync(j, j->dst[i], false);
+			}
+		j->out = 1;
 	} else {
+		j->refused |= !unanswered;
 		SG_INFO(TAG, "message %" PRIu64 " for %s refused by %s (%u%s)", j->seq, j->user, to, resp->status,
 			unanswered ? ", no answer" : "");
 	}
@@ -120,6 +142,15 @@ static void on_response(struct sip_ctxn *t, const struct sip_msg *resp, void *ar
 		return;
 	if (j->ok) {
 		sip_imstore_delivered(j->user, j->seq, false);
+		j->cursor = j->seq;
+		step(j);
+		return;
+	}
+	if (j->refused) {
+		/* A phone that answers but refuses this one (a type it does not take,
+		 * say) must not hold back the rest: it stays pending, the next goes. */
+		SG_INFO(TAG, "message %" PRIu64 " for %s refused by the phones; it stays pending, the next goes on",
+			j->seq, j->user);
 		j->cursor = j->seq;
 		step(j);
 		return;
@@ -201,7 +232,7 @@ static void step(struct job *j)
 			n = sip_loc_lookup(j->user, b, SIP_LOC_MAX_PER_AOR);
 		}
 		j->seq = m->seq;
-		j->ok = false;
+		j->ok = j->refused = false;
 		j->out = 0;
 		size_t skipped = 0;
 		for (size_t i = 0; i < n; i++) {

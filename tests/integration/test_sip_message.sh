@@ -71,10 +71,12 @@ sync_msg() {
 }
 
 # ooc_run NAME SCENARIO PORT: SIPp from PORT, logging the MESSAGEs it is sent
-# and answering each ANSWER_MS ms later (0 unless set).
+# and answering each with ANSWER_CODE (200 unless set) ANSWER_MS ms later (0
+# unless set).
 ooc_run() {
 	rm -f "$TMP/$1.log"
-	sed "s/ANSWER_MS/${ANSWER_MS:-0}/" "$SIPP_DIR/msg_ooc.xml" >"$TMP/msg_ooc.xml"
+	sed "s/ANSWER_MS/${ANSWER_MS:-0}/; s/ANSWER_CODE/${ANSWER_CODE:-200}/" "$SIPP_DIR/msg_ooc.xml" \
+		>"$TMP/msg_ooc.xml"
 	sipp_run "$1" 127.0.0.1:"$PORT" -sf "$2" -p "$3" -oocsf "$TMP/msg_ooc.xml" -trace_logs \
 		-log_file "$TMP/$1.log"
 	GOT=$(grep -o 'seq=[0-9]* body=.*' "$TMP/$1.log" 2>/dev/null)
@@ -283,6 +285,21 @@ expect_out "1000: 6 stored"
 expect_no_out "note 1"
 expect_out_re "^2 +delivered .* note 2"
 expect_out_re "^7 +pending .* seven"
+case_end
+
+U_PORT[1001]=$(free_port)
+case_begin "a phone refusing a message (415) does not hold back the next; both stay pending"
+mark_log
+pbx "message send 1000 1001 first"
+expect_out "message 1 for 1001 accepted"
+pbx "message send 1000 1001 second"
+expect_out "message 2 for 1001 accepted"
+ANSWER_CODE=415 take refuser 1001 bob-pw - 1500
+expect_rc 0
+expect_got $'seq=1 body=first\nseq=2 body=second'
+expect_log "message 1 for 1001 refused by the phones; it stays pending, the next goes on"
+pbx "message show 1001"
+expect_out "1001: 2 stored, 2 pending"
 case_end
 
 # baresip 1.0 sends MESSAGE with its contact module ("message" to the current
