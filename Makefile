@@ -40,7 +40,7 @@ LUA_RUNNER = $(BUILD)/tests/lua/run_lua_tests
 
 all: $(BUILD)/strowger $(MODULE_SO)
 
-config.mk config.h:
+config.mk config.h: configure
 	@if [ "$$(id -u)" = 0 ]; then ./configure --install-deps; else ./configure; fi
 
 $(BUILD)/libstrowger.a: $(CORE_OBJ)
@@ -63,7 +63,8 @@ $(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) $(P
 	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^) $(MOD_LIBS)
 
 # Libraries a module needs beyond what the strowger binary already links.
-$(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS)
+$(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS) $(XML_LIBS)
+$(BUILD)/modules/chan_sip.so: MOD_CFLAGS += $(XML_CFLAGS)
 $(BUILD)/modules/res_rtp.so: MOD_LIBS = $(SNDFILE_LIBS) -lm
 $(BUILD)/modules/res_rtp.so: MOD_CFLAGS += $(SNDFILE_CFLAGS)
 
@@ -106,6 +107,11 @@ $(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcar
 $(BUILD)/tests/unit/test_sip_tls: tests/unit/test_sip_tls.c modules/chan_sip/tls.c $(wildcard modules/chan_sip/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(CMOCKA_CFLAGS) -o $@ $< modules/chan_sip/tls.c $(CMOCKA_LIBS) $(SSL_LIBS)
+
+# asfe_xml.c (as-feature-event bodies) needs only libxml2.
+$(BUILD)/tests/unit/test_asfe_xml: tests/unit/test_asfe_xml.c modules/chan_sip/asfe_xml.c $(wildcard modules/chan_sip/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(XML_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< modules/chan_sip/asfe_xml.c $(CMOCKA_LIBS) $(XML_LIBS)
 
 $(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)

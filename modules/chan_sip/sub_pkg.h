@@ -16,6 +16,7 @@
 
 struct sg_module;
 struct sg_user;
+struct sip_msg;
 
 struct sip_evpkg {
 	const char *name;	  /* "message-summary" */
@@ -27,6 +28,15 @@ struct sip_evpkg {
 	/* The resource's current state as a body; account is the URI the subscriber
 	 * asked for (its Request-URI, safe to print). Length, or -errno. */
 	int (*body)(const char *resource, const char *account, char *out, size_t size);
+	/* Optional: the NOTIFYs' Content-Type when it is not content_type itself
+	 * (as-feature-event sends multipart/mixed of the content_type parts). */
+	const char *notify_type;
+	/* Optional: a SUBSCRIBE carrying a body asks the package to change the
+	 * resource (as-feature-event: a phone's DND key). Called after authorize,
+	 * before the subscription is made or refreshed; src names the sender for the
+	 * log. 0, or the SIP status refusing it (400, 415); NULL: bodies are ignored. */
+	unsigned (*request)(const struct sg_user *u, const char *resource, const struct sip_msg *req,
+			    const char *src);
 };
 
 /* Adds a package to the table (at load). 0, -EEXIST, -ENOSPC. */
@@ -37,6 +47,11 @@ void sip_sub_changed(const struct sip_evpkg *p, const char *resource);
  * user named like the resource that has no subscription to it (phones set up
  * for unsolicited notifications). Returns how many went out. */
 size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource);
+
+/* asfe_pkg.c: the as-feature-event package (phones' DND and forward keys,
+ * over the core's features.h). 0 or -errno. */
+int sip_asfe_init(struct sg_module *self);
+void sip_asfe_shutdown(void);
 
 /* mwi_pkg.c: the message-summary package (RFC 3842) and the `mwi` console
  * commands. 0 or -errno. */
