@@ -23,6 +23,7 @@
 #include "dialog_priv.h"
 #include "guard.h"
 #include "location.h"
+#include "message.h"
 #include "qualify.h"
 #include "registrar.h"
 #include "sip_msg.h"
@@ -35,7 +36,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -105,6 +106,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_NOTIFY:
 		sip_sub_notify_in(t);
+		break;
+	case SIP_METHOD_MESSAGE:
+		sip_message_handle(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
@@ -390,6 +394,8 @@ static void apply_config(void)
 	sip_mwi_configure(any_box, unsolicited);
 	unsigned message_s = cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600);
 	sip_transport_set_message_timeout(message_s * 1000);
+	sip_message_set_limits(cfg_uint("sip.message_max_size", 8192, 1, 60000),
+			       cfg_uint("sip.message_history", 100, 1, 100000));
 }
 
 static void unload(struct sg_module *m);
@@ -409,7 +415,7 @@ static int load(struct sg_module *m)
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
 	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
-	    (rc = sip_asfe_init(m)) || (rc = sip_guard_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) || (rc = cfg_tls()))
 		goto fail;
 	if ((rc = sip_guard_load_config(err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
@@ -452,6 +458,7 @@ static void unload(struct sg_module *m)
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	sip_mwi_shutdown();
+	sip_message_shutdown(); /* gives back its client transactions */
 	sip_asfe_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
 	sip_dlg_shutdown();
@@ -501,6 +508,8 @@ static const struct sg_config_key config_keys[] = {
 	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
 	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
 	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's unsubscribed registered phones (false)"},
+	{"message_max_size", SG_CFG_INT, "largest MESSAGE body accepted, bytes; more gets 413 (8192)"},
+	{"message_history", SG_CFG_INT, "messages kept per user for delivery and sync (100); the oldest delivered go first"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},
