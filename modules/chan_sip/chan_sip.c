@@ -471,6 +471,7 @@ static void unload(struct sg_module *m)
 	sip_loc_shutdown();
 	sip_auth_shutdown();
 	sip_guard_shutdown();
+	sip_registrar_shutdown();
 }
 
 static int reload(struct sg_module *m)

@@ -329,12 +329,22 @@ static int sync_header(const struct sip_msg *req, uint64_t *last)
 	return 0;
 }
 
+int sip_message_sync_of(const struct sip_msg *req, uint64_t *last)
+{
+	return sync_header(req, last);
+}
+
 void sip_message_registered(const struct sip_msg *req, const char *aor, const char *const *contacts, size_t n)
+{
+	uint64_t last = 0;
+	int rc = sync_header(req, &last);
+	sip_message_registered_sync(aor, contacts, n, rc, last);
+}
+
+void sip_message_registered_sync(const char *aor, const char *const *contacts, size_t n, int rc, uint64_t last)
 {
 	if (!n)
 		return;
-	uint64_t last;
-	int rc = sync_header(req, &last);
 	if (rc == -EINVAL)
 		SG_NOTICE(TAG, "%s: %s is no sequence number; sending what is pending instead", aor, SYNC_HDR);
 	if (rc)

@@ -27,5 +27,10 @@ void sip_message_handle(struct sip_stxn *t);
 /* A REGISTER of aor was accepted, adding or refreshing these contact URIs: sends
  * what is pending, or syncs those contacts when the request asks for it. */
 void sip_message_registered(const struct sip_msg *req, const char *aor, const char *const *contacts, size_t n);
+/* The same in two steps, for a REGISTER answered later (registrar.c waits for the
+ * store): what its X-Strowger-Sync asks (0 and *last, -ENOENT without one,
+ * -EINVAL when unreadable), then the delivery once the 200 is out. */
+int sip_message_sync_of(const struct sip_msg *req, uint64_t *last);
+void sip_message_registered_sync(const char *aor, const char *const *contacts, size_t n, int rc, uint64_t last);
 
 #endif
