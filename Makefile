@@ -63,7 +63,11 @@ $(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) $(P
 	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^) $(MOD_LIBS)
 
 # Libraries a module needs beyond what the strowger binary already links.
-$(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS)
+# libxml2 parses PIDF (presence); a config.mk from before it was needed asks pkg-config.
+XML_CFLAGS ?= $(shell pkg-config --cflags libxml-2.0)
+XML_LIBS ?= $(shell pkg-config --libs libxml-2.0)
+$(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS) $(XML_LIBS)
+$(BUILD)/modules/chan_sip.so: MOD_CFLAGS += $(XML_CFLAGS)
 $(BUILD)/modules/res_rtp.so: MOD_LIBS = $(SNDFILE_LIBS) -lm
 $(BUILD)/modules/res_rtp.so: MOD_CFLAGS += $(SNDFILE_CFLAGS)
 

@@ -21,6 +21,7 @@
 #include "console_priv.h"
 #include "dp_priv.h"
 #include "loader.h"
+#include "devstate_priv.h"
 #include "mwi_priv.h"
 #include "log_priv.h"
 #include "loop_priv.h"
@@ -163,6 +164,7 @@ static void shutdown_all(void)
 	sg_cli_shutdown();
 	sg_dp_shutdown();
 	sg_mwi_shutdown();
+	sg_devstate_shutdown();
 	sg_main_loop_shutdown();
 	sg_log_shutdown();
 }

@@ -5,6 +5,7 @@
 
 #include "channel_priv.h"
 #include "cli_priv.h"
+#include "devstate_priv.h"
 #include "dp_priv.h"
 #include "mwi_priv.h"
 #include "registry.h"
@@ -16,7 +17,8 @@ unsigned sg_registry_purge_owner(struct sg_module *owner)
 	/* Lua functions have no unregister call: removing them is the normal path. */
 	sg_dp_purge_owner(owner);
 	return sg_store_purge_owner(owner) + sg_cli_purge_owner(owner) + sg_chan_tech_purge_owner(owner) +
-	       sg_bridge_tech_purge_owner(owner) + sg_service_purge_owner(owner) + sg_mwi_purge_owner(owner);
+	       sg_bridge_tech_purge_owner(owner) + sg_service_purge_owner(owner) + sg_mwi_purge_owner(owner) +
+	       sg_devstate_purge_owner(owner);
 }
 
 int sg_owned_add(struct sg_owned_set *s, const void *item, struct sg_module *owner)

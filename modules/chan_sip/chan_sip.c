@@ -22,6 +22,7 @@
 #include "dialog.h"
 #include "dialog_priv.h"
 #include "location.h"
+#include "publish.h"
 #include "qualify.h"
 #include "registrar.h"
 #include "sip_msg.h"
@@ -34,7 +35,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, PUBLISH"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -99,6 +100,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_NOTIFY:
 		sip_sub_notify_in(t);
+		break;
+	case SIP_METHOD_PUBLISH:
+		sip_publish(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
@@ -359,6 +363,10 @@ static void apply_config(void)
 				    cfg_uint("sip.max_subscriptions_per_user", 20, 1, 1000),
 				    cfg_uint("sip.max_subscriptions_per_source", 200, 1, 100000)};
 	sip_sub_set_limits(&sl);
+	sip_publish_set_expires(sl.min_expires, sl.max_expires);
+	bool blf_any = true;
+	sg_config_bool("sip.blf_any", &blf_any);
+	sip_blf_configure(blf_any);
 	bool any_box = false, unsolicited = false;
 	sg_config_bool("sip.mwi_any_box", &any_box);
 	sg_config_bool("sip.mwi_unsolicited", &unsolicited);
@@ -383,7 +391,8 @@ static int load(struct sg_module *m)
 	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
-	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) || (rc = sip_dialog_pkg_init(m)) ||
+	    (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
 	apply_config();
 	size_t na = sg_config_list_len("sip.auth_algorithms");
@@ -423,6 +432,8 @@ static void unload(struct sg_module *m)
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	sip_mwi_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
+	sip_presence_shutdown(); /* after: the final NOTIFYs wrote their bodies */
+	sip_dialog_pkg_shutdown();
 	sip_dlg_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
 	sip_ctxn_shutdown();
@@ -463,6 +474,7 @@ static const struct sg_config_key config_keys[] = {
 	{"max_subscriptions_per_user", SG_CFG_INT, "subscriptions one user may hold (20)"},
 	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
 	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
+	{"blf_any", SG_CFG_BOOL, "any user may watch any user's calls (dialog, BLF) and presence (true); false: only its own"},
 	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's unsubscribed registered phones (false)"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},

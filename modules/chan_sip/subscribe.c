@@ -52,6 +52,7 @@ struct sub {
 	struct sip_ctxn *out; /* the NOTIFY awaiting its answer (we hold a reference) */
 	bool dirty;	      /* the state changed while it was out, or a send failed */
 	unsigned long notifies;
+	unsigned version; /* bodies written so far (RFC 4235 numbers them) */
 };
 
 static struct sg_module *self;
@@ -108,8 +109,10 @@ static void on_notify_response(struct sip_ctxn *t, const struct sip_msg *resp, v
  * after which the subscription is gone (freed here). 0 or -errno. */
 static int send_notify(struct sub *s, const char *reason)
 {
-	char state[64], body[2048], cseq[48];
-	int blen = s->pkg->body(s->resource, s->account, body, sizeof(body));
+	/* Not reentrant (a body is written and sent before anything else runs). */
+	static char body[SIP_SUB_BODY_MAX];
+	char state[64], cseq[48];
+	int blen = s->pkg->body(s->resource, s->account, s->version++, body, sizeof(body));
 	if (blen < 0) {
 		SG_WARNING(TAG, "%s of %s: cannot write the state: %s", s->pkg->name, s->resource, strerror(-blen));
 		blen = 0;
@@ -197,8 +200,8 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 	for (size_t i = 0; i < n; i++) {
 		if (subscribed_from(p, resource, &b[i]->src))
 			continue;
-		char call_id[SIP_CALL_ID_SIZE], tag[SIP_TAG_SIZE], host[64], from[200], to[530], cseq[32],
-			body[2048];
+		static char body[SIP_SUB_BODY_MAX];
+		char call_id[SIP_CALL_ID_SIZE], tag[SIP_TAG_SIZE], host[64], from[200], to[530], cseq[32];
 		struct sip_sockaddr local;
 		if (sip_transport_local(b[i]->proto, &b[i]->src, &local) || sip_new_call_id(call_id) ||
 		    sip_new_tag(tag))
@@ -209,7 +212,7 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 		snprintf(cseq, sizeof(cseq), "%u NOTIFY", sip_new_cseq());
 		char account[128];
 		snprintf(account, sizeof(account), "sip:%s@%s", resource, host);
-		int blen = p->body(resource, account, body, sizeof(body));
+		int blen = p->body(resource, account, 0, body, sizeof(body));
 		if (blen < 0)
 			continue;
 		/* No dialog and no subscription: the state stands alone (phones set up
@@ -228,6 +231,14 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 		}
 	}
 	return sent;
+}
+
+bool sip_sub_watched(const struct sip_evpkg *p, const char *resource)
+{
+	for (const struct sub *s = subs; s; s = s->next)
+		if (s->pkg == p && !strcmp(s->resource, resource))
+			return true;
+	return false;
 }
 
 static void on_tick(struct sg_timer *t, void *arg)
