@@ -65,19 +65,19 @@ int sip_pidf_check(const char *body, size_t len, char *why, size_t wsize)
 	if (doc->intSubset) {
 		snprintf(why, wsize, "a DOCTYPE is not allowed");
 	} else if (!root || !is_pidf(root, "presence")) {
-		snprintf(why, wsize, "the root is not <presence> in the PIDF namespace");
+		snprintf(why, wsize, "the root is not a PIDF presence element");
 	} else if (!xmlHasProp(root, (const xmlChar *)"entity")) {
-		snprintf(why, wsize, "<presence> has no entity");
+		snprintf(why, wsize, "the presence element has no entity");
 	} else {
 		rc = 0;
 		for (const xmlNode *c = root->children; c && !rc; c = c->next) {
 			if (!is_pidf(c, "tuple"))
 				continue;
 			if (!xmlHasProp(c, (const xmlChar *)"id")) {
-				snprintf(why, wsize, "a <tuple> has no id");
+				snprintf(why, wsize, "a tuple has no id");
 				rc = -EINVAL;
 			} else if (!child(c, "status")) {
-				snprintf(why, wsize, "a <tuple> has no <status>");
+				snprintf(why, wsize, "a tuple has no status");
 				rc = -EINVAL;
 			}
 		}

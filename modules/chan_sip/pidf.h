@@ -19,7 +19,7 @@ void sip_pidf_init(void);
 /* 0 when body is a PIDF document (well-formed XML, a <presence> root in the
  * PIDF namespace with an entity, each <tuple> with an id and a <status>), else
  * -EINVAL with why saying what is wrong ("line 3: Opening and ending tag
- * mismatch", "the root is not <presence>"). */
+ * mismatch", "the root is not a PIDF presence element"; a reason phrase). */
 int sip_pidf_check(const char *body, size_t len, char *why, size_t wsize);
 /* One document for `entity` holding the elements (tuples, persons, notes...)
  * of each of the n checked documents, in order. Length, or -errno (-ENOSPC:
