@@ -86,6 +86,24 @@ int sip_pidf_check(const char *body, size_t len, char *why, size_t wsize)
 	return rc;
 }
 
+/* Whether the document being composed has an element named like c with c's id
+ * already: a tuple (or person, or device) a newer publication also describes
+ * (a phone that published twice, say) is shown once, as the newer says. */
+static bool taken(const xmlNode *root, const xmlNode *c)
+{
+	xmlChar *id = xmlGetProp(c, (const xmlChar *)"id");
+	bool found = false;
+	for (const xmlNode *o = root->children; id && o && !found; o = o->next) {
+		if (o->type != XML_ELEMENT_NODE || xmlStrcmp(o->name, c->name))
+			continue;
+		xmlChar *oid = xmlGetProp(o, (const xmlChar *)"id");
+		found = oid && !xmlStrcmp(oid, id);
+		xmlFree(oid);
+	}
+	xmlFree(id);
+	return found;
+}
+
 int sip_pidf_compose(char *out, size_t size, const char *entity, const char *const *docs, const size_t *lens,
 		     size_t n)
 {
@@ -106,7 +124,7 @@ int sip_pidf_compose(char *out, size_t size, const char *entity, const char *con
 			continue; /* checked when published: cannot happen */
 		const xmlNode *r = xmlDocGetRootElement(d);
 		for (const xmlNode *c = r ? r->children : NULL; c; c = c->next) {
-			if (c->type != XML_ELEMENT_NODE)
+			if (c->type != XML_ELEMENT_NODE || taken(root, c))
 				continue;
 			xmlNode *copy = xmlDocCopyNode((xmlNode *)c, neu, 1);
 			if (copy && !xmlAddChild(root, copy))
@@ -155,6 +173,40 @@ int sip_pidf_derived(char *out, size_t size, const char *entity, bool registered
 				    "</rpid:activities>\n  </dm:person>\n"
 				  : "");
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+/* Whether doc has a tuple with this id. */
+static bool has_tuple(const xmlNode *root, const xmlChar *id)
+{
+	bool found = false;
+	for (const xmlNode *c = root->children; c && !found; c = c->next) {
+		xmlChar *cid = is_pidf(c, "tuple") ? xmlGetProp(c, (const xmlChar *)"id") : NULL;
+		found = cid && !xmlStrcmp(cid, id);
+		xmlFree(cid);
+	}
+	return found;
+}
+
+bool sip_pidf_covers(const char *neu, size_t nlen, const char *old, size_t olen)
+{
+	char why[8];
+	xmlDoc *dn = parse(neu, nlen, why, sizeof(why)), *dold = dn ? parse(old, olen, why, sizeof(why)) : NULL;
+	const xmlNode *rn = dold ? xmlDocGetRootElement(dn) : NULL, *ro = rn ? xmlDocGetRootElement(dold) : NULL;
+	size_t tuples = 0;
+	bool covered = ro != NULL;
+	for (const xmlNode *c = ro ? ro->children : NULL; c && covered; c = c->next) {
+		if (!is_pidf(c, "tuple"))
+			continue;
+		xmlChar *id = xmlGetProp(c, (const xmlChar *)"id");
+		covered = id && has_tuple(rn, id);
+		xmlFree(id);
+		tuples++;
+	}
+	if (dold)
+		xmlFreeDoc(dold);
+	if (dn)
+		xmlFreeDoc(dn);
+	return covered && tuples > 0;
 }
 
 const char *sip_pidf_basic(const char *body, size_t len)

@@ -4,6 +4,8 @@
  * publication, SIP-If-Match without a body a refresh, with one a modification,
  * with Expires: 0 a removal. Every success gets a new entity tag (§6 step 8).
  * Checks come cheapest first: the Event, Expires and size need no credentials.
+ * Composition policy: an initial publication whose tuples (by id) cover all of
+ * an older publication's replaces it; see sip_pidf_covers().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -193,6 +195,16 @@ static void initial(struct sip_stxn *t, const struct sip_msg *req, const char *u
 	}
 	if (check_body(t, req))
 		return;
+	/* A new publication of the very tuples an older one of the user holds (a
+	 * phone that restarted, or sent two initial PUBLISHes at once) takes its
+	 * place: the older could only come back, stale, once the newer is gone. */
+	for (struct pub *p = pubs, *next; p; p = next) {
+		next = p->next;
+		if (!strcmp(p->user, user) && sip_pidf_covers(req->body.p, req->body.l, p->doc, p->len)) {
+			SG_INFO(TAG, "%s: a new publication of the same tuples replaces %s", user, p->etag);
+			pub_free(p);
+		}
+	}
 	unsigned mine = 0;
 	for (const struct pub *p = pubs; p; p = p->next)
 		mine += !strcmp(p->user, user);
@@ -215,7 +227,8 @@ static void initial(struct sip_stxn *t, const struct sip_msg *req, const char *u
 	p->next = pubs;
 	pubs = p;
 	npubs++;
-	SG_INFO(TAG, "%s published its presence (%s, %zu bytes, %u s)", user, p->etag, p->len, secs);
+	SG_INFO(TAG, "%s published its presence (%s, %zu bytes, %u s, Call-ID %.*s)", user, p->etag, p->len, secs,
+		(int)(req->call_id.l < 80 ? req->call_id.l : 80), req->call_id.p);
 	answer_ok(t, p->etag, secs);
 	sip_presence_changed(user);
 }

@@ -8,7 +8,8 @@
 # many publications 503, removal with Expires: 0, expiry; a presence subscriber
 # sees the derived state (closed without a phone), the published one, back to
 # derived on removal, and open once the user registers; unknown users 404, and
-# with blf_any = false another user's lamp 403.
+# with blf_any = false another user's lamp 403; two baresip phones, one
+# publishing its status, the other watching it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 
@@ -102,12 +103,12 @@ publish() {
 	sipp_run "pub_$1" 127.0.0.1:"$PORT" -sf "$TMP/pub_$1.xml" -s "${10:-${8:-1002}}" -p "$PUB_PORT"
 }
 
-# pidf FILE NOTE [BASIC]: a PIDF document for 1002 with one tuple.
+# pidf FILE NOTE [BASIC [TUPLE_ID]]: a PIDF document for 1002 with one tuple.
 pidf() {
 	cat >"$1" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" entity="sip:1002@127.0.0.1">
-  <tuple id="desk">
+  <tuple id="${4:-desk}">
     <status><basic>${3:-open}</basic></status>
     <note>$2</note>
   </tuple>
@@ -200,19 +201,80 @@ pbx "presence show 1002"
 expect_out_re "^1002 +open +derived +1 "
 case_end
 
-case_begin "publications are bounded (4 per user: the 5th gets 503) and expire"
+case_begin "publications are bounded (4 per user: the 5th gets 503) and expire; one of the same tuple replaces the older"
 mark_log
+for i in 1 2 3 4 5; do pidf "$TMP/dev$i.xml" "Device $i" open "dev$i"; done
 for i in 1 2 3 4; do
-	publish "many$i" 200 "SIP-ETag: " 3 "" "$TMP/fishing.xml"
+	publish "many$i" 200 "SIP-ETag: " 3 "" "$TMP/dev$i.xml"
 	expect_rc 0
 done
-publish many5 503 "503 Too many publications" 3 "" "$TMP/fishing.xml"
+publish many5 503 "503 Too many publications" 3 "" "$TMP/dev5.xml"
 expect_rc 0
 expect_log "PUBLISH presence of 1002 refused: too many publications for this user"
 wait_log "presence publication" 6
 poll_until 6 eval '[ -z "$(etag 1002)" ]' || fail "publications did not expire: $OUT"
 n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -c "presence publication .* of 1002 expired")
 [ "$n" = 4 ] || fail "$n expiries logged, expected 4"
+publish same1 200 "SIP-ETag: " 60 "" "$TMP/fishing.xml"
+expect_rc 0
+E1=$(etag 1002)
+publish same2 200 "SIP-ETag: " 60 "" "$TMP/back.xml"
+expect_rc 0
+expect_log "1002: a new publication of the same tuples replaces $E1"
+pbx "presence show 1002"
+expect_out_re "^1002 +open +published +1 +0 +1\$"
+publish same_gone 412 "412 " 60 "$E1"
+expect_rc 0
+publish same_remove 200 "Expires: 0" 0 "$(etag 1002)"
+expect_rc 0
+case_end
+
+# Debian's baresip 1.0 with its presence module: the account's pubint makes it
+# PUBLISH its status (presence_online / presence_offline on its console), and a
+# contact marked presence=p2p is watched with SUBSCRIBE, its status shown by the
+# `contacts` command.
+. "$(dirname "$0")/baresip.sh"
+
+# contact_shows PHONE STATUS: the phone's contact list shows Alice with STATUS.
+contact_shows() {
+	phone_cmd "$1" contacts && grep -q "m$2.*Alice <sip:1000@" <<<"$OUT"
+}
+
+case_begin "baresip: Alice's phone publishes, Bob's phone watches it: Online, Offline, Online, and Offline when it quits"
+mark_log
+A_PORT=$(free_ports 3)
+B_PORT=$(free_ports 3 46000 4000)
+# Alice watches nobody (without a file, baresip writes a template whose
+# example contacts it would try to reach on quitting).
+mkdir -p "$TMP/alice" "$TMP/bob"
+: >"$TMP/alice/contacts"
+echo "\"Alice\" <sip:1000@127.0.0.1:$PORT>;presence=p2p" >"$TMP/bob/contacts"
+PHONE_MODULES="module			contact.so
+module_app		presence.so" PHONE_ACCOUNT="pubint=60" start_baresip alice 1000 alice-pw "$A_PORT" 440
+PHONE_MODULES="module			contact.so
+module_app		presence.so" start_baresip bob 1001 bob-pw "$B_PORT" 660
+expect_log "1000 published its presence" 10
+expect_log "1001 watches presence of 1000 from 127.0.0.1:$B_PORT" 10
+poll_until 10 contact_shows bob Online || fail "Bob's phone does not show Alice online: $OUT"
+pbx "presence show 1000"
+expect_out_re "^1000 +open +published +1 "
+expect_cmd alice presence_offline
+poll_until 10 contact_shows bob Offline || fail "Bob's phone does not show Alice offline: $OUT"
+pbx "presence show 1000"
+expect_out_re "^1000 +closed +published +1 "
+expect_cmd alice presence_online
+poll_until 10 contact_shows bob Online || fail "Bob's phone does not show Alice online again: $OUT"
+expect_cmd alice quit
+expect_log "1000 removed its presence publication" 10
+wait_exit "${PHONE_PID[alice]}" 10 || fail "Alice's phone still runs 10 s after quit"
+poll_until 10 contact_shows bob Offline || fail "Bob's phone still shows Alice online after she quit: $OUT"
+# baresip 1.0 sometimes sends its first two PUBLISHes at once, both initial:
+# the second, of the same tuple, replaces the first, so nothing stale is left.
+pbx "presence show 1000"
+expect_out_re "^1000 +closed +derived +0 "
+expect_cmd bob quit
+wait_exit "${PHONE_PID[bob]}" 10 || fail "Bob's phone still runs 10 s after quit"
+pbx_until 5 "sip show subscriptions" "0 subscriptions" || fail "Bob's subscription is left: $OUT"
 case_end
 
 case_begin "blf_any = false: 1002 may not watch 1001 (403) after a reload"
