@@ -10,31 +10,18 @@
 
 #include "channel_priv.h"
 #include "devstate_priv.h"
+#include "watchers.h"
 
 struct leg {
 	struct sg_leg pub;
 	struct sg_channel *ch; /* a key only: the entry goes before the channel does */
 };
 
-struct resolver {
-	const struct sg_chan_tech *tech;
-	sg_devstate_party_fn *fn;
-	struct sg_module *owner;
-};
-
-struct watch {
-	sg_devstate_fn *fn;
-	void *arg;
-	struct sg_module *owner;
-};
-
 /* Few legs at a time (one per phone in a call): arrays searched in order. */
 static struct leg **legs;
 static size_t nlegs, legs_cap;
-static struct resolver *resolvers;
-static size_t nresolvers, resolvers_cap;
-static struct watch *watches;
-static size_t nwatches, watches_cap;
+/* Resolvers: the function, with its technology as the argument. */
+static struct sg_watchers resolvers, watches;
 static unsigned serial;
 
 static const char *const state_names[] = {"early", "confirmed", "terminated"};
@@ -44,61 +31,31 @@ const char *sg_leg_state_name(enum sg_leg_state s)
 	return (unsigned)s < sizeof(state_names) / sizeof(*state_names) ? state_names[s] : "?";
 }
 
-/* Grows an array of `size`-byte items to hold one more. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 int sg_devstate_resolver(struct sg_module *owner, const struct sg_chan_tech *tech, sg_devstate_party_fn *fn)
 {
 	if (!tech || !fn)
 		return -EINVAL;
-	for (size_t i = 0; i < nresolvers; i++)
-		if (resolvers[i].tech == tech)
+	for (size_t i = 0; i < resolvers.n; i++)
+		if (resolvers.v[i].arg == tech)
 			return -EEXIST;
-	if (grow((void **)&resolvers, &resolvers_cap, nresolvers, sizeof(*resolvers)))
-		return -ENOMEM;
-	resolvers[nresolvers++] = (struct resolver){tech, fn, owner};
-	return 0;
+	return sg_watchers_add(&resolvers, owner, (sg_watcher_fn)fn, (void *)tech);
 }
 
 void sg_devstate_resolver_remove(const struct sg_chan_tech *tech)
 {
-	for (size_t i = 0; i < nresolvers; i++)
-		if (resolvers[i].tech == tech) {
-			resolvers[i] = resolvers[--nresolvers];
+	for (size_t i = 0; i < resolvers.n; i++)
+		if (resolvers.v[i].arg == tech) {
+			sg_watchers_remove(&resolvers, resolvers.v[i].fn, resolvers.v[i].arg);
 			return;
 		}
 }
 
 int sg_devstate_watch(struct sg_module *owner, sg_devstate_fn *fn, void *arg)
 {
-	for (size_t i = 0; i < nwatches; i++)
-		if (watches[i].fn == fn && watches[i].arg == arg)
-			return -EEXIST;
-	if (grow((void **)&watches, &watches_cap, nwatches, sizeof(*watches)))
-		return -ENOMEM;
-	watches[nwatches++] = (struct watch){fn, arg, owner};
-	return 0;
+	return sg_watchers_add(&watches, owner, (sg_watcher_fn)fn, arg);
 }
 
-void sg_devstate_unwatch(sg_devstate_fn *fn, void *arg)
-{
-	for (size_t i = 0; i < nwatches; i++)
-		if (watches[i].fn == fn && watches[i].arg == arg) {
-			watches[i] = watches[--nwatches];
-			return;
-		}
-}
+void sg_devstate_unwatch(sg_devstate_fn *fn, void *arg) { sg_watchers_remove(&watches, (sg_watcher_fn)fn, arg); }
 
 size_t sg_devstate_legs(const char *user, const struct sg_leg **out, size_t max)
 {
@@ -123,9 +80,9 @@ static size_t find(const struct sg_channel *ch)
 static sg_devstate_party_fn *resolver_of(const struct sg_channel *ch)
 {
 	const struct sg_chan_tech *t = sg_chan_tech(ch);
-	for (size_t i = 0; i < nresolvers; i++)
-		if (resolvers[i].tech == t)
-			return resolvers[i].fn;
+	for (size_t i = 0; i < resolvers.n; i++)
+		if (resolvers.v[i].arg == t)
+			return (sg_devstate_party_fn *)resolvers.v[i].fn;
 	return NULL;
 }
 
@@ -140,8 +97,8 @@ static void drop(size_t i)
 static void tell(const struct sg_leg *l)
 {
 	/* A watcher may unwatch from its callback: the bound is read each time. */
-	for (size_t i = 0; i < nwatches; i++)
-		watches[i].fn(l, watches[i].arg);
+	for (size_t i = 0; i < watches.n; i++)
+		((sg_devstate_fn *)watches.v[i].fn)(l, watches.v[i].arg);
 }
 
 void sg_devstate_chan_changed(struct sg_channel *ch)
@@ -169,7 +126,7 @@ void sg_devstate_chan_changed(struct sg_channel *ch)
 	uint64_t now = sg_loop_now_ms(sg_loop_main());
 	struct leg *l;
 	if (i == SIZE_MAX) {
-		if (grow((void **)&legs, &legs_cap, nlegs, sizeof(*legs)) || !(l = calloc(1, sizeof(*l))))
+		if (sg_vec_grow((void **)&legs, &legs_cap, nlegs, sizeof(*legs)) || !(l = calloc(1, sizeof(*l))))
 			return; /* out of memory: this leg is not shown, the call goes on */
 		l->ch = ch;
 		l->pub.id = ++serial;
@@ -198,22 +155,7 @@ void sg_devstate_chan_freed(struct sg_channel *ch)
 
 unsigned sg_devstate_purge_owner(struct sg_module *owner)
 {
-	unsigned n = 0;
-	for (size_t i = 0; i < nwatches;)
-		if (watches[i].owner == owner) {
-			watches[i] = watches[--nwatches];
-			n++;
-		} else {
-			i++;
-		}
-	for (size_t i = 0; i < nresolvers;)
-		if (resolvers[i].owner == owner) {
-			resolvers[i] = resolvers[--nresolvers];
-			n++;
-		} else {
-			i++;
-		}
-	return n;
+	return sg_watchers_purge(&watches, owner) + sg_watchers_purge(&resolvers, owner);
 }
 
 void sg_devstate_shutdown(void)
@@ -221,10 +163,8 @@ void sg_devstate_shutdown(void)
 	while (nlegs)
 		drop(nlegs - 1);
 	free(legs);
-	free(resolvers);
-	free(watches);
 	legs = NULL;
-	resolvers = NULL;
-	watches = NULL;
-	legs_cap = resolvers_cap = watches_cap = nresolvers = nwatches = 0;
+	legs_cap = 0;
+	sg_watchers_free(&resolvers);
+	sg_watchers_free(&watches);
 }

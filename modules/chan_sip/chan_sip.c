@@ -363,7 +363,6 @@ static void apply_config(void)
 				    cfg_uint("sip.max_subscriptions_per_user", 20, 1, 1000),
 				    cfg_uint("sip.max_subscriptions_per_source", 200, 1, 100000)};
 	sip_sub_set_limits(&sl);
-	sip_publish_set_expires(sl.min_expires, sl.max_expires);
 	bool blf_any = true;
 	sg_config_bool("sip.blf_any", &blf_any);
 	sip_blf_configure(blf_any);

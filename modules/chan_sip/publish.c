@@ -40,16 +40,9 @@ struct pub {
 
 static struct pub *pubs;
 static unsigned npubs;
-static unsigned min_expires = 60, max_expires = 3600;
 static struct sg_timer *tick;
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
-
-void sip_publish_set_expires(unsigned min_s, unsigned max_s)
-{
-	min_expires = min_s;
-	max_expires = max_s;
-}
 
 static void pub_free(struct pub *p)
 {
@@ -113,34 +106,6 @@ static int set_doc(struct pub *p, const struct sip_pl *body)
 	free(p->doc);
 	p->doc = doc;
 	p->len = body->l;
-	return 0;
-}
-
-/* The Expires asked for, within the limits: 0, or a status already answered. */
-static unsigned asked_expires(struct sip_stxn *t, const struct sip_msg *req, uint32_t *secs)
-{
-	switch (sip_msg_expires(req, secs)) {
-	case 0:
-		break;
-	case -ENOENT:
-		*secs = 3600; /* RFC 3903 §4.1 leaves it to the package; presence: an hour */
-		break;
-	case -ERANGE:
-		*secs = max_expires;
-		break;
-	default:
-		respond(t, 400, "Bad Expires", NULL, 0);
-		return 400;
-	}
-	if (*secs && *secs < min_expires) {
-		char min[16];
-		snprintf(min, sizeof(min), "%u", min_expires);
-		struct sip_hdr_out h[] = {{"Min-Expires", min}};
-		respond(t, 423, NULL, h, 1);
-		return 423;
-	}
-	if (*secs > max_expires)
-		*secs = max_expires;
 	return 0;
 }
 
@@ -250,7 +215,8 @@ void sip_publish(struct sip_stxn *t)
 		return;
 	}
 	uint32_t secs;
-	if (asked_expires(t, req, &secs))
+	/* RFC 3903 §4.1 leaves the default to the package; presence: an hour. */
+	if (sip_sub_expires(t, 3600, &secs))
 		return;
 	if (req->body.l > SIP_PUBLISH_MAX_BODY) {
 		char reason[64];

@@ -24,8 +24,6 @@ struct sg_module;
 
 int sip_publish_init(struct sg_module *self);
 void sip_publish_shutdown(void);
-/* The Expires range (the subscriptions' sub_min_expires, sub_max_expires). */
-void sip_publish_set_expires(unsigned min_s, unsigned max_s);
 void sip_publish(struct sip_stxn *t);
 /* The user's published documents, the latest change first: at most max; returns
  * how many. Valid until the next PUBLISH or expiry. */

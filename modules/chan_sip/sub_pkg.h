@@ -13,8 +13,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sg_module;
+struct sip_stxn;
 struct sg_user;
 
 struct sip_evpkg {
@@ -42,6 +44,10 @@ void sip_sub_changed(const struct sip_evpkg *p, const char *resource);
  * user named like the resource that has no subscription to it (phones set up
  * for unsolicited notifications). Returns how many went out. */
 size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource);
+/* The Expires of a SUBSCRIBE or PUBLISH (default_s when it has none) within
+ * sub_min_expires..sub_max_expires: 0 and *secs, or the status already answered
+ * (400 for a bad value, 423 with Min-Expires below the minimum). */
+unsigned sip_sub_expires(struct sip_stxn *t, unsigned default_s, uint32_t *secs);
 /* Whether anybody subscribes to (p, resource) now. */
 bool sip_sub_watched(const struct sip_evpkg *p, const char *resource);
 

@@ -368,14 +368,13 @@ static struct sub *find_sub(const struct sip_pl *call_id, const struct sip_pl *l
 	return NULL;
 }
 
-/* The Expires asked for: 0 and *secs, or a status already answered. */
-static int asked_expires(struct sip_stxn *t, const struct sip_evpkg *p, uint32_t *secs)
+unsigned sip_sub_expires(struct sip_stxn *t, unsigned default_s, uint32_t *secs)
 {
 	switch (sip_msg_expires(sip_stxn_request(t), secs)) {
 	case 0:
 		break;
 	case -ENOENT:
-		*secs = p->default_expires;
+		*secs = default_s;
 		break;
 	case -ERANGE:
 		*secs = limits.max_expires;
@@ -425,7 +424,7 @@ static void refresh(struct sip_stxn *t, const struct sip_evpkg *p)
 		return;
 	}
 	uint32_t secs;
-	if (asked_expires(t, p, &secs))
+	if (sip_sub_expires(t, p->default_expires, &secs))
 		return;
 	s->rcseq = req->cseq;
 	/* A refresh may move the remote target (§4.1.2.1 via RFC 3261 §12.2). */
@@ -470,7 +469,7 @@ void sip_sub_subscribe(struct sip_stxn *t)
 		return;
 	}
 	uint32_t secs;
-	if (asked_expires(t, p, &secs))
+	if (sip_sub_expires(t, p->default_expires, &secs))
 		return;
 	if (!accepts(req, p)) {
 		struct sip_hdr_out h[] = {{"Accept", p->content_type}};
