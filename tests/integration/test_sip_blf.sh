@@ -205,14 +205,14 @@ case_begin "publications are bounded (4 per user: the 5th gets 503) and expire; 
 mark_log
 for i in 1 2 3 4 5; do pidf "$TMP/dev$i.xml" "Device $i" open "dev$i"; done
 for i in 1 2 3 4; do
-	publish "many$i" 200 "SIP-ETag: " 3 "" "$TMP/dev$i.xml"
+	publish "many$i" 200 "SIP-ETag: " 8 "" "$TMP/dev$i.xml"
 	expect_rc 0
 done
-publish many5 503 "503 Too many publications" 3 "" "$TMP/dev5.xml"
+publish many5 503 "503 Too many publications" 8 "" "$TMP/dev5.xml"
 expect_rc 0
 expect_log "PUBLISH presence of 1002 refused: too many publications for this user"
-wait_log "presence publication" 6
-poll_until 6 eval '[ -z "$(etag 1002)" ]' || fail "publications did not expire: $OUT"
+wait_log "presence publication" 10
+poll_until 10 eval '[ -z "$(etag 1002)" ]' || fail "publications did not expire: $OUT"
 n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -c "presence publication .* of 1002 expired")
 [ "$n" = 4 ] || fail "$n expiries logged, expected 4"
 publish same1 200 "SIP-ETag: " 60 "" "$TMP/fishing.xml"
