@@ -2,7 +2,8 @@
 # test_sip_blf.sh: presence and busy-lamp fields with real SIP peers. SIPp phones
 # subscribe to the dialog package (RFC 4235) of the callee and of the caller of a
 # real call through the PBX and see early, confirmed and terminated in turn
-# (versions 0..3, direction and the other party right); PUBLISH (RFC 3903) with
+# (versions 0..3, direction and the other party right) and a presence fetch
+# says "on the phone" meanwhile; PUBLISH (RFC 3903) with
 # SIPp: 200 with SIP-ETag and Expires, refresh, modify, a stale tag 412, bad PIDF
 # 400 with the reason, 415, 413, 423, 489, publishing for another user 403, too
 # many publications 503, removal with Expires: 0, expiry; a presence subscriber
@@ -53,15 +54,20 @@ watch blf_caller "$SUB2_PORT" 1003 dave-pw 1000 initiator 1001
 BLF2=$PHONE_PID
 pbx_until 5 "sip show subscriptions" "2 subscriptions" || fail "the two subscriptions are not listed: $OUT"
 expect_out_re "^dialog +1001 +1002 " "^dialog +1000 +1003 "
-# The callee rings 1.5 s before answering; the caller talks 1.5 s.
+# The callee rings 1.5 s before answering; the caller talks 3 s.
 sed 's/<pause milliseconds="100"\/>/<pause milliseconds="1500"\/>/' "$SIPP_DIR/uas_answer.xml" >"$TMP/uas_slow.xml"
 start_phone callee "$CALLEE_PORT" -sf "$TMP/uas_slow.xml"
 CALLEE=$PHONE_PID
-sed 's/<pause milliseconds="300"\/>/<pause milliseconds="1500"\/>/' "$(scenario uac_call.xml 1000 alice-pw)" >"$TMP/uac_talk.xml"
+sed 's/<pause milliseconds="300"\/>/<pause milliseconds="3000"\/>/' "$(scenario uac_call.xml 1000 alice-pw)" >"$TMP/uac_talk.xml"
 start_phone caller "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$TMP/uac_talk.xml" -s 1001
 CALLER=$PHONE_PID
 pbx_until 5 "presence show 1001" " confirmed " || fail "presence show 1001 never listed a confirmed leg: $OUT"
 expect_out_re "^1001 +open +derived " "leg +[0-9]+ +confirmed +recipient +sip:1000@"
+# A presence fetch (Expires: 0) while the call is up: open, on the phone.
+f=$(scenario sub_presence.xml 1002 carol-pw)
+sed -i 's/Expires: 300/Expires: 0/; /MORE_BEGIN/,/MORE_END/d; s|CHECK1|.note.On the phone./note..*rpid:on-the-phone|' "$f"
+sipp_run fetch_on_phone 127.0.0.1:"$PORT" -sf "$f" -s 1001 -p "$PUB_PORT"
+expect_rc 0
 phone_done "$CALLER" "$TMP/caller.out" "the caller"
 phone_done "$CALLEE" "$TMP/callee.out" "the callee"
 phone_done "$BLF1" "$TMP/blf_callee.out" "1002's BLF subscription to 1001"
