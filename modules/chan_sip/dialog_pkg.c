@@ -31,7 +31,8 @@
 static bool blf_any = true;
 static const struct sg_chan_tech *sip_tech;
 
-/* Recently terminated legs, oldest first. */
+/* Recently terminated legs, oldest first; their start_ms and answer_ms are
+ * set to when they ended (a terminated dialog shows no call length). */
 static struct sg_leg ended[LINGER_MAX];
 static size_t nended;
 
@@ -50,7 +51,7 @@ static void prune_ended(uint64_t now)
 {
 	size_t keep = 0;
 	for (size_t i = 0; i < nended; i++)
-		if (now - ended[i].start_ms < LINGER_MS) /* start_ms holds the end here */
+		if (now - ended[i].start_ms < LINGER_MS)
 			ended[keep++] = ended[i];
 	nended = keep;
 }
@@ -58,7 +59,6 @@ static void prune_ended(uint64_t now)
 static int body(const char *user, const char *account, unsigned version, char *out, size_t size)
 {
 	const struct sg_leg *live[MAX_LEGS_SHOWN], *all[MAX_LEGS_SHOWN + LINGER_MAX];
-	struct sg_leg shown_ended[LINGER_MAX];
 	uint64_t now = now_ms();
 	prune_ended(now);
 	size_t n = sg_devstate_legs(user, live, MAX_LEGS_SHOWN), m = 0;
@@ -73,11 +73,7 @@ static int body(const char *user, const char *account, unsigned version, char *o
 			listed |= live[j]->id == ended[i].id;
 		if (listed)
 			continue;
-		shown_ended[m] = ended[i];
-		shown_ended[m].start_ms = now; /* a duration of 0 for what is over */
-		shown_ended[m].answer_ms = 0;
-		all[m] = &shown_ended[m];
-		m++;
+		all[m++] = &ended[i];
 	}
 	for (size_t j = 0; j < n; j++)
 		all[m++] = live[j];
@@ -103,7 +99,8 @@ static void on_leg(const struct sg_leg *l, void *arg)
 		if (nended == LINGER_MAX)
 			memmove(&ended[0], &ended[1], --nended * sizeof(*ended));
 		ended[nended] = *l;
-		ended[nended++].start_ms = now;
+		ended[nended].start_ms = ended[nended].answer_ms = now;
+		nended++;
 	}
 	sip_sub_changed(&dialog_pkg, l->party.user);
 }
