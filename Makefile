@@ -40,7 +40,7 @@ LUA_RUNNER = $(BUILD)/tests/lua/run_lua_tests
 
 all: $(BUILD)/strowger $(MODULE_SO)
 
-config.mk config.h:
+config.mk config.h: configure
 	@if [ "$$(id -u)" = 0 ]; then ./configure --install-deps; else ./configure; fi
 
 $(BUILD)/libstrowger.a: $(CORE_OBJ)
@@ -63,9 +63,6 @@ $(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) $(P
 	$(CC) $(MOD_CFLAGS) -shared -o $@ $(filter %.c,$^) $(MOD_LIBS)
 
 # Libraries a module needs beyond what the strowger binary already links.
-# libxml2 parses PIDF (presence); a config.mk from before it was needed asks pkg-config.
-XML_CFLAGS ?= $(shell pkg-config --cflags libxml-2.0)
-XML_LIBS ?= $(shell pkg-config --libs libxml-2.0)
 $(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS) $(XML_LIBS)
 $(BUILD)/modules/chan_sip.so: MOD_CFLAGS += $(XML_CFLAGS)
 $(BUILD)/modules/res_rtp.so: MOD_LIBS = $(SNDFILE_LIBS) -lm
@@ -105,17 +102,22 @@ $(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcar
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) $(SNDFILE_CFLAGS) -o $@ $< $(RTP_PURE_SRC) $(CMOCKA_LIBS) $(SNDFILE_LIBS) -lm
 
-# tls.c calls nothing of the core either (it takes SG_IO_* from loop.h): its test
-# links it alone, with OpenSSL.
 # The presence documents: chan_sip's dialog-info writer and PIDF (libxml2).
 PRESENCE_DOC_SRC = modules/chan_sip/dialog_info.c modules/chan_sip/pidf.c
 $(BUILD)/tests/unit/test_presence_docs: tests/unit/test_presence_docs.c $(PRESENCE_DOC_SRC) $(wildcard modules/chan_sip/*.h) $(BUILD)/libstrowger.a
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(XML_CFLAGS) $(CMOCKA_CFLAGS) -rdynamic -o $@ $< $(PRESENCE_DOC_SRC) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CMOCKA_LIBS) $(XML_LIBS) $(CORE_LIBS)
 
+# tls.c calls nothing of the core either (it takes SG_IO_* from loop.h): its test
+# links it alone, with OpenSSL.
 $(BUILD)/tests/unit/test_sip_tls: tests/unit/test_sip_tls.c modules/chan_sip/tls.c $(wildcard modules/chan_sip/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(CMOCKA_CFLAGS) -o $@ $< modules/chan_sip/tls.c $(CMOCKA_LIBS) $(SSL_LIBS)
+
+# asfe_xml.c (as-feature-event bodies) needs only libxml2.
+$(BUILD)/tests/unit/test_asfe_xml: tests/unit/test_asfe_xml.c modules/chan_sip/asfe_xml.c $(wildcard modules/chan_sip/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(XML_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< modules/chan_sip/asfe_xml.c $(CMOCKA_LIBS) $(XML_LIBS)
 
 $(LUA_RUNNER): tests/lua/run_lua_tests.c $(BUILD)/libstrowger.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)

@@ -15,6 +15,7 @@
 #include "call_priv.h"
 #include "channel_priv.h"
 #include "dp_priv.h"
+#include "outbound_priv.h"
 
 static struct sg_list calls = {{&calls.head, &calls.head}, 0};
 static unsigned call_serial;
@@ -25,6 +26,24 @@ unsigned sg_calls_active(void) { return (unsigned)calls.count; }
 struct sg_channel *sg_call_channel(const struct sg_call *call) { return call->chan; }
 const char *sg_call_id(const struct sg_call *call) { return call->id; }
 const char *sg_call_from(const struct sg_call *call) { return call->from; }
+
+bool sg_language_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
+		      s[n] == '-' || s[n] == '_'))
+			return false;
+	return n >= 1 && n <= SG_LANGUAGE_MAX;
+}
+
+const char *sg_call_language(const struct sg_call *call)
+{
+	if (call->language[0])
+		return call->language;
+	const struct sg_user *u = call->from ? sg_user_find(call->from) : NULL;
+	return u && u->language ? u->language : NULL;
+}
 const char *sg_call_from_name(const struct sg_call *call) { return call->from_name; }
 bool sg_call_hungup(const struct sg_call *call) { return call->hungup; }
 const char *sg_call_referred_by(const struct sg_call *call) { return call->referred_by; }
@@ -82,6 +101,18 @@ static struct sg_call *start(struct sg_channel *ch, const struct sg_call_params 
 	if (!x) {
 		SG_NOTICE("core", "%s: no extension '%s' in context '%s'", sg_chan_name(ch),
 			  p->to ? p->to : "", context);
+		return NULL;
+	}
+	/* The toll-fraud guard: the caller's users{} outbound rules, before any
+	 * dialplan code runs. */
+	char why[200];
+	int denied = p->from ? sg_outbound_check(p->from, p->to ? p->to : "", true, why, sizeof(why)) : 0;
+	if (denied) {
+		if (denied == -EDQUOT)
+			SG_WARNING("core", "%s: refused: %s", sg_chan_name(ch), why);
+		else
+			SG_NOTICE("core", "%s: refused: %s", sg_chan_name(ch), why);
+		*err = denied;
 		return NULL;
 	}
 	*err = -ENOMEM;
@@ -190,6 +221,17 @@ void sg_calls_show(struct sg_cli *cli)
 			      state, c->where);
 	}
 	sg_cli_printf(cli, "%zu active call%s\n", calls.count, calls.count == 1 ? "" : "s");
+}
+
+unsigned sg_calls_from(const char *user)
+{
+	unsigned n = 0;
+	struct sg_list_node *it;
+	sg_list_foreach(&calls, it) {
+		const struct sg_call *c = sg_container_of(it, struct sg_call, node);
+		n += !c->ended && !strcmp(c->from, user);
+	}
+	return n;
 }
 
 struct sg_call *sg_calls_first(void)

@@ -34,6 +34,7 @@ struct sg_call {
 	struct sg_xfer *xfer;
 	char *referred_by;
 	bool lent;
+	char language[SG_LANGUAGE_MAX + 1]; /* call.language as the dialplan set it, or "" */
 
 	/* The dialplan side (dp_call.c). */
 	struct dp_gen *gen;
@@ -74,6 +75,8 @@ void sg_call_push_headers(lua_State *L, struct sg_call *call);
 /* Frees a call whose coroutine ended (dp_call.c calls it). */
 void sg_call_free(struct sg_call *call);
 void sg_calls_show(struct sg_cli *cli);
+/* Calls in the dialplan whose caller is this user. */
+unsigned sg_calls_from(const char *user);
 struct sg_call *sg_calls_first(void);
 /* Stop accepting new calls (graceful shutdown). */
 void sg_calls_refuse_new(bool refuse);

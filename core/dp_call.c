@@ -510,6 +510,7 @@ static int call_index(lua_State *S)
 	else if (!strcmp(k, "state")) lua_pushstring(S, sg_chan_state_name(sg_chan_state(c->chan)));
 	else if (!strcmp(k, "hungup")) lua_pushboolean(S, c->hungup);
 	else if (!strcmp(k, "referred_by")) lua_pushstring(S, c->referred_by);
+	else if (!strcmp(k, "language")) lua_pushstring(S, sg_call_language(c)); /* nil: the default */
 	else if (!strcmp(k, "vars")) lua_rawgeti(S, LUA_REGISTRYINDEX, c->vars_ref);
 	else if (!strcmp(k, "headers")) sg_call_push_headers(S, c);
 	else if (is_hook_name(k)) {
@@ -519,14 +520,31 @@ static int call_index(lua_State *S)
 	return 1;
 }
 
-/* Only the hooks can be set on a call object: a function, or nil to remove it. */
+/* call.language = "fr" (nil: back to the default): checked, as it becomes a folder name. */
+static int set_language(lua_State *S, struct sg_call *c)
+{
+	const char *v = lua_isnil(S, 3) ? "" : luaL_checkstring(S, 3);
+	if (*v && !sg_language_valid(v))
+		return luaL_error(S, "call.language: \"%s\" is not a language name (letters, digits, '-' and "
+				  "'_', up to %d: \"en\", \"fr-ca\")", v, SG_LANGUAGE_MAX);
+	snprintf(c->language, sizeof(c->language), "%s", v);
+	return 0;
+}
+
+/* Only the hooks and the language can be set on a call object: a hook is a
+ * function, or nil to remove it. */
 static int call_newindex(lua_State *S)
 {
 	struct call_ud *ud = luaL_checkudata(S, 1, CALL_MT);
 	const char *k = luaL_checkstring(S, 2);
+	if (!strcmp(k, "language")) {
+		if (!ud->call)
+			return luaL_error(S, "this call has ended");
+		return set_language(S, ud->call);
+	}
 	if (!is_hook_name(k))
 		return luaL_error(S, "call.%s cannot be set: keep your own values in call.vars.%s "
-				  "(the hooks a call takes are on_transfer, on_hold and on_hangup)", k, k);
+				  "(what can be set: language, and the hooks on_transfer, on_hold and on_hangup)", k, k);
 	if (!lua_isnil(S, 3) && !lua_isfunction(S, 3))
 		return luaL_error(S, "call.%s must be a function (or nil to remove it), not a %s", k,
 				  luaL_typename(S, 3));

@@ -43,6 +43,8 @@ struct dp_gen {
 	size_t ncontexts;
 	struct sg_user *users;
 	size_t nusers;
+	struct sg_features *features; /* what users{} says of each user, same order */
+	struct sg_outbound *outbound; /* each user's outbound rules, same order */
 	char **strings;	    /* strings the users point at */
 	size_t nstrings;
 };

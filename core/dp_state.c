@@ -12,6 +12,8 @@
 
 #include "../config.h"
 #include "dp_priv.h"
+#include "features_priv.h"
+#include "outbound_priv.h"
 
 #define LOAD_BUDGET 50000000LL /* instructions the entry file may run at load */
 #define HOOK_EVERY 1000
@@ -218,6 +220,8 @@ static void build_base(void)
 	lua_newtable(L);
 	lua_pushstring(L, SG_VERSION);
 	lua_setfield(L, -2, "version");
+	sg_features_lua_open(L);
+	sg_outbound_lua_open(L);
 	lua_setfield(L, -2, "pbx");
 	lua_pop(L, 1);
 }

@@ -22,7 +22,9 @@
 #include "dp_priv.h"
 #include "loader.h"
 #include "devstate_priv.h"
+#include "features_priv.h"
 #include "mwi_priv.h"
+#include "outbound_priv.h"
 #include "log_priv.h"
 #include "loop_priv.h"
 #include "pbx.h"
@@ -126,6 +128,15 @@ static int client_socket(const struct options *o, char *out, size_t len)
 	return 0;
 }
 
+/* Users' stored features (DND, forwards) are read before any module runs. */
+static int features_start(char *err, size_t errlen)
+{
+	int rc = sg_features_init();
+	if (rc)
+		snprintf(err, errlen, "cannot open the stored features: %s", strerror(-rc));
+	return rc;
+}
+
 static void on_stop_signal(int signo, void *arg)
 {
 	(void)arg;
@@ -159,6 +170,8 @@ static void shutdown_all(void)
 	sg_chans_hangup_all(SG_CAUSE_SHUTDOWN);
 	sg_main_run_pending(); /* releases modules deferred to the next loop turn */
 	sg_loader_unload_all();
+	sg_features_shutdown();
+	sg_outbound_shutdown();
 	sg_store_shutdown(); /* after the modules: their last writes are flushed */
 	sg_workers_stop();
 	sg_cli_shutdown();
@@ -195,6 +208,7 @@ static int run_pbx(const struct options *o)
 	sg_log_to_stderr(s.log_stderr);
 	sg_loader_init(s.module_path);
 	sg_core_commands_register();
+	sg_features_commands_register();
 
 	int rc = 1;
 	if (o->check) {
@@ -220,7 +234,7 @@ static int run_pbx(const struct options *o)
 	}
 	/* The socket first: a second instance must stop before any module runs. */
 	if (sg_console_start(s.console_socket, s.console_mode, err, sizeof(err)) ||
-	    sg_store_init(s.data_dir, err, sizeof(err))) {
+	    sg_store_init(s.data_dir, err, sizeof(err)) || features_start(err, sizeof(err))) {
 		fprintf(stderr, "strowger: %s\n", err);
 		goto out;
 	}

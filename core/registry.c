@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "channel_priv.h"
+#include "features_priv.h"
 #include "cli_priv.h"
 #include "devstate_priv.h"
 #include "dp_priv.h"
@@ -18,7 +19,8 @@ unsigned sg_registry_purge_owner(struct sg_module *owner)
 	sg_dp_purge_owner(owner);
 	return sg_store_purge_owner(owner) + sg_cli_purge_owner(owner) + sg_chan_tech_purge_owner(owner) +
 	       sg_bridge_tech_purge_owner(owner) + sg_service_purge_owner(owner) + sg_mwi_purge_owner(owner) +
-	       sg_devstate_purge_owner(owner);
+	       sg_devstate_purge_owner(owner) +
+	       sg_features_purge_owner(owner);
 }
 
 int sg_owned_add(struct sg_owned_set *s, const void *item, struct sg_module *owner)

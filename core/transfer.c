@@ -31,6 +31,7 @@
 #include "config_priv.h"
 #include "dp_priv.h"
 #include "list.h"
+#include "outbound_priv.h"
 #include "transfer_priv.h"
 
 struct sg_xfer {
@@ -335,6 +336,13 @@ static int blind(struct sg_channel *t, struct sg_channel *e, const struct sg_xfe
 		SG_NOTICE("core", "%s: cannot transfer %s to '%s': no such extension in context '%s'",
 			  sg_chan_name(t), sg_chan_name(e), target, context);
 		return -ENOENT;
+	}
+	/* A transfer places a call for the transferor: its outbound rules apply
+	 * (else a restricted user would reach any number through a transfer). */
+	char why[200];
+	if (req->user && sg_outbound_check(req->user, target, true, why, sizeof(why))) {
+		SG_NOTICE("core", "%s: transfer of %s refused: %s", sg_chan_name(t), sg_chan_name(e), why);
+		return -EPERM;
 	}
 	struct sg_xfer *x = calloc(1, sizeof(*x));
 	if (!x)

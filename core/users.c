@@ -7,11 +7,15 @@
 
 #include <lauxlib.h>
 
+#include <strowger/call.h>
+
 #include "config_priv.h"
 #include "dp_priv.h"
+#include "features_priv.h"
+#include "outbound_priv.h"
 
 static const char *const user_keys[] = {"name", "password", "ha1_md5", "ha1_sha256", "realm",
-					"context", "vars", "media"};
+					"context", "vars", "media", "outbound", "language"};
 #define NKEYS (sizeof(user_keys) / sizeof(user_keys[0]))
 
 static const char *keep(struct dp_gen *g, const char *s)
@@ -68,12 +72,29 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 				 k ? k : "?", s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
 			return -EINVAL;
 		}
+		if (!strcmp(k, "outbound")) {
+			/* Checked here, where the file:line is known; kept after the sort. */
+			struct sg_outbound o;
+			if (!lua_istable(L, -1)) {
+				snprintf(err, errlen, "%s: users['%s'].outbound: expected a table, got %s", where, id,
+					 luaL_typename(L, -1));
+				return -EINVAL;
+			}
+			if (sg_outbound_read(L, -1, where, id, &o, err, errlen))
+				return -EINVAL;
+			sg_outbound_free(&o);
+			lua_pop(L, 1);
+			continue;
+		}
 		bool is_vars = !strcmp(k, "vars");
 		if (is_vars ? !lua_istable(L, -1) : lua_type(L, -1) != LUA_TSTRING) {
 			snprintf(err, errlen, "%s: users['%s'].%s: expected %s, got %s", where, id, k,
 				 is_vars ? "a table" : "a string", luaL_typename(L, -1));
 			return -EINVAL;
 		}
+		struct sg_features f;
+		if (is_vars && sg_dp_feature_vars(L, lua_gettop(L), &f, where, id, err, errlen))
+			return -EINVAL;
 		const char *v = is_vars ? NULL : keep(g, lua_tostring(L, -1));
 		if (!strcmp(k, "name")) u->name = v;
 		else if (!strcmp(k, "password")) u->password = v;
@@ -81,7 +102,12 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 		else if (!strcmp(k, "ha1_sha256")) u->ha1_sha256 = v;
 		else if (!strcmp(k, "realm")) u->realm = v;
 		else if (!strcmp(k, "context")) u->context = v;
-		else if (!strcmp(k, "media") && read_media(v, u)) {
+		else if (!strcmp(k, "language") && !sg_language_valid((u->language = v))) {
+			snprintf(err, errlen, "%s: users['%s'].language: \"%s\" is not a language name (letters, "
+				 "digits, '-' and '_', up to %d: \"en\", \"fr-ca\")", where, id, v ? v : "",
+				 SG_LANGUAGE_MAX);
+			return -EINVAL;
+		} else if (!strcmp(k, "media") && read_media(v, u)) {
 			snprintf(err, errlen, "%s: users['%s'].media: \"%s\" is not \"relay\" (the default) or \"direct\"",
 				 where, id, v ? v : "");
 			return -EINVAL;
@@ -103,6 +129,32 @@ static int read_user(lua_State *L, struct dp_gen *g, const char *where, const ch
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Each user's outbound rules (checked by read_user), in g->users' order. */
+static int read_outbound(lua_State *L, int by_id, struct dp_gen *g)
+{
+	g->outbound = calloc(g->nusers ? g->nusers : 1, sizeof(*g->outbound));
+	if (!g->outbound)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->nusers; i++) {
+		char err[8];
+		lua_getfield(L, by_id, g->users[i].id);
+		lua_getfield(L, -1, "outbound");
+		int rc = lua_istable(L, -1) ? sg_outbound_read(L, -1, "", "", &g->outbound[i], err, sizeof(err)) : 0;
+		lua_pop(L, 2);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+const struct sg_outbound *sg_dp_user_outbound(const struct sg_user *u)
+{
+	struct dp_gen *g = sg_dp_current();
+	if (g && g->outbound && u >= g->users && u < g->users + g->nusers)
+		return &g->outbound[u - g->users];
+	return NULL;
 }
 
 int sg_dp_build_users(lua_State *L, struct dp_gen *g, int pending, char *err, size_t errlen)
@@ -157,6 +209,10 @@ int sg_dp_build_users(lua_State *L, struct dp_gen *g, int pending, char *err, si
 	}
 	if (g->nusers)
 		qsort(g->users, g->nusers, sizeof(*g->users), user_cmp);
+	if (read_outbound(L, by_id, g) || sg_dp_read_feature_defaults(L, by_id, g)) {
+		snprintf(err, errlen, "%s: out of memory", g->where);
+		goto fail;
+	}
 	/* Kept in the generation's globals under a name a dialplan won't use. */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->env_ref);
 	lua_pushvalue(L, by_id);
@@ -174,8 +230,14 @@ void sg_dp_free_users(struct dp_gen *g)
 		free(g->strings[i]);
 	free(g->strings);
 	free(g->users);
+	free(g->features);
+	for (size_t i = 0; g->outbound && i < g->nusers; i++)
+		sg_outbound_free(&g->outbound[i]);
+	free(g->outbound);
+	g->outbound = NULL;
 	g->strings = NULL;
 	g->users = NULL;
+	g->features = NULL;
 	g->nstrings = g->nusers = 0;
 }
 

@@ -1,8 +1,9 @@
 -- dnd.lua: do-not-disturb per user. While it is on, calls to the user do not ring
 -- their phones: the dialplan sends them where it would when nobody answers
--- (forward on busy, or the "not available" fallback). The state is a Lua table of
--- this dialplan generation: a reload or a restart turns it off again (it is not
--- stored); `vars.dnd = true` in users{} starts a user with it on.
+-- (forward on busy, or the "not available" fallback). The state is the core's
+-- (pbx.features / pbx.set_dnd): stored, so it survives a reload and a restart, and
+-- shared with the console (`features dnd`) and with desk phones' DND keys
+-- (as-feature-event); `vars.dnd = true` in users{} is where a user starts.
 --
 --   local dnd = require "dnd"
 --   if dnd.active("101") then ... end
@@ -13,17 +14,14 @@
 
 local M = {}
 
-local state = {} -- [id] = true/false, this generation only
-
+-- Returns true, or nil and why (no such user).
 function M.set(id, on)
-  state[id] = on and true or false
-  log.notice("do-not-disturb %s for %s", on and "on" or "off", id)
+  return pbx.set_dnd(id, on and true or false)
 end
 
 function M.active(id)
-  if state[id] ~= nil then return state[id] end
-  local u = pbx.user(id)
-  return (u and u.vars and u.vars.dnd) == true
+  local f = pbx.features(id)
+  return f ~= nil and f.dnd
 end
 
 function M.filter(ids)

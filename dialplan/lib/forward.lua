@@ -1,7 +1,8 @@
 -- forward.lua: call forwarding, unconditional, on busy and on no answer, per user.
 -- What a user forwards to comes from users{} (vars.forward), from a forward set at
--- run time (forward.set, e.g. by a *72 feature code; kept until the next reload or
--- restart, not stored), or from the call's own arguments; the last wins.
+-- run time (forward.set, e.g. by a *72 feature code, the console's `features
+-- forward` or a desk phone's forward key; stored by the core, so it survives a
+-- reload and a restart), or from the call's own arguments; the last wins.
 --
 --   users { ["101"] = { ..., vars = { forward = {
 --     always = nil,            -- every call goes there, the user's phones do not ring
@@ -25,24 +26,21 @@
 
 local M = { max_hops = 5 }
 
-local runtime = {} -- [id] = { always = ..., busy = ..., noanswer = ... }, this generation only
-
 local kinds = { always = true, busy = true, noanswer = true }
 
+-- dest nil: off (even if users{} names one). Returns true, or nil and why.
 function M.set(id, kind, dest)
   assert(kinds[kind], "forward.set: kind is always, busy or noanswer")
-  runtime[id] = runtime[id] or {}
-  runtime[id][kind] = dest or false -- false: cleared, even if users{} names one
+  return pbx.set_forward(id, kind, dest)
 end
 
 -- The user's forward of `kind` ("always", "busy", "noanswer"), or nil.
 function M.get(id, kind, opts)
   if opts and opts[kind] ~= nil then return opts[kind] or nil end
-  local r = runtime[id]
-  if r and r[kind] ~= nil then return r[kind] or nil end
-  local u = pbx.user(id)
-  local f = u and u.vars and u.vars.forward
-  return f and f[kind] or nil
+  local f = pbx.features(id)
+  if f then return f.forward[kind] end
+  local u = pbx.user(id) -- not a user: nothing to forward
+  return u and u.vars and u.vars.forward and u.vars.forward[kind] or nil
 end
 
 -- The users this call went through, in order (kept in call.vars).
@@ -65,9 +63,8 @@ end
 
 function M.timeout_of(id, opts)
   if opts and opts.timeout then return opts.timeout end
-  local u = pbx.user(id)
-  local f = u and u.vars and u.vars.forward
-  return f and f.timeout or 20
+  local f = pbx.features(id)
+  return f and f.forward.timeout or 20
 end
 
 function M.ring(call, id, ring, opts)

@@ -68,4 +68,14 @@ SG_API int sg_call_set_var(struct sg_call *call, const char *name, const char *v
 SG_API const char *sg_call_get_var(const struct sg_call *call, const char *name);
 SG_API unsigned sg_calls_active(void);
 
+/* The language of the prompts a call hears (sound files are looked up in
+ * sounds/<language>/ first): what the dialplan set as call.language, else the
+ * language of the user the call comes from (users{}' language), else NULL (the
+ * media module's default, settings.rtp.language). */
+SG_API const char *sg_call_language(const struct sg_call *call);
+/* Whether s can be a language: 1 to SG_LANGUAGE_MAX letters, digits, '-' and '_'
+ * (so it is safe as a folder name: no '/', no "..", no dot at all). */
+#define SG_LANGUAGE_MAX 15
+SG_API bool sg_language_valid(const char *s);
+
 #endif

@@ -23,7 +23,7 @@
 
 #define SG_RTP_SERVICE "rtp"
 /* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
-#define SG_RTP_API_VERSION 4u
+#define SG_RTP_API_VERSION 5u
 
 struct sg_rtp_session;
 struct sg_rtp_relay;
@@ -58,6 +58,9 @@ struct sg_rtp_done {
 	 * it. After the last file of a list that does not loop: nfiles, 0. */
 	size_t file;
 	uint32_t file_ms;
+	/* Files of the list that could not be opened (missing, unreadable) and were
+	 * skipped: a playback ends with SG_RTP_END_ERROR only when none could. */
+	uint32_t skipped;
 };
 
 /* Runs on the main thread, once per play() or record() unless cancelled first. */
@@ -65,10 +68,15 @@ typedef void(sg_rtp_done_fn)(struct sg_rtp_session *s, const struct sg_rtp_done 
 
 struct sg_rtp_play_opts {
 	/* Sound files: a path with a '/' as it is, a bare name looked up in
-	 * settings.rtp.sounds_dir (NAME, NAME.wav, en/NAME.wav). Any format and rate
-	 * libsndfile reads; converted to the call's codec. */
+	 * settings.rtp.sounds_dir as <language>/NAME.wav, en/NAME.wav, then NAME.wav,
+	 * NAME, en/NAME. Any format and rate libsndfile reads; converted to the call's
+	 * codec. A file that cannot be opened is skipped (logged once per name until
+	 * a reload); when none can, the playback ends with SG_RTP_END_ERROR. */
 	const char *const *files;
 	size_t nfiles;
+	/* The language to look bare names up in (sg_language_valid, else -EINVAL);
+	 * NULL: settings.rtp.language ("en"). */
+	const char *language;
 	const char *stop_digits; /* digits that end the playback; NULL or "": none */
 	bool loop;		 /* start over after the last file (music) */
 	bool beep;		 /* a 250 ms 1 kHz beep instead of files */

@@ -23,6 +23,8 @@ struct sg_user {
 	/* media = "direct": this user's calls may send RTP phone to phone (when the
 	 * other side allows it too); "relay", the default: always through the PBX. */
 	bool direct_media;
+	/* language = "fr": the prompts this user's calls hear (sg_call_language), or NULL. */
+	const char *language;
 };
 
 SG_API const struct sg_user *sg_user_find(const char *id);

@@ -21,6 +21,7 @@
 
 #include "vm_box.h"
 #include "vm_flow.h"
+#include "vm_mail.h"
 #include "vm_wav.h"
 
 #define TAG "voicemail"
@@ -374,6 +375,7 @@ static int load(struct sg_module *m)
 	int rc;
 	self = m;
 	vm_read_config();
+	vm_mail_config(m);
 	if ((rc = vm_boxes_load(m)) || (rc = sg_cli_register(m, commands, sizeof(commands) / sizeof(commands[0]))) ||
 	    (rc = sg_dp_add_library(m, "voicemail", library)) || (rc = sg_dp_add_call_methods(m, call_methods))) {
 		vm_boxes_unload();
@@ -387,13 +389,14 @@ static void unload(struct sg_module *m)
 {
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
+	vm_mail_stop();
 	vm_boxes_unload();
 }
 
 static int reload(struct sg_module *m)
 {
-	(void)m;
 	vm_read_config();
+	vm_mail_config(m);
 	vm_boxes_refresh();
 	return 0;
 }
@@ -408,7 +411,8 @@ static const struct sg_config_key config_keys[] = {
 	{"review", SG_CFG_BOOL, "offer 1 listen / 2 re-record / 3 save after recording, false"},
 	{"pin_tries", SG_CFG_INT, "wrong PINs before the menu hangs up, 3"},
 	{"min_free_mb", SG_CFG_INT, "no recording when the disk has less free, 10"},
-	{"boxes", SG_CFG_TABLE, "per box: { [\"100\"] = { pin = \"1234\" } }"},
+	{"boxes", SG_CFG_TABLE, "per box: { [\"100\"] = { pin = \"1234\", email = \"bob@example.com\" } }"},
+	{"smtp", SG_CFG_TABLE, "voicemail to e-mail: { relay = \"127.0.0.1:25\", from = \"pbx@example.com\", timeout = 30 }"},
 	{"extra_boxes", SG_CFG_STRING_LIST, "boxes that are not users (a group's box)"},
 	{NULL, 0, NULL},
 };

@@ -25,6 +25,7 @@
 #include <strowger/users.h>
 
 #include "vm_box.h"
+#include "vm_mail.h"
 #include "vm_wav.h"
 
 #define TAG "voicemail"
@@ -624,6 +625,7 @@ static const char *commit_file(struct vm_box *b, struct vm_msg *m, const char *t
 	publish(b);
 	SG_NOTICE(TAG, "box %s: new message %u from %s%s%s%s, %.1f s", b->id, m->num, m->caller,
 		  m->name[0] ? " (" : "", m->name, m->name[0] ? ")" : "", m->seconds);
+	vm_mail_saved(b, m);
 	return "saved";
 }
 

@@ -8,6 +8,7 @@
 #include <strowger/users.h>
 
 #include "auth.h"
+#include "guard.h"
 #include "random_pool.h"
 #include "sip_digest.h"
 
@@ -128,6 +129,7 @@ const struct sg_user *sip_auth_check(struct sip_stxn *t)
 			  sip_sockaddr_str(&sip_stxn_rx(t)->src, src, sizeof(src)),
 			  why ? why : sip_digest_result_name(r));
 		if (r == SIP_DIGEST_BAD_RESPONSE) {
+			sip_guard_auth_failed(&sip_stxn_rx(t)->src, cr.username);
 			/* A wrong password and an unknown user look the same from outside. */
 			struct sip_resp_opts o = {.status = 403, .reason = "Forbidden"};
 			sip_stxn_respond(t, &o);

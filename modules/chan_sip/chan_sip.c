@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "dialog.h"
 #include "dialog_priv.h"
+#include "guard.h"
 #include "location.h"
 #include "publish.h"
 #include "qualify.h"
@@ -124,6 +125,10 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	int rc = rx->parse_rc;
 	if (rc == SIP_EKEEPALIVE)
 		return;
+	/* Before anything else costs: a banned or flooding source is dropped here. */
+	if (!sip_guard_admit(&rx->src, rc == 0 && m && m->is_request && m->method == SIP_METHOD_INVITE &&
+						 !sip_pl_isset(&m->to.tag)))
+		return;
 	if (rx->too_large) {
 		/* RFC 3261 §21.5.14; a stream is then drained and closed by the transport. */
 		char reason[80];
@@ -174,7 +179,15 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	struct sip_stxn *t = NULL;
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
-		dispatch(t);
+		if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_CANCEL && sip_guard_overloaded(rx->waited_ms)) {
+			/* The loop is behind: new work is refused at once, cheaply, so that
+			 * phones retry later instead of timing out; dialogs go on. */
+			struct sip_hdr_out h[] = {{"Retry-After", "5"}};
+			struct sip_resp_opts o = {.status = 503, .reason = "Overloaded", .hdrs = h, .nhdrs = 1};
+			sip_stxn_respond(t, &o);
+		} else {
+			dispatch(t);
+		}
 		if (sip_stxn_settle(t))
 			SG_WARNING(TAG, "out of memory keeping a %s request", sip_method_name(m->method));
 		break;
@@ -390,9 +403,14 @@ static int load(struct sg_module *m)
 	if ((rc = sip_auth_init(realm, cfg_uint("sip.nonce_lifetime", 300, 10, 86400))) ||
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
-	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) || (rc = sip_dialog_pkg_init(m)) ||
+	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
+	    (rc = sip_asfe_init(m)) || (rc = sip_guard_init(m)) || (rc = sip_dialog_pkg_init(m)) ||
 	    (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
+	if ((rc = sip_guard_load_config(err, sizeof(err)))) {
+		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
+		goto fail;
+	}
 	apply_config();
 	size_t na = sg_config_list_len("sip.auth_algorithms");
 	if (na) {
@@ -430,6 +448,7 @@ static void unload(struct sg_module *m)
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	sip_mwi_shutdown();
+	sip_asfe_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
 	sip_presence_shutdown(); /* after: the final NOTIFYs wrote their bodies */
 	sip_dialog_pkg_shutdown();
@@ -442,12 +461,16 @@ static void unload(struct sg_module *m)
 	tls_listening = false;
 	sip_loc_shutdown();
 	sip_auth_shutdown();
+	sip_guard_shutdown();
 }
 
 static int reload(struct sg_module *m)
 {
 	(void)m;
 	apply_config();
+	char err[300];
+	if (sip_guard_load_config(err, sizeof(err)))
+		SG_ERROR(TAG, "%s: %s (the guard's settings in force stay)", sg_config_where(), err);
 	/* New certificates serve new connections (renewal without a restart); on an
 	 * error the ones in force stay. */
 	return cfg_tls();
@@ -480,6 +503,16 @@ static const struct sg_config_key config_keys[] = {
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},
 	{"tls_verify_peer", SG_CFG_BOOL, "verify the TLS servers we connect to (default: on when tls_ca is set)"},
 	{"tls_min_version", SG_CFG_STRING, "oldest TLS version accepted: \"1.2\" (default) or \"1.3\""},
+	{"guard", SG_CFG_BOOL, "per-source rate limits and bans (true)"},
+	{"guard_requests_per_s", SG_CFG_NUMBER, "messages per second from one IP address; the excess is dropped (100)"},
+	{"guard_request_burst", SG_CFG_NUMBER, "messages one address may send at once (4 x guard_requests_per_s)"},
+	{"guard_invites_per_s", SG_CFG_NUMBER, "new calls (INVITEs) per second from one address (20)"},
+	{"guard_invite_burst", SG_CFG_NUMBER, "new calls one address may start at once (2 x guard_invites_per_s)"},
+	{"guard_auth_failures", SG_CFG_INT, "failed authentications that ban an address; 0: never (10)"},
+	{"guard_auth_window", SG_CFG_INT, "... within this many seconds (60)"},
+	{"guard_ban_time", SG_CFG_INT, "seconds a ban lasts (600)"},
+	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (300; 0: off)"},
+	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
 	{NULL, 0, NULL},
 };

@@ -1235,7 +1235,14 @@ void sip_dlg_invite(struct sip_stxn *t)
 	int rc = sg_call_start(d->ch, &p);
 	if (rc) {
 		d->terminated = true;
-		respond(t, rc == -ENOENT ? 404 : 503, rc == -ENOENT ? "No such extension" : NULL);
+		/* The toll-fraud guard's refusals (users{} outbound) are 403, with why. */
+		bool refused = rc == -EACCES || rc == -EBUSY || rc == -EDQUOT;
+		respond(t, rc == -ENOENT ? 404 : refused ? 403 : 503,
+			rc == -ENOENT	   ? "No such extension"
+			: rc == -EACCES	   ? "Not allowed to call this number"
+			: rc == -EBUSY	   ? "Too many calls at once"
+			: rc == -EDQUOT	   ? "Too many calls this hour"
+					   : NULL);
 		d->inv = NULL;
 		media_end(d);
 		sg_chan_remote_hangup(d->ch, SG_CAUSE_NOT_FOUND);

@@ -18,6 +18,7 @@
 struct sg_module;
 struct sip_stxn;
 struct sg_user;
+struct sip_msg;
 
 struct sip_evpkg {
 	const char *name;	  /* "message-summary" */
@@ -31,6 +32,15 @@ struct sip_evpkg {
 	 * the bodies this subscription was sent, from 0 (RFC 4235's version; 0 out of
 	 * any dialog). Length, or -errno. */
 	int (*body)(const char *resource, const char *account, unsigned version, char *out, size_t size);
+	/* Optional: the NOTIFYs' Content-Type when it is not content_type itself
+	 * (as-feature-event sends multipart/mixed of the content_type parts). */
+	const char *notify_type;
+	/* Optional: a SUBSCRIBE carrying a body asks the package to change the
+	 * resource (as-feature-event: a phone's DND key). Called after authorize,
+	 * before the subscription is made or refreshed; src names the sender for the
+	 * log. 0, or the SIP status refusing it (400, 415); NULL: bodies are ignored. */
+	unsigned (*request)(const struct sg_user *u, const char *resource, const struct sip_msg *req,
+			    const char *src);
 };
 
 /* The largest NOTIFY body a package may write. */
@@ -50,6 +60,11 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource);
 unsigned sip_sub_expires(struct sip_stxn *t, unsigned default_s, uint32_t *secs);
 /* Whether anybody subscribes to (p, resource) now. */
 bool sip_sub_watched(const struct sip_evpkg *p, const char *resource);
+
+/* asfe_pkg.c: the as-feature-event package (phones' DND and forward keys,
+ * over the core's features.h). 0 or -errno. */
+int sip_asfe_init(struct sg_module *self);
+void sip_asfe_shutdown(void);
 
 /* mwi_pkg.c: the message-summary package (RFC 3842) and the `mwi` console
  * commands. 0 or -errno. */

@@ -64,6 +64,9 @@ static unsigned nsubs;
 static struct sg_timer *tick;
 static struct sip_sub_limits limits = {60, 3600, 1000, 20, 200};
 static unsigned long refused_limit;
+/* The subscription whose SUBSCRIBE is being answered: a change it causes goes
+ * out after the 2xx, not before (so the phone sees them in order). */
+static struct sub *answering;
 
 int sip_evpkg_register(const struct sip_evpkg *p)
 {
@@ -105,6 +108,11 @@ static void sub_free(struct sub *s)
 
 static void on_notify_response(struct sip_ctxn *t, const struct sip_msg *resp, void *arg);
 
+static const char *notify_type(const struct sip_evpkg *p)
+{
+	return p->notify_type ? p->notify_type : p->content_type;
+}
+
 /* Sends the state as a NOTIFY: active (reason NULL) or terminated with a reason,
  * after which the subscription is gone (freed here). 0 or -errno. */
 static int send_notify(struct sub *s, const char *reason)
@@ -126,7 +134,7 @@ static int send_notify(struct sub *s, const char *reason)
 				  {"CSeq", cseq},	    {"Max-Forwards", "70"},	  {"Event", s->event},
 				  {"Subscription-State", state}, {"Contact", s->contact}, {"Route", s->route}};
 	struct sip_req_out r = {.method = "NOTIFY", .ruri = s->rtarget, .hdrs = h,
-				.nhdrs = s->route[0] ? 9 : 8, .content_type = blen ? s->pkg->content_type : NULL,
+				.nhdrs = s->route[0] ? 9 : 8, .content_type = blen ? notify_type(s->pkg) : NULL,
 				.body = body, .body_len = (size_t)blen};
 	struct sip_ctxn_req cr = {.proto = s->proto, .dst = s->peer, .req = &r};
 	if (reason) {
@@ -177,7 +185,7 @@ void sip_sub_changed(const struct sip_evpkg *p, const char *resource)
 		next = s->next;
 		if (s->pkg != p || strcmp(s->resource, resource))
 			continue;
-		if (s->out)
+		if (s->out || s == answering)
 			s->dirty = true;
 		else
 			send_notify(s, NULL);
@@ -222,7 +230,7 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 					  {"Max-Forwards", "70"},      {"Event", p->name},
 					  {"Subscription-State", "active"}};
 		struct sip_req_out r = {.method = "NOTIFY", .ruri = b[i]->contact, .hdrs = h,
-					.nhdrs = sizeof(h) / sizeof(h[0]), .content_type = p->content_type,
+					.nhdrs = sizeof(h) / sizeof(h[0]), .content_type = notify_type(p),
 					.body = body, .body_len = (size_t)blen};
 		struct sip_ctxn_req cr = {.proto = b[i]->proto, .dst = b[i]->src, .req = &r};
 		if (sip_ctxn_send(&cr, NULL, NULL, NULL) == 0) {
@@ -405,6 +413,26 @@ static void accept_sub(struct sip_stxn *t, struct sub *s, uint32_t secs)
 	s->expires_ms = now_ms() + (uint64_t)secs * 1000;
 }
 
+/* A body in the SUBSCRIBE asks the package for a change: 0, or the status
+ * already answered. */
+static unsigned body_request(struct sip_stxn *t, const struct sip_evpkg *p, const struct sg_user *u,
+			     const char *resource)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	if (!p->request || !req->body.l)
+		return 0;
+	char src[64];
+	sip_sockaddr_str(&sip_stxn_rx(t)->src, src, sizeof(src));
+	unsigned st = p->request(u, resource, req, src);
+	if (st == 415) {
+		struct sip_hdr_out h[] = {{"Accept", p->content_type}};
+		respond(t, st, NULL, h, 1, NULL);
+	} else if (st) {
+		respond(t, st, NULL, NULL, 0, NULL);
+	}
+	return st;
+}
+
 /* A SUBSCRIBE inside one of our subscription dialogs: refresh or unsubscribe. */
 static void refresh(struct sip_stxn *t, const struct sip_evpkg *p)
 {
@@ -426,6 +454,22 @@ static void refresh(struct sip_stxn *t, const struct sip_evpkg *p)
 	uint32_t secs;
 	if (sip_sub_expires(t, p->default_expires, &secs))
 		return;
+	if (p->request && req->body.l) {
+		/* A change of state is authenticated like the SUBSCRIBE that made the
+		 * dialog, and only its user may make it. */
+		const struct sg_user *u = sip_auth_check(t);
+		if (!u)
+			return;
+		if (strcmp(u->id, s->user)) {
+			respond(t, 403, "Not the subscription's user", NULL, 0, NULL);
+			return;
+		}
+		answering = s;
+		unsigned st = body_request(t, p, u, s->resource);
+		answering = NULL;
+		if (st)
+			return;
+	}
 	s->rcseq = req->cseq;
 	/* A refresh may move the remote target (§4.1.2.1 via RFC 3261 §12.2). */
 	const struct sip_hdr *ct = sip_msg_hdr(req, SIP_HDR_CONTACT, NULL);
@@ -503,6 +547,8 @@ void sip_sub_subscribe(struct sip_stxn *t)
 		respond(t, 503, "Too many subscriptions", h, 1, NULL);
 		return;
 	}
+	if (body_request(t, p, u, resource))
+		return;
 	const struct sip_hdr *ct = sip_msg_hdr(req, SIP_HDR_CONTACT, NULL);
 	struct sip_addr ca;
 	struct sub *s = calloc(1, sizeof(*s));

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <strowger/cli.h>
@@ -76,6 +78,8 @@ static uint64_t next_conn_id = 1;
 static sip_tx_error_fn *tx_error_fn;
 static unsigned message_timeout_ms = SIP_MESSAGE_TIMEOUT_MS;
 static struct sip_transport_stats stats;
+/* How long the datagram being delivered waited in the socket buffer (0 for streams). */
+static unsigned cur_waited_ms;
 
 const char *sip_proto_name(enum sip_proto p)
 {
@@ -176,7 +180,8 @@ static void deliver(enum sip_proto proto, struct sip_listener *l, struct sip_con
 		    const struct sip_sockaddr *src, const char *data, size_t len, int parse_rc, bool too_large)
 {
 	struct sip_rx rx = {.proto = proto, .src = *src, .listener = l, .conn = c, .conn_id = c ? c->id : 0,
-			    .data = data, .len = len, .msg = &rx_msg, .parse_rc = parse_rc, .too_large = too_large};
+			    .data = data, .len = len, .msg = &rx_msg, .parse_rc = parse_rc, .too_large = too_large,
+			    .waited_ms = c ? 0 : cur_waited_ms};
 	rx_fn(&rx, rx_arg);
 }
 
@@ -212,6 +217,20 @@ static void deliver_too_large(enum sip_proto proto, struct sip_listener *l, stru
 	deliver(proto, l, c, src, data, len, sip_msg_parse(&rx_msg, data, len, SIP_DATAGRAM), true);
 }
 
+/* Milliseconds between the kernel's receive time of the datagram and now. */
+static unsigned waited_ms(struct msghdr *h, const struct timespec *now)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		struct timespec ts;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		long long ms = (long long)(now->tv_sec - ts.tv_sec) * 1000 + (now->tv_nsec - ts.tv_nsec) / 1000000;
+		return ms > 0 ? (unsigned)(ms < 3600000 ? ms : 3600000) : 0;
+	}
+	return 0;
+}
+
 static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 {
 	(void)io;
@@ -220,6 +239,9 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sip_sockaddr src[UDP_BATCH];
+	/* The kernel's receive time of each datagram (SO_TIMESTAMPNS): how far the
+	 * loop is behind, for the overload check (sip_rx.waited_ms). */
+	static char ctl[UDP_BATCH][CMSG_SPACE(sizeof(struct timespec))];
 	/* recvmmsg takes what is queued in one system call, and a short batch means the
 	 * socket is drained, so no call ends in EAGAIN. A bounded number of batches per
 	 * wake-up keeps one busy socket from starving the loop. */
@@ -228,16 +250,20 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 		for (int i = 0; i < UDP_BATCH; i++) {
 			iov[i] = (struct iovec){udp_bufs[i], UDP_MAX};
 			mm[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &src[i].ss, .msg_namelen = sizeof(src[i].ss),
-							     .msg_iov = &iov[i], .msg_iovlen = 1}};
+							     .msg_iov = &iov[i], .msg_iovlen = 1,
+							     .msg_control = ctl[i], .msg_controllen = sizeof(ctl[i])}};
 		}
 		int got = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0)
 			break;
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
 		for (int i = 0; i < got; i++) {
 			char *buf = udp_bufs[i];
 			size_t n = mm[i].msg_len;
 			buf[n] = '\0';
 			src[i].len = mm[i].msg_hdr.msg_namelen;
+			cur_waited_ms = waited_ms(&mm[i].msg_hdr, &now);
 			/* Keep-alive pings (RFC 5626 CRLF) carry no message. */
 			if (n <= 4 && strspn(buf, "\r\n") >= n)
 				continue;
@@ -253,6 +279,7 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 		if (got < UDP_BATCH)
 			break;
 	}
+	cur_waited_ms = 0;
 	sip_udp_batch_end();
 }
 
@@ -687,6 +714,8 @@ int sip_transport_listen(const char *spec, char *err, size_t errlen)
 		goto fail;
 	if (proto != SIP_PROTO_UDP)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (fam == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&l->addr.ss, l->addr.len) != 0)

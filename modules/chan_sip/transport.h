@@ -58,6 +58,8 @@ struct sip_rx {
 	int parse_rc;		   /* what the parser said (0, or SIP_E*: see sip_msg.h) */
 	bool too_large;		   /* headers over SIP_MAX_HEADER_BYTES: data and msg hold
 				      the whole lines within the limit; refuse it (513) */
+	unsigned waited_ms;	   /* a datagram: how long it waited in the socket buffer
+				      before the loop read it (0 for TCP and TLS) */
 };
 
 typedef void (sip_rx_fn)(const struct sip_rx *rx, void *arg);

@@ -135,6 +135,10 @@ static int push_done(lua_State *L, void *arg)
 		lua_pushstring(L, w->done.error);
 		lua_setfield(L, -2, "error");
 	}
+	if (w->done.skipped) { /* sounds of the list that could not be opened */
+		lua_pushinteger(L, w->done.skipped);
+		lua_setfield(L, -2, "skipped");
+	}
 	if (w->path[0]) {
 		lua_pushstring(L, w->path);
 		lua_setfield(L, -2, "path");
@@ -166,7 +170,7 @@ static int m_playback(lua_State *L)
 	const char *files[MAX_FILES];
 	size_t n = check_files(L, 2, files);
 	struct sg_rtp_play_opts o = {.files = files, .nfiles = n, .stop_digits = opt_string(L, 3, "stop", ALL_DIGITS),
-				     .loop = opt_bool(L, 3, "loop", false)};
+				     .loop = opt_bool(L, 3, "loop", false), .language = sg_call_language(call)};
 	if (sg_call_hungup(call)) /* hang-up is enforced: the coroutine ends here */
 		return sg_dp_wait(L, call, self, NULL, NULL, NULL);
 	struct media_session *s = call_session(L, call);
@@ -382,7 +386,8 @@ static int m_read_digits(lua_State *L)
 	s->digit_arg = op;
 	/* Digits typed ahead count; a prompt plays only while none are there. */
 	if (nfiles && !s->ndigits) {
-		struct sg_rtp_play_opts o = {.files = files, .nfiles = nfiles, .stop_digits = ALL_DIGITS};
+		struct sg_rtp_play_opts o = {.files = files, .nfiles = nfiles, .stop_digits = ALL_DIGITS,
+					     .language = sg_call_language(call)};
 		if (media_play((struct sg_rtp_session *)s, &o, prompt_done, op) == 0) {
 			op->prompting = true;
 			sg_timer_stop(op->timer);

@@ -40,6 +40,7 @@ struct media_config {
 	bool symmetric;
 	unsigned rtcp_interval_s; /* 0: send no RTCP */
 	char sounds_dir[512];
+	char language[16];	  /* settings.rtp.language: the prompts' default */
 };
 
 struct media_worker;
@@ -73,6 +74,8 @@ struct media_play {
 	char **files;	       /* resolved on the worker, in order */
 	size_t nfiles, next;
 	size_t cur;	       /* the index of the file open (f), for the done's position */
+	char language[16];     /* bare names are looked up in sounds_dir/<language>/ first */
+	uint32_t opened, skipped; /* files of the list opened, and skipped (cannot be opened) */
 	char *moh_dir;	       /* music on hold: the folder listed into files on the worker */
 	uint32_t seek_ms;      /* where the first file opened starts (start_ms) */
 	struct audio_file *f;
@@ -359,6 +362,10 @@ int media_ports_bind(const struct sockaddr *local, int *fd_rtp, int *fd_rtcp, ui
 /* Closes both sockets and gives the pair back. */
 void media_ports_release(uint16_t port, int fd_rtp, int fd_rtcp);
 void media_ports_usage(unsigned *used, uint16_t *first, uint16_t *last);
+
+/* play.c: sounds that could not be opened are logged once per name
+ * (a bounded table, any thread); a reload forgets them. */
+void media_missing_forget(void);
 
 /* res_rtp.c */
 extern struct sg_module *media_self;

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, co
 					.done = {.end = end, .digit = digit, .err = err,
 						 .ms = (uint32_t)(p->frames * AUDIO_FRAME_MS)}};
 		play_position(p, &e.done);
+		e.done.skipped = p->skipped;
 		if (error)
 			snprintf(e.done.error, sizeof(e.done.error), "%s", error);
 		media_event_post(s->mw, s, MEDIA_EV_PLAY_DONE, &e);
@@ -83,45 +85,113 @@ void media_play_end(struct media_session *s, enum sg_rtp_end end, char digit, co
 	media_play_free(p);
 }
 
-/* A bare name is looked up in the sounds folder, as NAME, NAME.wav or en/NAME.wav
- * (issue 6 brings languages); a path with a '/' is taken as it is. */
-static void resolve(const char *name, char *out, size_t size)
+/* A bare name is looked up in the sounds folder in the playback's language first,
+ * then in English, then as NAME.wav, NAME and en/NAME (the layout before languages);
+ * a path with a '/' is taken as it is. Not found: the first form, for the error. */
+static void resolve(const char *name, const char *lang, char *out, size_t size)
 {
 	if (strchr(name, '/')) {
 		snprintf(out, size, "%s", name);
 		return;
 	}
-	static const char *const forms[] = {"%s/%s.wav", "%s/%s", "%s/en/%s.wav", "%s/en/%s"};
+	if (*lang && strcmp(lang, "en")) {
+		snprintf(out, size, "%s/%s/%s.wav", media_sounds_dir, lang, name);
+		if (access(out, R_OK) == 0)
+			return;
+	}
+	static const char *const forms[] = {"%s/en/%s.wav", "%s/%s.wav", "%s/%s", "%s/en/%s"};
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		snprintf(out, size, forms[i], media_sounds_dir, name);
 		if (access(out, R_OK) == 0)
 			return;
 	}
-	snprintf(out, size, forms[0], media_sounds_dir, name);
+	if (*lang && strcmp(lang, "en"))
+		snprintf(out, size, "%s/%s/%s.wav", media_sounds_dir, lang, name);
+	else
+		snprintf(out, size, forms[0], media_sounds_dir, name);
 }
 
-/* Opens the next file of the list (from the first again when looping). */
+/* The sounds already reported as missing, so a prompt missing from a menu that
+ * plays in a loop is logged once, not at every pass: a ring of the last
+ * MISSING_MAX names (the oldest forgotten first), shared by the workers. */
+#define MISSING_MAX 128
+static pthread_mutex_t missing_lock = PTHREAD_MUTEX_INITIALIZER;
+static char missing[MISSING_MAX][96];
+static unsigned missing_next;
+
+void media_missing_forget(void)
+{
+	pthread_mutex_lock(&missing_lock);
+	memset(missing, 0, sizeof(missing));
+	missing_next = 0;
+	pthread_mutex_unlock(&missing_lock);
+}
+
+/* True the first time this name is reported (in any language: a name missing in
+ * the call's language that English has is not reported at all). */
+static bool missing_first(const char *name)
+{
+	char key[sizeof(missing[0])];
+	snprintf(key, sizeof(key), "%s", name);
+	bool first = true;
+	pthread_mutex_lock(&missing_lock);
+	for (unsigned i = 0; i < MISSING_MAX && first; i++)
+		if (!strcmp(missing[i], key))
+			first = false;
+	if (first) {
+		memcpy(missing[missing_next], key, sizeof(key));
+		missing_next = (missing_next + 1) % MISSING_MAX;
+	}
+	pthread_mutex_unlock(&missing_lock);
+	return first;
+}
+
+/*
+ * Opens the next file of the list (from the first again when looping): 1, 0 at the
+ * end, or -errno with err set. A file that cannot be opened is skipped (and logged
+ * once per name); the playback fails only when nothing of it could be opened, so a
+ * prompt list with one missing word still plays the others.
+ */
 static int open_next(struct media_session *s, struct media_play *p, char *err, size_t errlen)
 {
-	if (p->next == p->nfiles) {
-		if (!p->loop)
-			return 0;
-		p->next = 0;
+	int rc = 0;
+	/* At most one pass over the list per call: a loop of missing files ends. */
+	for (size_t tries = 0; tries < p->nfiles; tries++) {
+		if (p->next == p->nfiles) {
+			if (!p->loop)
+				break;
+			p->next = 0;
+		}
+		char path[1024];
+		p->cur = p->next;
+		const char *name = p->files[p->next++];
+		resolve(name, p->language, path, sizeof(path));
+		rc = audio_file_open(&p->f, path, RATE, false, err, errlen);
+		if (!rc) {
+			p->opened++;
+			/* The first file of a playback that goes on from where another stopped. */
+			if (p->seek_ms && audio_file_seek_ms(p->f, p->seek_ms))
+				SG_NOTICE(TAG, "session %u (%s): cannot seek to %u ms in %s; from its start", s->id,
+					  s->name, (unsigned)p->seek_ms, path);
+			p->seek_ms = 0;
+			return 1;
+		}
+		p->skipped++;
+		if (missing_first(name))
+			SG_WARNING(TAG, "session %u (%s): sound \"%s\" (language %s): %s (logged once until a reload)",
+				   s->id, s->name, name, p->language, err);
+		else
+			SG_DEBUG(TAG, "session %u (%s): %s", s->id, s->name, err);
 	}
-	char path[1024];
-	p->cur = p->next;
-	resolve(p->files[p->next++], path, sizeof(path));
-	int rc = audio_file_open(&p->f, path, RATE, false, err, errlen);
-	if (rc) {
-		SG_WARNING(TAG, "session %u (%s): %s", s->id, s->name, err);
-		return rc;
+	if (!rc || p->opened)
+		return 0;
+	/* Nothing of the list could be played: an error, which names the last file. */
+	if (p->nfiles > 1) {
+		char last[200];
+		snprintf(last, sizeof(last), "%s", err);
+		snprintf(err, errlen, "none of the %zu sounds could be opened; the last: %s", p->nfiles, last);
 	}
-	/* The first file of a playback that goes on from where another stopped. */
-	if (p->seek_ms && audio_file_seek_ms(p->f, p->seek_ms))
-		SG_NOTICE(TAG, "session %u (%s): cannot seek to %u ms in %s; from its start", s->id, s->name,
-			  (unsigned)p->seek_ms, path);
-	p->seek_ms = 0;
-	return 1;
+	return rc < 0 ? rc : -EIO;
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }

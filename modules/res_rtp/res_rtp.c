@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <strowger/call.h>
 #include <strowger/config.h>
 #include <strowger/log.h>
 #include <strowger/module.h>
@@ -128,6 +129,15 @@ static int read_config(struct media_config *c)
 	const char *sounds = "sounds";
 	sg_config_string("rtp.sounds_dir", &sounds);
 	snprintf(c->sounds_dir, sizeof(c->sounds_dir), "%s", sounds);
+	const char *lang = "en";
+	sg_config_string("rtp.language", &lang);
+	if (!sg_language_valid(lang)) {
+		SG_ERROR(TAG, "%s: settings.rtp.language = \"%s\": a language is letters, digits, '-' and '_' "
+			      "(up to %d), the name of a folder of sounds_dir: \"en\", \"fr-ca\"",
+			 sg_config_where(), lang, SG_LANGUAGE_MAX);
+		return -EINVAL;
+	}
+	snprintf(c->language, sizeof(c->language), "%s", lang);
 	return 0;
 }
 
@@ -175,6 +185,7 @@ static int reload(struct sg_module *m)
 	if (read_config(&c))
 		return -EINVAL; /* the old settings stay */
 	apply_config(&c);
+	media_missing_forget(); /* a sound added since is looked for (and logged) again */
 	return 0;
 }
 
@@ -185,6 +196,7 @@ static const struct sg_config_key config_keys[] = {
 	{"inactivity_timeout", SG_CFG_INT, "seconds without RTP on a bridged session before it is reported; 0: never (30)"},
 	{"symmetric", SG_CFG_BOOL, "learn the phone's address from its RTP (symmetric RTP, for NAT) (true)"},
 	{"sounds_dir", SG_CFG_STRING, "where bare sound names are looked up (\"sounds\", the source tree's)"},
+	{"language", SG_CFG_STRING, "prompts' language when the call has none: sounds_dir/<language>/ (\"en\")"},
 	{"rtcp_interval", SG_CFG_INT, "seconds between RTCP reports, randomised by half; 0: none (5)"},
 	{NULL, 0, NULL},
 };

@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <strowger/call.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
 #include <strowger/module.h>
@@ -415,6 +416,7 @@ static struct media_play *new_play(const struct sg_rtp_play_opts *o)
 		return p;
 	p->next = o->start_file;
 	p->seek_ms = o->start_ms;
+	snprintf(p->language, sizeof(p->language), "%s", o->language ? o->language : media_cfg.language);
 	if (o->moh_class) {
 		/* The folder is listed on the worker (media_play_start), as files open there. */
 		size_t n = strlen(media_sounds_dir) + strlen(o->moh_class) + 6;
@@ -463,6 +465,8 @@ int media_play(struct sg_rtp_session *hs, const struct sg_rtp_play_opts *o, sg_r
 	for (size_t i = 0; !tone && !o->moh_class && i < o->nfiles; i++)
 		if (!o->files[i] || !*o->files[i])
 			return -EINVAL;
+	if (o->language && !sg_language_valid(o->language))
+		return -EINVAL; /* it becomes part of a path */
 	if (!s->sdp.negotiated)
 		return -EINVAL;
 	struct media_play *p = new_play(o);

@@ -6,6 +6,9 @@
 # call:read_digits() collects digits the phone sends as RFC 4733 telephone-event
 # while a prompt plays; a sound file that does not exist is an error value, not a
 # failure of the call. Digits sent by SIP INFO (SIPp) reach call:read_digits too.
+# Prompts by language: a bare name is looked up in sounds_dir/<call.language>/
+# first (the caller's users{} language by default, or what the dialplan sets),
+# then en/; a missing name in a list is skipped and logged once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 . "$(dirname "$0")/baresip.sh"
@@ -16,6 +19,11 @@ PORT=$(free_ports 1)
 RTP_LO=$(rtp_range 20)
 CFG=$TMP/apps.lua
 sox -n -r 16000 -c 1 -b 16 "$TMP/tone440.wav" synth 2.0 sine 440 vol 0.5
+# "hello" in French is 880 Hz, in English 440 Hz; "tail" (660 Hz) exists in English only.
+mkdir -p "$TMP/fr" "$TMP/en"
+sox -n -r 8000 -c 1 -b 16 "$TMP/fr/hello.wav" synth 1.0 sine 880 vol 0.5
+sox -n -r 8000 -c 1 -b 16 "$TMP/en/hello.wav" synth 1.0 sine 440 vol 0.5
+sox -n -r 8000 -c 1 -b 16 "$TMP/en/tail.wav" synth 1.0 sine 660 vol 0.5
 cat >"$CFG" <<EOF
 settings {
   modules = { "chan_sip" },
@@ -24,7 +32,7 @@ settings {
   rtp = { address = "127.0.0.1", rtp_start = $RTP_LO, rtp_end = $((RTP_LO + 19)), sounds_dir = "$TMP" },
 }
 users {
-  ["1000"] = { name = "Alice", password = "alice-pw", context = "office" },
+  ["1000"] = { name = "Alice", password = "alice-pw", context = "office", language = "fr" },
 }
 extensions = {
   office = {
@@ -43,6 +51,20 @@ extensions = {
       log.notice("missing: %s (%s)", m.status, m.error)
       local t = call:read_digits{ max = 2, timeout = 0.5 }
       log.notice("nothing typed: %s '%s'", t.status, t.digits)
+    end,
+    ["704"] = function(call)
+      log.notice("language: %s", tostring(call.language))
+      for pass = 1, 2 do
+        local r = call:playback({ "hello", "gone-a", "tail" })
+        log.notice("list %d: %s %.0f s skipped=%s", pass, r.status, r.seconds, tostring(r.skipped))
+      end
+      local ok, err = pcall(function() call.language = "../en" end)
+      log.notice("bad language: %s %s", tostring(ok), tostring(err))
+      call.language = "en"
+      local r = call:playback({ "hello" })
+      log.notice("english: %s %.0f s %s", r.status, r.seconds, call.language)
+      local all = call:playback({ "gone-a", "gone-b" })
+      log.notice("all missing: %s (%s)", all.status, tostring(all.error))
     end,
     ["703"] = function(call)
       call:answer()
@@ -131,6 +153,36 @@ expect_log "missing: error (" 5
 log_has "no-such-prompt" || fail "the error does not name the missing file"
 expect_log "nothing typed: timeout ''" 5
 expect_phone_closed a
+case_end
+
+case_begin "prompts by language: the user's fr/ first, en/ next; a missing name in a list is skipped, logged once"
+mark_log
+phone_mark a
+expect_cmd a dial 704
+expect_phone a "Call established"
+expect_log "language: fr" 5
+expect_log "list 1: done 2 s skipped=1" 10
+expect_log "list 2: done 2 s skipped=1" 10
+expect_log "bad language: false" 5
+log_has "is not a language name" || fail "the bad language is not refused with a reason"
+expect_log "english: done 1 s en" 10
+expect_log "all missing: error (none of the 2 sounds could be opened; the last: cannot open $TMP/en/gone-b.wav" 5
+expect_phone_closed a
+n=$(tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -c 'sound "gone-a" .*(logged once')
+[ "$n" = 1 ] || fail "the missing sound gone-a is logged $n times, not once"
+tail -n +"$((LOG_MARK + 1))" "$PBX_LOG" | grep -q 'sound "gone-b"' || fail "gone-b is not logged"
+WAV=$(dec_wav)
+if [ -z "$WAV" ] || [ ! -f "$WAV" ]; then
+	fail "the phone recorded nothing"
+else
+	# 880 (fr/hello), 660 (en/tail), again, then 440 (en/hello): 1 s each.
+	for seg in "0.2 0.6:880" "1.2 0.6:660" "2.2 0.6:880" "3.2 0.6:660" "4.2 0.6:440"; do
+		read -r f rms <<<"$(tone_of "$WAV" "${seg%%:*}")"
+		want=${seg##*:}
+		near "$f" "$want" 60 && near "$rms" 0.3 0.25 ||
+			fail "at ${seg%% *} s the caller heard $f Hz at RMS $rms, not $want Hz"
+	done
+fi
 case_end
 
 case_begin "digits by SIP INFO (dtmf-relay and dtmf) reach call:read_digits"

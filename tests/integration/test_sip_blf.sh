@@ -39,7 +39,7 @@ watch() {
 
 case_begin "OPTIONS and 489 list the new packages; PUBLISH is allowed"
 f=$(scenario sub_code.xml 1000 x 489)
-sed -i "s/EVENT_LINE/Event: conference/; s/EXPIRES/300/; s/CHECK_HDR/Allow-Events/; s/CHECK_RE/message-summary, dialog, presence/" "$f"
+sed -i "s/EVENT_LINE/Event: conference/; s/EXPIRES/300/; s/CHECK_HDR/Allow-Events/; s/CHECK_RE/message-summary, as-feature-event, dialog, presence/" "$f"
 sipp_run bad_event 127.0.0.1:"$PORT" -sf "$f" -s 1000 -p "$SUB1_PORT"
 expect_rc 0
 case_end
