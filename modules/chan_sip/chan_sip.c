@@ -36,14 +36,15 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, PUBLISH"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, PUBLISH"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
 static unsigned long requests_absorbed; /* retransmitted requests a server transaction took */
 static bool tls_listening; /* a tls: listener is open: a reload must keep a certificate */
 
-static const char *const supported_ext[] = {NULL};
+/* Option-tags a Require may name (RFC 3262 100rel, RFC 4028 timer). */
+static const char *const supported_ext[] = {"100rel", "timer", NULL};
 
 /* A stateless answer, for requests that never reach a transaction. */
 static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, unsigned status,
@@ -63,8 +64,9 @@ static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, un
 
 static void handle_options(struct sip_stxn *t)
 {
-	struct sip_hdr_out h[] = {{"Allow", ALLOW}, {"Accept", "application/sdp"}, {"Allow-Events", sip_sub_allow_events()}};
-	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 3};
+	struct sip_hdr_out h[] = {{"Allow", ALLOW}, {"Accept", "application/sdp"}, {"Allow-Events", sip_sub_allow_events()},
+				  {"Supported", SIP_DLG_SUPPORTED}};
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 4};
 	sip_stxn_respond(t, &o);
 }
 
@@ -92,6 +94,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_INFO:
 		sip_dlg_info(t);
+		break;
+	case SIP_METHOD_PRACK:
+		sip_dlg_prack(t);
 		break;
 	case SIP_METHOD_REFER:
 		sip_refer(t);
@@ -370,6 +375,8 @@ static void apply_config(void)
 					 cfg_uint("sip.max_expires", 7200, 60, 86400 * 7),
 					 cfg_uint("sip.default_expires", 3600, 60, 86400)};
 	sip_registrar_set_limits(&l);
+	unsigned min_se = cfg_uint("sip.min_se", 90, 5, 86400);
+	sip_st_configure(cfg_uint("sip.session_expires", 1800, 0, 86400), min_se);
 	struct sip_sub_limits sl = {cfg_uint("sip.sub_min_expires", 60, 1, 3600),
 				    cfg_uint("sip.sub_max_expires", 3600, 60, 86400),
 				    cfg_uint("sip.max_subscriptions", 1000, 1, 100000),
@@ -490,6 +497,8 @@ static const struct sg_config_key config_keys[] = {
 	{"qualify", SG_CFG_INT, "seconds between keep-alives to each registered contact; 0: none (60)"},
 	{"keepalive", SG_CFG_STRING, "keep-alive to contacts: \"options\" (and track reachability), \"crlf\", \"off\""},
 	{"message_timeout", SG_CFG_INT, "seconds a TCP or TLS peer has to finish a message it began; then it is closed (10)"},
+	{"session_expires", SG_CFG_INT, "session timer (RFC 4028) we ask for on each call leg, seconds; 0: none (1800)"},
+	{"min_se", SG_CFG_INT, "shortest session timer accepted, seconds; less gets 422 (90; at least 5)"},
 	{"sub_min_expires", SG_CFG_INT, "shortest subscription (SUBSCRIBE) accepted, seconds; less gets 423 (60)"},
 	{"sub_max_expires", SG_CFG_INT, "longest subscription granted, seconds (3600)"},
 	{"max_subscriptions", SG_CFG_INT, "subscriptions kept in all; more get 503 (1000)"},

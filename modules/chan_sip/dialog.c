@@ -28,7 +28,7 @@
 #define MAX_DIALOGS 10000
 
 #define DEFAULT_MAX_FORWARDS 70 /* RFC 3261 §8.1.1.6 */
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER"
+#define ALLOW SIP_DLG_ALLOW
 #define SDP_MAX 2048
 
 static struct sg_module *self;
@@ -43,6 +43,7 @@ static unsigned long r200_resent; /* 2xx sent again for want of an ACK */
 static const struct sg_chan_tech sip_tech;
 
 unsigned sip_dlg_count(void) { return ndialogs; }
+struct sg_module *sip_dlg_module(void) { return self; }
 unsigned long sip_dlg_2xx_resent(void) { return r200_resent; }
 
 static char *dup_mem(const void *p, size_t len)
@@ -114,6 +115,8 @@ static void dlg_destroy(void *pvt)
 		sip_ctxn_abandon(d->rctxn);
 	sg_timer_free(d->dm_timer);
 	sg_timer_free(d->r200_timer);
+	sip_rel_free(d);
+	sip_st_stop(d);
 	if (d->rtp)
 		rtp->release(d->rtp);
 	free(d->lsdp);
@@ -249,11 +252,14 @@ static int copy_value(const struct sip_pl *pl, char *out, size_t size)
 	return 0;
 }
 
+int sip_dlg_copy_value(const struct sip_pl *pl, char *out, size_t size) { return copy_value(pl, out, size); }
+
 /* --- media --- */
 
 static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause);
 static void dm_go(struct sip_dlg *d);
 static void dm_session_changed(struct sip_dlg *d);
+static struct sip_dlg *dm_peer(const struct sip_dlg *d);
 
 /* The leg's RTP session is over: the bridge must not find it any more. What the
  * media was like goes to the log, the one record of a call's quality so far. */
@@ -395,6 +401,9 @@ static int t_answer(struct sg_channel *ch)
 	struct sip_dlg *d = sg_chan_pvt(ch);
 	if (d->uac || !d->inv || d->terminated)
 		return -ENOTCONN;
+	/* RFC 3262 §3: a 2xx waits for the PRACK of a reliable 18x with SDP. */
+	if (sip_rel_answer_waits(d))
+		return 0;
 	/* Our answer to the phone's offer, with the other leg's codec first so the
 	 * relay can copy payloads; or, for an INVITE without SDP, our offer, which
 	 * the ACK answers (RFC 3261 §13.2.1). */
@@ -413,8 +422,17 @@ static int t_answer(struct sg_channel *ch)
 		return src;
 	}
 	d->await_answer = d->late_offer;
-	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", ALLOW}};
-	struct sip_resp_opts o = {.status = 200, .to_tag = d->ltag, .hdrs = h, .nhdrs = 2,
+	struct sip_hdr_out h[6] = {{"Contact", d->contact}, {"Allow", ALLOW}, {"Supported", SIP_DLG_SUPPORTED}};
+	size_t nh = 3;
+	char se[48];
+	nh += sip_st_response_hdrs(d, h + nh, se, sizeof(se));
+	/* The INFO packages the other phone takes are what we take from this one. */
+	struct sip_dlg *peer = dm_peer(d);
+	if (peer && peer->recv_info[0]) {
+		snprintf(d->recv_info_ours, sizeof(d->recv_info_ours), "%s", peer->recv_info);
+		h[nh++] = (struct sip_hdr_out){"Recv-Info", d->recv_info_ours};
+	}
+	struct sip_resp_opts o = {.status = 200, .to_tag = d->ltag, .hdrs = h, .nhdrs = nh,
 				  .content_type = "application/sdp", .body = sdp, .body_len = sdp_len};
 	d->inv_rx = *sip_stxn_rx(d->inv);
 	d->inv_rx.data = NULL;
@@ -432,6 +450,7 @@ static int t_answer(struct sg_channel *ch)
 	memcpy(d->r200, sent, len);
 	d->r200_len = len;
 	d->answered = true;
+	sip_st_start(d);
 	if (d->proto == SIP_PROTO_UDP) {
 		d->r200_ms = sip_txn_timers()->t1;
 		d->r200_timer = sg_timer_start(sg_loop_main(), self, sip_txn_timers()->t1, 0, r200_again, d);
@@ -464,7 +483,7 @@ static int t_indicate(struct sg_channel *ch, enum sg_indication ind)
 	struct sip_resp_opts o = {.status = ind == SG_IND_RINGING ? 180 : 183, .to_tag = d->ltag, .hdrs = h, .nhdrs = 1,
 				  .content_type = early ? "application/sdp" : NULL, .body = early ? d->early_sdp : NULL,
 				  .body_len = early ? d->early_len : 0};
-	return sip_stxn_respond(d->inv, &o);
+	return sip_rel_provisional(d, &o);
 }
 
 /* 302 Moved Temporarily with a Contact per target (the redirect server of RFC
@@ -643,6 +662,8 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 	if (origin && sg_chan_tech(origin) == &sip_tech) {
 		struct sip_dlg *od = sg_chan_pvt(origin);
 		d->max_forwards = od->max_forwards > 0 ? od->max_forwards - 1 : 0;
+		/* We take from the callee the INFO packages the caller takes (RFC 6086). */
+		snprintf(d->recv_info_ours, sizeof(d->recv_info_ours), "%s", od->recv_info);
 	}
 	d->ch = sg_chan_new(&sip_tech, label, d);
 	if (!d->ch)
@@ -679,8 +700,24 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 			copy_value(&to->val, d->remote_hdr, sizeof(d->remote_hdr));
 	}
 	if (resp->status < 200) {
-		if (!d->terminated)
-			resp->status == 180 ? sg_chan_ringing(d->ch) : sg_chan_progress(d->ch);
+		/* RFC 3262 §4: a reliable 18x is PRACKed once; its retransmissions and
+		 * ones out of order go no further. */
+		if (d->terminated || (sip_pl_isset(&resp->to.tag) && !sip_rel_uac_provisional(d, resp)))
+			return;
+		if (sip_pl_isset(&resp->to.tag))
+			sip_info_recv_info(d, resp);
+		/* Its SDP answers our offer for good (RFC 3261 §13.2.1 with RFC 3262):
+		 * the offer-answer is over, the 2xx may only repeat it. */
+		if (d->rel.rseq_seen && sip_msg_has_tag(resp, SIP_HDR_REQUIRE, "100rel") && resp->body.l &&
+		    !d->rel.oa_done) {
+			struct sg_rtp_sdp_info info;
+			if (d->rtp && rtp->remote_answer(d->rtp, resp->body.p, resp->body.l, &info) == 0)
+				d->rel.oa_done = true;
+			else
+				SG_NOTICE(TAG, "%s: the SDP in a reliable %u is no answer we can use", sg_chan_name(d->ch),
+					  resp->status);
+		}
+		resp->status == 180 ? sg_chan_ringing(d->ch) : sg_chan_progress(d->ch);
 		return;
 	}
 	if (resp->status >= 300) {
@@ -722,7 +759,11 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 	/* Our INVITE offered: the 2xx answers (§13.2.1). An answer we cannot use ends
 	 * the call as soon as it starts. */
 	struct sg_rtp_sdp_info info;
-	int rc = resp->body.l ? rtp->remote_answer(d->rtp, resp->body.p, resp->body.l, &info) : -EPROTO;
+	sip_info_recv_info(d, resp);
+	sip_st_response(d, resp);
+	int rc = d->rel.oa_done ? 0
+		 : resp->body.l ? rtp->remote_answer(d->rtp, resp->body.p, resp->body.l, &info)
+				: -EPROTO;
 	if (rc && !d->terminated && !d->cancelled) {
 		SG_NOTICE(TAG, "%s: answered with %s; hanging up", sg_chan_name(d->ch),
 			  resp->body.l ? info.reason : "no SDP answer");
@@ -735,6 +776,7 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 		send_bye(d);
 		return;
 	}
+	sip_st_start(d);
 	sg_chan_answered(d->ch);
 }
 
@@ -759,11 +801,18 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	snprintf(cseq, sizeof(cseq), "%u INVITE", d->lcseq);
 	char maxf[8];
 	snprintf(maxf, sizeof(maxf), "%d", d->max_forwards);
-	struct sip_hdr_out h[] = {{"From", d->local_hdr},    {"To", d->remote_hdr},
-				  {"Call-ID", d->call_id},   {"CSeq", cseq},
-				  {"Max-Forwards", maxf},    {"Contact", d->contact},
-				  {"Allow", ALLOW},	     {"Referred-By", d->referred_by}};
-	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = d->referred_by[0] ? 8 : 7,
+	struct sip_hdr_out h[12] = {{"From", d->local_hdr},	{"To", d->remote_hdr},
+				    {"Call-ID", d->call_id},	{"CSeq", cseq},
+				    {"Max-Forwards", maxf},	{"Contact", d->contact},
+				    {"Allow", ALLOW},		{"Supported", SIP_DLG_SUPPORTED}};
+	size_t nh = 8;
+	if (d->referred_by[0])
+		h[nh++] = (struct sip_hdr_out){"Referred-By", d->referred_by};
+	if (d->recv_info_ours[0])
+		h[nh++] = (struct sip_hdr_out){"Recv-Info", d->recv_info_ours};
+	char se[48];
+	nh += sip_st_invite_hdrs(h + nh, se, sizeof(se));
+	struct sip_req_out r = {.method = "INVITE", .ruri = d->ruri, .hdrs = h, .nhdrs = nh,
 				.content_type = d->lsdp ? "application/sdp" : NULL, .body = d->lsdp,
 				.body_len = d->lsdp_len};
 	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
@@ -798,10 +847,16 @@ static int send_reinvite(struct sip_dlg *d, bool direct)
 	if (rc)
 		return rc;
 	snprintf(cseq, sizeof(cseq), "%u INVITE", ++d->lcseq);
-	struct sip_hdr_out h[] = {{"From", d->local_hdr}, {"To", d->remote_hdr}, {"Call-ID", d->call_id},
-				  {"CSeq", cseq},	   {"Max-Forwards", "70"},  {"Contact", d->contact},
-				  {"Allow", ALLOW}};
-	struct sip_req_out r = {.method = "INVITE", .ruri = d->rtarget, .hdrs = h, .nhdrs = 7,
+	struct sip_hdr_out h[10] = {{"From", d->local_hdr}, {"To", d->remote_hdr}, {"Call-ID", d->call_id},
+				    {"CSeq", cseq},	     {"Max-Forwards", "70"},  {"Contact", d->contact},
+				    {"Allow", ALLOW},	     {"Supported", SIP_DLG_SUPPORTED}};
+	char se[48];
+	size_t nh = 8;
+	if (d->st.interval) { /* every re-INVITE refreshes the session (RFC 4028 §7.4) */
+		snprintf(se, sizeof(se), "%u;refresher=%s", d->st.interval, d->st.we_refresh == d->uac ? "uac" : "uas");
+		h[nh++] = (struct sip_hdr_out){"Session-Expires", se};
+	}
+	struct sip_req_out r = {.method = "INVITE", .ruri = d->rtarget, .hdrs = h, .nhdrs = nh,
 				.content_type = "application/sdp", .body = sdp, .body_len = len};
 	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
 	if (d->rctxn)
@@ -946,6 +1001,15 @@ static void on_reinvite_response(struct sip_ctxn *t, const struct sip_msg *resp,
 		struct sip_addr ca;
 		if (ct && sip_addr_parse(&ca, &ct->val, 0, NULL) == 0)
 			copy_value(&ca.uri_pl, d->rtarget, sizeof(d->rtarget));
+		if (d->st.refreshing && !d->terminated) {
+			/* Our session refresh: the media stays as it was. */
+			struct sg_rtp_sdp_info info;
+			if (!d->rtp || !resp->body.l || rtp->remote_answer(d->rtp, resp->body.p, resp->body.l, &info))
+				SG_NOTICE(TAG, "%s: no usable SDP answer to our refresh re-INVITE", sg_chan_name(d->ch));
+			d->dm = DM_OFF;
+			sip_st_refresh_done(d, resp);
+			return;
+		}
 		if (!d->terminated)
 			dm_answered(d, resp);
 		return;
@@ -959,6 +1023,11 @@ static void on_reinvite_response(struct sip_ctxn *t, const struct sip_msg *resp,
 		rtp->offer_withdraw(d->rtp);
 	if (d->terminated)
 		return;
+	if (d->st.refreshing) {
+		d->dm = DM_OFF;
+		sip_st_refresh_done(d, resp);
+		return;
+	}
 	if (resp->status == 491) {
 		dm_retry_later(d);
 		return;
@@ -972,6 +1041,15 @@ static void on_reinvite_response(struct sip_ctxn *t, const struct sip_msg *resp,
 		SG_WARNING(TAG, "%s: %s; its media may not reach the PBX", sg_chan_name(d->ch), why);
 		d->dm = DM_ON;
 	}
+}
+
+int sip_dlg_refresh_reinvite(struct sip_dlg *d)
+{
+	/* Only a relayed leg with no re-INVITE of its own in progress: one offer at
+	 * a time (§14.1), and direct media's re-INVITEs refresh the session anyway. */
+	if (d->reinv_pending || d->dm != DM_OFF)
+		return -EBUSY;
+	return send_reinvite(d, false);
 }
 
 /* The phone sent a new offer (hold, another address) while direct: we answered
@@ -1055,7 +1133,11 @@ static bool early_change_refused(struct sip_stxn *t, struct sip_dlg *d, bool upd
 	const struct sip_msg *req = sip_stxn_request(t);
 	if (update && !req->body.l)
 		return false; /* a refresh: nothing to negotiate */
-	bool ours = d->uac; /* our INVITE offered; its answer comes in the 2xx */
+	/* RFC 3311 §5.1: once the INVITE's offer was answered in a reliable 18x
+	 * (PRACKed), an UPDATE may offer anew in the early dialog. */
+	if (update && d->rel.oa_done)
+		return false;
+	bool ours = d->uac && !d->rel.oa_done; /* our INVITE offered; its answer comes in the 2xx */
 	unsigned status = ours && update ? 491 : 500;
 	SG_NOTICE(TAG, "%s: %s with %s before the call is answered: %u (the call goes on ringing)",
 		  sg_chan_name(d->ch), update ? "UPDATE" : "re-INVITE", req->body.l ? "an offer" : "no offer", status);
@@ -1082,9 +1164,21 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 	bool hold = false;
 	if (!d->answered && early_change_refused(t, d, update))
 		return;
+	if (sip_st_request(d, t, req))
+		return; /* 422 */
+	sip_info_recv_info(d, req);
 	if (req->body.l) {
 		if (answer_offer(d, t, &req->body, sdp, &len, &hold))
 			return;
+		/* An early UPDATE's answer is the one the 200 to the INVITE repeats. */
+		if (!d->answered && !d->uac && len) {
+			char *e = dup_mem(sdp, len);
+			if (e) {
+				free(d->early_sdp);
+				d->early_sdp = e;
+				d->early_len = len;
+			}
+		}
 	} else if (!update) {
 		int rc = rtp->local_offer(d->rtp, bridged_rtp(d), false, sdp, sizeof(sdp), &len);
 		if (rc) {
@@ -1094,10 +1188,15 @@ static void session_change(struct sip_stxn *t, struct sip_dlg *d, bool update)
 		}
 		d->await_answer = true;
 	}
-	struct sip_hdr_out h[] = {{"Contact", d->contact}, {"Allow", ALLOW}};
-	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = 2, .content_type = len ? "application/sdp" : NULL,
+	struct sip_hdr_out h[5] = {{"Contact", d->contact}, {"Allow", ALLOW}, {"Supported", SIP_DLG_SUPPORTED}};
+	char se[48];
+	size_t nh = 3 + sip_st_response_hdrs(d, h + 3, se, sizeof(se));
+	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = nh, .content_type = len ? "application/sdp" : NULL,
 				  .body = len ? sdp : NULL, .body_len = len};
 	sip_stxn_respond(t, &o);
+	/* A re-INVITE or UPDATE from the phone refreshes the session (RFC 4028 §10). */
+	if (d->answered)
+		sip_st_start(d);
 	if (len)
 		dm_session_changed(d);
 	/* The core plays music to the other party (or stops it); an offer that says
@@ -1179,6 +1278,13 @@ void sip_dlg_invite(struct sip_stxn *t)
 		return;
 	}
 	make_contact(d);
+	/* RFC 4028 §9: too short a Session-Expires is refused (422) before the call starts. */
+	if (sip_st_request(d, t, req)) {
+		dlg_destroy(d);
+		return;
+	}
+	sip_rel_uas_init(d, req);
+	sip_info_recv_info(d, req);
 	snprintf(d->user, sizeof(d->user), "%s", u->id);
 	d->user_direct = u->direct_media;
 	d->ch = sg_chan_new(&sip_tech, u->id, d);
@@ -1312,6 +1418,48 @@ static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause)
 	sg_chan_remote_hangup(d->ch, cause);
 }
 
+void sip_dlg_end(struct sip_dlg *d, enum sg_cause cause, unsigned status, const char *reason)
+{
+	if (d->terminated)
+		return;
+	if (d->answered || d->uac) {
+		end_by_pbx(d, cause);
+		return;
+	}
+	d->terminated = true;
+	if (d->inv) {
+		struct sip_resp_opts o = {.status = status ? status : 500, .reason = reason, .to_tag = d->ltag};
+		sip_stxn_respond(d->inv, &o);
+		d->inv = NULL;
+	}
+	media_end(d);
+	drop_own_ref(d);
+	sg_chan_remote_hangup(d->ch, cause);
+}
+
+/* PRACK (RFC 3262) for a reliable 18x of ours; what waited for it goes now. */
+void sip_dlg_prack(struct sip_stxn *t)
+{
+	const struct sip_msg *req = sip_stxn_request(t);
+	struct sip_dlg *d = sip_pl_isset(&req->to.tag) ? find(&req->call_id, &req->to.tag) : NULL;
+	if (!d || d->terminated) {
+		respond(t, 481, NULL);
+		return;
+	}
+	unsigned queued = sip_rel_prack(d, t);
+	if (d->rel.answer_waits && !d->rel.unacked) {
+		d->rel.answer_waits = false;
+		int rc = t_answer(d->ch);
+		if (rc) {
+			SG_WARNING(TAG, "%s: cannot send the 200 that waited for the PRACK: %s", sg_chan_name(d->ch),
+				   strerror(-rc));
+			sip_dlg_end(d, SG_CAUSE_FAILURE, 500, NULL);
+		}
+	} else if (queued && d->inv) {
+		t_indicate(d->ch, queued == 180 ? SG_IND_RINGING : SG_IND_PROGRESS);
+	}
+}
+
 void sip_dlg_update(struct sip_stxn *t)
 {
 	const struct sip_msg *req = sip_stxn_request(t);
@@ -1325,7 +1473,8 @@ void sip_dlg_update(struct sip_stxn *t)
 
 /* INFO inside a call (RFC 6086): a digit as application/dtmf-relay or
  * application/dtmf, which counts as if it came as telephone-event (it reaches
- * call:read_digits and ends a prompt). Other INFO packages are not built: 469. */
+ * call:read_digits and ends a prompt). An Info-Package, or a legacy INFO of
+ * another type, is for the other phone (info.c). */
 void sip_dlg_info(struct sip_stxn *t)
 {
 	const struct sip_msg *req = sip_stxn_request(t);
@@ -1337,12 +1486,13 @@ void sip_dlg_info(struct sip_stxn *t)
 	const struct sip_hdr *ct = sip_msg_hdr(req, SIP_HDR_CONTENT_TYPE, NULL);
 	int format = ct ? sip_dtmf_format_of(&ct->val) : -EINVAL;
 	struct sip_dtmf dtmf;
-	if (!req->body.l) {
+	bool has_pkg = sip_msg_hdr_by_name(req, "Info-Package", NULL) != NULL;
+	if (!req->body.l && !has_pkg) {
 		respond(t, 200, NULL); /* an empty INFO: a keep-alive some phones send */
 		return;
 	}
-	if (format < 0) {
-		respond(t, 469, "Bad Info Package");
+	if (format < 0 || has_pkg) {
+		sip_info_relay(t, d, dm_peer(d));
 		return;
 	}
 	if (sip_dtmf_parse((enum sip_dtmf_format)format, &req->body, &dtmf)) {

@@ -15,7 +15,10 @@
  * An INVITE without SDP gets our offer in the 200 and its answer from the ACK;
  * re-INVITE and UPDATE offers (hold, resume, a new codec or address) are answered
  * by the leg's own session; a leg whose RTP stops for
- * settings.rtp.inactivity_timeout is hung up with a BYE.
+ * settings.rtp.inactivity_timeout is hung up with a BYE. Reliable 18x and PRACK
+ * (RFC 3262, prack.c), early UPDATE once a reliable 18x settled the offer (RFC
+ * 3311), INFO packages relayed between the legs (RFC 6086, info.c) and session
+ * timers (RFC 4028, session_timer.c) on both legs.
  */
 #ifndef CHAN_SIP_DIALOG_H
 #define CHAN_SIP_DIALOG_H
@@ -34,7 +37,9 @@ void sip_dlg_bye(struct sip_stxn *t);
 void sip_dlg_cancel(struct sip_stxn *t);
 /* UPDATE (RFC 3311): a new offer inside a call. */
 void sip_dlg_update(struct sip_stxn *t);
-/* INFO (RFC 6086) with a DTMF digit. */
+/* PRACK (RFC 3262) for a reliable provisional response of ours. */
+void sip_dlg_prack(struct sip_stxn *t);
+/* INFO (RFC 6086): a DTMF digit, or a package passed on to the other phone. */
 void sip_dlg_info(struct sip_stxn *t);
 /* An ACK outside any transaction: the ACK for our 2xx. */
 void sip_dlg_ack(const struct sip_msg *ack);

@@ -1,8 +1,9 @@
 /*
  * dialog_priv.h: an INVITE dialog (a call leg) as the SIP channel technology
  * keeps it, shared by dialog.c (INVITE, ACK, BYE, CANCEL, re-INVITE, UPDATE,
- * INFO) and refer.c (REFER and the NOTIFYs of its implicit subscription, and
- * INVITE with Replaces). chan_sip only; main thread.
+ * INFO), prack.c (PRACK, RFC 3262), session_timer.c (RFC 4028), info.c (INFO
+ * packages, RFC 6086) and refer.c (REFER and the NOTIFYs of its implicit
+ * subscription, and INVITE with Replaces). chan_sip only; main thread.
  */
 #ifndef CHAN_SIP_DIALOG_PRIV_H
 #define CHAN_SIP_DIALOG_PRIV_H
@@ -20,6 +21,36 @@
 
 struct sg_rtp_session;
 struct sg_timer;
+
+/* What we say we allow and support, in INVITEs and their answers (and OPTIONS). */
+#define SIP_DLG_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER"
+#define SIP_DLG_SUPPORTED "100rel, timer"
+
+/* Reliable provisional responses (prack.c, RFC 3262), either side of a leg. */
+struct sip_rel {
+	bool peer_100rel;	/* UAS: the caller's INVITE supports or requires 100rel */
+	bool unacked;		/* UAS: our last reliable 18x awaits its PRACK */
+	bool unacked_sdp;	/* ... and it carried SDP: a 2xx waits for the PRACK (§3) */
+	bool answer_waits;	/* the core answered meanwhile: the 200 goes on the PRACK */
+	bool oa_done;		/* the INVITE's offer-answer ended in a reliable 18x */
+	unsigned queued;	/* 0, or the 18x to send once the PRACK came (§3: one at a time) */
+	uint32_t rseq;		/* UAS: the last RSeq sent; UAC: the last one PRACKed */
+	bool rseq_seen;		/* UAC: a reliable 18x came */
+	char *resp;		/* UAS: the unacked 18x as sent, for retransmission */
+	size_t resp_len;
+	struct sg_timer *timer;
+	unsigned ms, total;
+};
+
+/* The session timer of a leg (session_timer.c, RFC 4028). */
+struct sip_st {
+	unsigned interval;  /* seconds; 0: no session timer on this leg */
+	bool we_refresh;    /* we send the refreshes; else the phone must */
+	bool peer_timer;    /* the phone said Supported: timer */
+	bool peer_update;   /* the phone allows UPDATE: refresh with it, else re-INVITE */
+	bool refreshing;    /* our refresh awaits its final response */
+	struct sg_timer *timer;
+};
 
 /* A leg's part in direct media. */
 enum dm_state {
@@ -88,6 +119,12 @@ struct sip_dlg {
 	struct sip_stxn *refer_t;
 	uint32_t refer_cseq;
 	bool refer_active; /* its subscription expects more NOTIFYs */
+	struct sip_rel rel;
+	struct sip_st st;
+	/* INFO packages (RFC 6086) the phone said it takes (its Recv-Info), comma
+	 * separated; and what we announced to it on the other phone's behalf. */
+	char recv_info[160];
+	char recv_info_ours[160];
 };
 
 
@@ -104,6 +141,60 @@ void sip_dlg_respond(struct sip_stxn *t, const struct sip_dlg *d, unsigned statu
 void sip_contact_make(char *out, size_t size, enum sip_proto proto, const struct sip_sockaddr *peer, bool sips);
 /* The SIP status that says a cause (486 for busy). */
 unsigned sip_dlg_status_for(enum sg_cause c);
+
+/* The PBX ends an answered leg itself: BYE to the phone, the core hears it is
+ * gone (cause). Unanswered incoming legs get `status` as the INVITE's answer. */
+void sip_dlg_end(struct sip_dlg *d, enum sg_cause cause, unsigned status, const char *reason);
+/* chan_sip, the owner of the dialogs' timers. */
+struct sg_module *sip_dlg_module(void);
+/* A header value copied with its folds flattened: 0 or -ENAMETOOLONG. */
+int sip_dlg_copy_value(const struct sip_pl *pl, char *out, size_t size);
+
+/* prack.c */
+/* The caller's INVITE: does it take reliable 18x? */
+void sip_rel_uas_init(struct sip_dlg *d, const struct sip_msg *invite);
+/* Sends a 180/183 on the incoming leg, reliably when the caller takes it (Require:
+ * 100rel, RSeq, retransmitted T1 doubling until the PRACK or 64*T1); while a
+ * reliable one is unacknowledged the new one waits. 0 or -errno. */
+int sip_rel_provisional(struct sip_dlg *d, const struct sip_resp_opts *o);
+/* The core answers: true when the 200 must wait for a PRACK (an unacked reliable
+ * 18x with SDP); otherwise the retransmissions stop. */
+bool sip_rel_answer_waits(struct sip_dlg *d);
+/* A PRACK for this dialog (answered here). Returns the 18x status queued behind
+ * it (to be sent now), or 0. */
+unsigned sip_rel_prack(struct sip_dlg *d, struct sip_stxn *t);
+/* UAC: a provisional response with a To tag: 1 to take it (a new one, PRACKed
+ * here when reliable), 0 to drop it (a retransmission or out of order). */
+int sip_rel_uac_provisional(struct sip_dlg *d, const struct sip_msg *resp);
+void sip_rel_free(struct sip_dlg *d);
+
+/* session_timer.c */
+void sip_st_configure(unsigned session_expires, unsigned min_se);
+/* A request from the phone (INVITE, re-INVITE, UPDATE) carrying Session-Expires
+ * or not: 0, or 422 sent (too small). Negotiates interval and refresher. */
+unsigned sip_st_request(struct sip_dlg *d, struct sip_stxn *t, const struct sip_msg *req);
+/* Headers for our 2xx to such a request (Session-Expires, Require: timer); writes
+ * into buf; returns how many were added to h (at most 2). */
+size_t sip_st_response_hdrs(const struct sip_dlg *d, struct sip_hdr_out *h, char *buf, size_t size);
+/* Headers for our initial INVITE (Session-Expires, Min-SE): at most 2. */
+size_t sip_st_invite_hdrs(struct sip_hdr_out *h, char *buf, size_t size);
+/* UAC: the 2xx to our INVITE (or to our refresh) says what was agreed. */
+void sip_st_response(struct sip_dlg *d, const struct sip_msg *resp);
+/* (Re)starts the leg's timer: a refresh at half the interval when we refresh,
+ * else a BYE at the interval less min(32, interval/3) without one (§10). */
+void sip_st_start(struct sip_dlg *d);
+void sip_st_stop(struct sip_dlg *d);
+/* The final response to our refresh (UPDATE or re-INVITE): restarts the timer,
+ * or ends the call on 408/481 (§10). */
+void sip_st_refresh_done(struct sip_dlg *d, const struct sip_msg *resp);
+/* dialog.c: sends a session refresh re-INVITE (the phone lacks UPDATE). */
+int sip_dlg_refresh_reinvite(struct sip_dlg *d);
+
+/* info.c: an INFO naming an Info-Package (or a legacy non-DTMF one) for the
+ * other SIP leg of the call: relayed with its final response, or 469/415. */
+void sip_info_relay(struct sip_stxn *t, struct sip_dlg *d, struct sip_dlg *peer);
+/* The phone's Recv-Info headers into d->recv_info (when it sent any). */
+void sip_info_recv_info(struct sip_dlg *d, const struct sip_msg *m);
 
 /* refer.c: REFER in a dialog (blind and attended transfer, RFC 3515/3891/3892). */
 void sip_refer(struct sip_stxn *t);
