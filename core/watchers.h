@@ -1,6 +1,6 @@
 /*
  * watchers.h: a list of callbacks modules registered (a function, its argument
- * and the owning module), for the core's state sources (mwi.c, devstate.c):
+ * and the owning module), for the core's state sources (mwi.c, devstate.c, features.c):
  * adding refuses duplicates, and a module's entries go when it unloads. The
  * function is stored as a generic function pointer; each source casts it back
  * to its own type. Main thread only.
