@@ -142,8 +142,10 @@ console: all
 check-config: all
 	$(BUILD)/strowger -n -c dialplan/strowger.lua -M $(BUILD)/modules -D var
 
+# VALGRIND=1: the integration suite with every strowger under valgrind (memcheck):
+# any error or definite leak fails the test that started it.
 test: test-build
-	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) tests/run $(if $(filter 1,$(VALGRIND)),integration)
 
 bench: $(BUILD)/bench/sip_parse $(BUILD)/bench/rtp_load $(TEST_MODULE_SO)
 	@$(BUILD)/bench/sip_parse
@@ -196,7 +198,7 @@ distclean: clean
 help:
 	@echo "make run        build, then start the PBX on dialplan/strowger.lua (Ctrl-C stops it)"
 	@echo "make console    attach a console to the PBX that 'make run' started"
-	@echo "make test       build and run every test (SANITIZE=1 for ASan+UBSan)"
+	@echo "make test       build and run every test (SANITIZE=1 for ASan+UBSan, VALGRIND=1: integration under valgrind)"
 	@echo "make check-config  check dialplan/strowger.lua without starting"
 	@echo "make install    install under PREFIX (see ./configure --help), honours DESTDIR"
 	@echo "make bench      run the benchmarks"

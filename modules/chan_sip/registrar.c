@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "location.h"
+#include "message.h"
 #include "registrar.h"
 
 #define TAG "sip"
@@ -150,6 +151,8 @@ void sip_registrar_handle(struct sip_stxn *t)
 	if (uah)
 		sip_pl_strcpy(&uah->val, ua, sizeof(ua));
 	int64_t now = (int64_t)time(NULL);
+	const char *live[MAX_CONTACTS];
+	size_t nlive = 0;
 	for (size_t i = 0; i < nc; i++) {
 		const struct sip_binding *old = sip_loc_find(aor, c[i].uri);
 		/* §10.3 7: an older REGISTER of the same Call-ID arriving late changes nothing. */
@@ -177,6 +180,9 @@ void sip_registrar_handle(struct sip_stxn *t)
 		}
 		if (!old)
 			SG_INFO(TAG, "%s registered %s for %u s", aor, c[i].uri, c[i].expires);
+		live[nlive++] = c[i].uri;
 	}
 	answer_bindings(t, aor);
+	/* After the 200: the phone learns it is registered before messages reach it. */
+	sip_message_registered(req, aor, live, nlive);
 }
