@@ -23,6 +23,7 @@
 #include "dialog_priv.h"
 #include "guard.h"
 #include "location.h"
+#include "publish.h"
 #include "message.h"
 #include "qualify.h"
 #include "registrar.h"
@@ -36,7 +37,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, PUBLISH, MESSAGE"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -106,6 +107,9 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_NOTIFY:
 		sip_sub_notify_in(t);
+		break;
+	case SIP_METHOD_PUBLISH:
+		sip_publish(t);
 		break;
 	case SIP_METHOD_MESSAGE:
 		sip_message_handle(t);
@@ -388,6 +392,9 @@ static void apply_config(void)
 				    cfg_uint("sip.max_subscriptions_per_user", 20, 1, 1000),
 				    cfg_uint("sip.max_subscriptions_per_source", 200, 1, 100000)};
 	sip_sub_set_limits(&sl);
+	bool blf_any = true;
+	sg_config_bool("sip.blf_any", &blf_any);
+	sip_blf_configure(blf_any);
 	bool any_box = false, unsolicited = false;
 	sg_config_bool("sip.mwi_any_box", &any_box);
 	sg_config_bool("sip.mwi_unsolicited", &unsolicited);
@@ -415,7 +422,8 @@ static int load(struct sg_module *m)
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
 	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
-	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) ||
+	    (rc = sip_dialog_pkg_init(m)) || (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
 	if ((rc = sip_guard_load_config(err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
@@ -461,6 +469,8 @@ static void unload(struct sg_module *m)
 	sip_message_shutdown(); /* gives back its client transactions */
 	sip_asfe_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
+	sip_presence_shutdown(); /* after: the final NOTIFYs wrote their bodies */
+	sip_dialog_pkg_shutdown();
 	sip_dlg_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
 	sip_ctxn_shutdown();
@@ -508,6 +518,7 @@ static const struct sg_config_key config_keys[] = {
 	{"max_subscriptions_per_user", SG_CFG_INT, "subscriptions one user may hold (20)"},
 	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
 	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
+	{"blf_any", SG_CFG_BOOL, "any user may watch any user's calls (dialog, BLF) and presence (true); false: only its own"},
 	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's unsubscribed registered phones (false)"},
 	{"message_max_size", SG_CFG_INT, "largest MESSAGE body accepted, bytes; more gets 413 (8192)"},
 	{"message_history", SG_CFG_INT, "messages kept per user for delivery and sync (100); the oldest delivered go first"},
