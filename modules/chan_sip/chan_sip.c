@@ -188,7 +188,7 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	struct sip_stxn *t = NULL;
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
-		if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_CANCEL && sip_guard_overloaded(rx->waited_ms)) {
+		if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_CANCEL && sip_guard_overloaded(rx->waited_ms, m->method == SIP_METHOD_INVITE)) {
 			/* The loop is behind: new work is refused at once, cheaply, so that
 			 * phones retry later instead of timing out; dialogs go on. */
 			struct sip_hdr_out h[] = {{"Retry-After", "5"}};

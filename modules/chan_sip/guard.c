@@ -17,6 +17,7 @@
 #include <strowger/config.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
+#include <strowger/workers.h>
 
 #include "dialog.h"
 #include "guard.h"
@@ -52,7 +53,7 @@ static unsigned long banned_total, dropped_rate, dropped_banned, overload_refuse
 static unsigned overload_ms = 300;
 static unsigned calls_per_source = 100;
 static unsigned long refused_calls;
-static uint64_t overload_noted_ms;
+static uint64_t overload_noted_ms[2]; /* last logged: the loop behind, the media workers behind */
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
 
@@ -252,16 +253,24 @@ bool sip_guard_call_room(const struct sip_sockaddr *src)
 	return false;
 }
 
-bool sip_guard_overloaded(unsigned waited_ms)
+bool sip_guard_overloaded(unsigned waited_ms, bool needs_media)
 {
-	if (!overload_ms || waited_ms <= overload_ms)
+	if (!overload_ms)
+		return false;
+	unsigned media_lag = needs_media ? sg_workers_lag_ms() : 0;
+	if (waited_ms <= overload_ms && media_lag <= overload_ms)
 		return false;
 	overload_refused++;
 	uint64_t now = now_ms();
-	if (!overload_noted_ms || now - overload_noted_ms >= 10000) {
-		overload_noted_ms = now;
-		SG_WARNING(TAG, "overloaded: a request waited %u ms to be read (overload_delay %u ms); new requests get 503 until the PBX catches up (%lu so far)",
-			   waited_ms, overload_ms, overload_refused);
+	bool loop = waited_ms > overload_ms;
+	if (!overload_noted_ms[loop] || now - overload_noted_ms[loop] >= 10000) {
+		overload_noted_ms[loop] = now;
+		if (loop)
+			SG_WARNING(TAG, "overloaded: a request waited %u ms to be read (overload_delay %u ms); new requests get 503 until the PBX catches up (%lu so far)",
+				   waited_ms, overload_ms, overload_refused);
+		else
+			SG_WARNING(TAG, "overloaded: the media workers are %u ms behind (overload_delay %u ms); new calls get 503 until they catch up (%lu so far)",
+				   media_lag, overload_ms, overload_refused);
 	}
 	return true;
 }
@@ -483,5 +492,5 @@ void sip_guard_shutdown(void)
 	free(table);
 	table = NULL;
 	banned_total = dropped_rate = dropped_banned = overload_refused = refused_calls = 0;
-	overload_noted_ms = 0;
+	overload_noted_ms[0] = overload_noted_ms[1] = 0;
 }

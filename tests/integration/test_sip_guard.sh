@@ -139,6 +139,21 @@ expect_out_re "[1-9][0-9]* new requests refused overloaded \(503, overload_delay
 legit_register
 case_end
 
+case_begin "a media worker falls behind (stalled 3 s): a new call gets 503 Overloaded; once it catches up calls go through"
+pbx "module load worker_stall"
+expect_rc 0
+mark_log
+pbx "worker stall 3000"
+expect_rc 0
+sleep 0.5
+sipp_run media_behind 127.0.0.1:"$PORT" -sf "$(scenario uac_refused.xml 1002 carol-pw 503)" -s 1003 -p "$(free_port)"
+expect_rc 0
+expect_log "overloaded: the media workers are"
+sleep 3
+sipp_run media_caught_up 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1002 carol-pw 480)" -s 1003 -p "$(free_port)"
+expect_rc 0
+case_end
+
 case_begin "guard_calls_per_source = 1: a second call from the same address while one is going gets 503; later it goes through"
 start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
 CALLEE_PID=$PHONE_PID
