@@ -89,17 +89,18 @@ static void on_probe(struct sg_timer *t, void *arg)
 	}
 }
 
+unsigned sg_worker_lag_ms(const struct sg_worker *w)
+{
+	/* A probe still out counts for as long as it has been out. */
+	return w->probe_sent_ms ? (unsigned)(main_now() - w->probe_sent_ms) : w->lag_ms;
+}
+
 unsigned sg_workers_lag_ms(void)
 {
 	unsigned worst = 0;
-	uint64_t now = main_now();
-	for (unsigned i = 0; i < worker_count; i++) {
-		const struct sg_worker *w = &workers[i];
-		/* A probe still out counts for as long as it has been out. */
-		unsigned lag = w->probe_sent_ms ? (unsigned)(now - w->probe_sent_ms) : w->lag_ms;
-		if (lag > worst)
-			worst = lag;
-	}
+	for (unsigned i = 0; i < worker_count; i++)
+		if (sg_worker_lag_ms(&workers[i]) > worst)
+			worst = sg_worker_lag_ms(&workers[i]);
 	return worst;
 }
 
