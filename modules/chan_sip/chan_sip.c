@@ -23,6 +23,7 @@
 #include "dialog_priv.h"
 #include "guard.h"
 #include "location.h"
+#include "push.h"
 #include "qualify.h"
 #include "registrar.h"
 #include "sip_msg.h"
@@ -285,6 +286,15 @@ static enum sg_cli_result qualify_user(struct sg_cli *cli, int argc, const char 
 	return SG_CLI_OK;
 }
 
+static enum sg_cli_result show_push(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_push_show(cli);
+	return SG_CLI_OK;
+}
+
 static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const char *const *argv)
 {
 	(void)argv;
@@ -309,6 +319,8 @@ static const struct sg_cli_command commands[] = {
 	{"sip show users", "sip show users", "Users and their registered phones", show_users},
 	{"sip qualify", "sip qualify USER", "Send OPTIONS to a user's contacts now (results in the log)", qualify_user},
 	{"sip show transports", "sip show transports", "Listening sockets and connections", show_transports},
+	{"sip show push", "sip show push", "Push wake-up (RFC 8599): the webhook and the calls waiting for a phone",
+	 show_push},
 };
 
 /* --- config --- */
@@ -406,7 +418,7 @@ static int load(struct sg_module *m)
 	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
 	    (rc = sip_asfe_init(m)) || (rc = sip_guard_init(m)) || (rc = cfg_tls()))
 		goto fail;
-	if ((rc = sip_guard_load_config(err, sizeof(err)))) {
+	if ((rc = sip_guard_load_config(err, sizeof(err))) || (rc = sip_push_configure(m, err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
 		goto fail;
 	}
@@ -450,6 +462,7 @@ static void unload(struct sg_module *m)
 	sip_asfe_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
 	sip_dlg_shutdown();
+	sip_push_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
 	sip_ctxn_shutdown();
 	sip_txn_shutdown();
@@ -463,11 +476,12 @@ static void unload(struct sg_module *m)
 
 static int reload(struct sg_module *m)
 {
-	(void)m;
 	apply_config();
 	char err[300];
 	if (sip_guard_load_config(err, sizeof(err)))
 		SG_ERROR(TAG, "%s: %s (the guard's settings in force stay)", sg_config_where(), err);
+	if (sip_push_configure(m, err, sizeof(err)))
+		SG_ERROR(TAG, "%s: %s (the push settings in force stay)", sg_config_where(), err);
 	/* New certificates serve new connections (renewal without a restart); on an
 	 * error the ones in force stay. */
 	return cfg_tls();
@@ -512,6 +526,7 @@ static const struct sg_config_key config_keys[] = {
 	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (300; 0: off)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
+	{"push", SG_CFG_TABLE, "push wake-up (RFC 8599): { webhook = \"http://127.0.0.1:8088/push\", timeout = 10, providers = { \"apns\", \"fcm\" } }"},
 	{NULL, 0, NULL},
 };
 
