@@ -5,8 +5,9 @@
 # (a Python HTTP receiver written here) and holds the INVITE; 1001 re-registers
 # from a new port with the same pn-prid and the INVITE goes there and is
 # answered. Without a re-REGISTER the INVITE goes to the registered contact after
-# sip.push.timeout; with the webhook down it goes at once; a caller who gives up
-# while the leg is held leaves no INVITE behind; push bindings survive a restart.
+# sip.push.timeout; with the webhook down or refusing it goes at once; a caller
+# who gives up while the leg is held leaves no INVITE behind; push bindings
+# survive a restart; bad push settings stop the start with file:line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 
@@ -24,6 +25,7 @@ WAIT=3 # sip.push.timeout
 cat >"$TMP/hook.py" <<'PY'
 import http.server, signal, sys
 port, out = int(sys.argv[1]), sys.argv[2]
+status = int(sys.argv[3]) if len(sys.argv) > 3 else 200
 signal.signal(signal.SIGINT, lambda *a: sys.exit(0))
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -31,7 +33,7 @@ class Hook(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with open(out, "ab") as f:
             f.write(self.path.encode() + b" " + self.headers.get("Content-Type", "").encode() + b" " + body + b"\n")
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
     def log_message(self, *a):
@@ -39,8 +41,8 @@ class Hook(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer.allow_reuse_address = True
 http.server.HTTPServer(("127.0.0.1", port), Hook).serve_forever()
 PY
-start_hook() {
-	timeout 120 python3 "$TMP/hook.py" "$HOOK_PORT" "$TMP/hook.log" &
+start_hook() { # start_hook [STATUS]: the receiver answers STATUS (200)
+	timeout 120 python3 "$TMP/hook.py" "$HOOK_PORT" "$TMP/hook.log" "${1:-200}" &
 	HOOK_PID=$!
 	PIDS+=("$HOOK_PID")
 	poll_until 5 port_bound "$HOOK_PORT" || fail "the webhook receiver did not start"
@@ -179,13 +181,30 @@ expect_log "Connection refused"
 expect_log "dial 1001 from 1000: answered"
 case_end
 
+case_begin "the webhook answers 503: logged, the INVITE goes at once"
+start_hook 503
+mark_log
+start_phone callee "$NEW_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+CALLEE_PID=$PHONE_PID
+T0=$(now_ms)
+sipp_run refused "127.0.0.1:$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
+expect_rc 0
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the registered phone"
+[ $(($(now_ms) - T0)) -lt $((WAIT * 1000)) ] || fail "the call waited for the push timeout"
+[ "$(hook_posts)" = 3 ] || fail "expected a third POST, the webhook has $(hook_posts)"
+expect_log "push: webhook http://127.0.0.1:$HOOK_PORT/push failed for 1001"
+expect_log "HTTP 503; calling its contact as registered now"
+expect_log "dial 1001 from 1000: answered"
+stop_hook
+case_end
+
 case_begin "the caller gives up while the leg is held: no INVITE reaches the phone later"
 start_hook
 mark_log
 udp_sink "$NEW_PORT" $((WAIT + 2))
 sipp_run cancel "127.0.0.1:$PORT" -sf "$(scenario push_uac_cancel.xml 1000 alice-pw)" -s 1001 -p "$CALLER_PORT"
 expect_rc 0
-[ "$(hook_posts)" = 3 ] || fail "expected a third POST, the webhook has $(hook_posts)"
+[ "$(hook_posts)" = 4 ] || fail "expected a fourth POST, the webhook has $(hook_posts)"
 expect_log "given up while waiting for the phone to wake; no INVITE goes"
 expect_log "dial 1001 from 1000: cancelled"
 pbx "sip show push"
@@ -205,5 +224,23 @@ start_or_bail "$CFG"
 pbx "sip show registrations"
 expect_out_re "^1001 +sip:1001@127.0.0.1:$NEW_PORT;pn-provider=apns" "push: apns, prid ${PRID:0:24}\.\.\., param ABCD1234"
 case_end
+
+# bad_push WHAT SETTING EXPECTED: strowger refuses to start with push = { SETTING }.
+bad_push() {
+	case_begin "a bad push setting stops the start with file:line: $1"
+	cat >"$TMP/bad.lua" <<LUA
+settings {
+  modules = { "chan_sip" },
+  sip = { listen = { "udp:127.0.0.1:$(free_port)" }, push = { $2 } },
+}
+LUA
+	run_strowger -c "$TMP/bad.lua" -M "$MODS" -D "$TMP/bad-var"
+	[ "$RC" != 0 ] || fail "strowger started (exit $RC)"
+	expect_out "bad.lua:1: settings.sip.push.$3"
+	case_end
+}
+bad_push "a host name" 'webhook = "http://push.example.com:8088/push"' 'webhook = "http://push.example.com:8088/push": the host must be an IP address'
+bad_push "https" 'webhook = "https://127.0.0.1/push"' 'webhook = "https://127.0.0.1/push": write "http://ADDRESS:PORT/PATH" (https is not built)'
+bad_push "a zero timeout" 'webhook = "http://127.0.0.1:8088/", timeout = 0' 'timeout = 0: from 1 to 120 seconds'
 
 finish
