@@ -1598,3 +1598,12 @@ void sip_dlg_show(struct sg_cli *cli)
 			      sip_sockaddr_str(&d->peer, a, sizeof(a)), d->call_id);
 	sg_cli_printf(cli, "%u dialog%s\n", ndialogs, ndialogs == 1 ? "" : "s");
 }
+
+/* Incoming call dialogs (not ended) whose phone is at src's IP address, any port. */
+unsigned sip_dlg_count_from(const struct sip_sockaddr *src)
+{
+	unsigned n = 0;
+	for (const struct sip_dlg *d = dialogs; d; d = d->next)
+		n += !d->uac && !d->terminated && sip_sockaddr_same_host(&d->peer, src);
+	return n;
+}

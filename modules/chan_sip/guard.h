@@ -49,6 +49,9 @@ bool sip_guard_admit(const struct sip_sockaddr *src, bool new_invite);
  * meets a loop too far behind (settings.sip.overload_delay): counted, and logged
  * at most every 10 s. */
 bool sip_guard_overloaded(unsigned waited_ms);
+/* Whether src may start one more call: fewer than guard_calls_per_source
+ * incoming calls going from its address (trusted ones always may). */
+bool sip_guard_call_room(const struct sip_sockaddr *src);
 /* A failed authentication (a wrong password or an unknown user) from src. */
 void sip_guard_auth_failed(const struct sip_sockaddr *src, const char *user);
 /* Console: the table, and manual bans. 0, -EINVAL (not an address), -ENOENT. */

@@ -1,15 +1,19 @@
 /* registrar.c: REGISTER handling on top of auth.c and location.c. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include <strowger/log.h>
+#include <strowger/store.h>
 #include <strowger/users.h>
 
 #include "auth.h"
+#include "dialog_priv.h"
 #include "location.h"
+#include "message.h"
 #include "push.h"
 #include "registrar.h"
 
@@ -40,12 +44,120 @@ static void answer_bindings(struct sip_stxn *t, const char *aor, const char *pns
 			 (long long)(b[i]->expires_at - now));
 		h[i] = (struct sip_hdr_out){"Contact", values[i]};
 	}
-	if (pns && pns[0]) {
+	if (pns) {
 		snprintf(caps, sizeof(caps), "*;+sip.pns=\"%s\"", pns);
 		h[n++] = (struct sip_hdr_out){"Feature-Caps", caps};
 	}
 	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = n};
 	sip_stxn_respond(t, &o);
+}
+
+/* A REGISTER whose 200 waits for the store to commit the bindings it changed,
+ * so that a registration a phone was told about survives even kill -9. */
+struct pending_reg {
+	struct pending_reg *next;
+	struct sip_stxn *t; /* NULL once the transaction went away (shutdown) */
+	char aor[64];
+	size_t nlive;
+	char live[MAX_CONTACTS][512];
+	int sync_rc; /* what its X-Strowger-Sync asked (message.h) */
+	uint64_t sync_last;
+};
+
+static struct pending_reg *pending;
+
+/* The 200 with the bindings, then what waits for the phone (stored messages). */
+static void answer_registered(struct sip_stxn *t, const char *aor, const char *const *live, size_t nlive,
+			      int sync_rc, uint64_t sync_last)
+{
+	/* RFC 8599: a push binding this REGISTER made or refreshed is told we will
+	 * wake it (when a webhook is set), and the calls held for it go on once
+	 * the phone has its answer. */
+	const struct sip_binding *push[MAX_CONTACTS];
+	size_t npush = 0;
+	const char *pns = NULL;
+	for (size_t i = 0; i < nlive && sip_push_enabled(); i++) {
+		const struct sip_binding *b = sip_loc_find(aor, live[i]);
+		if (b && b->pn.provider[0])
+			pns = b->pn.provider;
+		if (b && b->pn.prid[0])
+			push[npush++] = b;
+	}
+	answer_bindings(t, aor, pns);
+	for (size_t i = 0; i < npush; i++)
+		sip_push_registered(push[i]);
+	/* After the 200: the phone learns it is registered before messages reach it. */
+	sip_message_registered_sync(aor, live, nlive, sync_rc, sync_last);
+}
+
+static void pending_unlink(struct pending_reg *p)
+{
+	for (struct pending_reg **pp = &pending; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			return;
+		}
+}
+
+static void reg_gone(struct sip_stxn *t, void *arg)
+{
+	(void)t;
+	struct pending_reg *p = arg;
+	p->t = NULL;
+}
+
+static void reg_committed(int err, void *arg)
+{
+	struct pending_reg *p = arg;
+	pending_unlink(p);
+	if (err)
+		SG_ERROR(TAG, "%s: registration not stored: %s (it holds until the PBX stops)", p->aor,
+			 strerror(-err));
+	if (p->t) {
+		sip_stxn_set_owner(p->t, NULL, NULL);
+		const char *live[MAX_CONTACTS];
+		for (size_t i = 0; i < p->nlive; i++)
+			live[i] = p->live[i];
+		answer_registered(p->t, p->aor, live, p->nlive, p->sync_rc, p->sync_last);
+	}
+	free(p);
+}
+
+/* Answers once the store has committed what this REGISTER changed (at once when
+ * there is no store, or no memory to wait). */
+static void answer_when_stored(struct sip_stxn *t, const char *aor, const char *const *live, size_t nlive)
+{
+	uint64_t last = 0;
+	int sync_rc = sip_message_sync_of(sip_stxn_request(t), &last);
+	struct pending_reg *p = calloc(1, sizeof(*p));
+	if (p) {
+		p->t = t;
+		p->sync_rc = sync_rc;
+		p->sync_last = last;
+		snprintf(p->aor, sizeof(p->aor), "%s", aor);
+		for (size_t i = 0; i < nlive && i < MAX_CONTACTS; i++)
+			snprintf(p->live[p->nlive++], sizeof(p->live[0]), "%s", live[i]);
+		if (sg_store_sync(sip_dlg_module(), reg_committed, p) == 0) {
+			sip_stxn_set_owner(t, reg_gone, p);
+			p->next = pending;
+			pending = p;
+			return;
+		}
+		free(p);
+	}
+	answer_registered(t, aor, live, nlive, sync_rc, last);
+}
+
+void sip_registrar_shutdown(void)
+{
+	/* Their store callbacks are dropped with the module (sg_store_sync's owner). */
+	while (pending) {
+		struct pending_reg *p = pending;
+		pending = p->next;
+		if (p->t)
+			sip_stxn_set_owner(p->t, NULL, NULL);
+		free(p);
+	}
 }
 
 struct contact_req {
@@ -186,7 +298,7 @@ void sip_registrar_handle(struct sip_stxn *t)
 		}
 		sip_loc_remove(aor, NULL);
 		SG_INFO(TAG, "%s unregistered every contact", aor);
-		answer_bindings(t, aor, NULL);
+		answer_when_stored(t, aor, NULL, 0);
 		return;
 	}
 
@@ -197,10 +309,9 @@ void sip_registrar_handle(struct sip_stxn *t)
 	if (uah)
 		sip_pl_strcpy(&uah->val, ua, sizeof(ua));
 	int64_t now = (int64_t)time(NULL);
-	const char *pns = NULL;
+	const char *live[MAX_CONTACTS];
+	size_t nlive = 0;
 	for (size_t i = 0; i < nc; i++) {
-		if (c[i].pn.provider[0] && sip_push_enabled())
-			pns = c[i].pn.provider;
 		push_move(aor, &c[i]);
 		const struct sip_binding *old = sip_loc_find(aor, c[i].uri);
 		/* §10.3 7: an older REGISTER of the same Call-ID arriving late changes nothing. */
@@ -229,12 +340,13 @@ void sip_registrar_handle(struct sip_stxn *t)
 		}
 		if (!old)
 			SG_INFO(TAG, "%s registered %s for %u s", aor, c[i].uri, c[i].expires);
+		live[nlive++] = c[i].uri;
 	}
-	answer_bindings(t, aor, pns);
-	/* Calls held for a push go on once the phone has its answer (RFC 8599 §6). */
-	for (size_t i = 0; i < nc; i++) {
-		const struct sip_binding *b = c[i].pn.prid[0] ? sip_loc_find(aor, c[i].uri) : NULL;
-		if (b)
-			sip_push_registered(b);
+	if (nc) {
+		answer_when_stored(t, aor, live, nlive);
+	} else { /* a query: nothing to store */
+		uint64_t last = 0;
+		int sync_rc = sip_message_sync_of(req, &last);
+		answer_registered(t, aor, live, nlive, sync_rc, last);
 	}
 }
