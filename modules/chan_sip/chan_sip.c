@@ -25,6 +25,7 @@
 #include "location.h"
 #include "publish.h"
 #include "message.h"
+#include "push.h"
 #include "qualify.h"
 #include "registrar.h"
 #include "sip_msg.h"
@@ -298,6 +299,15 @@ static enum sg_cli_result qualify_user(struct sg_cli *cli, int argc, const char 
 	return SG_CLI_OK;
 }
 
+static enum sg_cli_result show_push(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_push_show(cli);
+	return SG_CLI_OK;
+}
+
 static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const char *const *argv)
 {
 	(void)argv;
@@ -322,6 +332,8 @@ static const struct sg_cli_command commands[] = {
 	{"sip show users", "sip show users", "Users and their registered phones", show_users},
 	{"sip qualify", "sip qualify USER", "Send OPTIONS to a user's contacts now (results in the log)", qualify_user},
 	{"sip show transports", "sip show transports", "Listening sockets and connections", show_transports},
+	{"sip show push", "sip show push", "Push wake-up (RFC 8599): the webhook and the calls waiting for a phone",
+	 show_push},
 };
 
 /* --- config --- */
@@ -425,7 +437,7 @@ static int load(struct sg_module *m)
 	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) ||
 	    (rc = sip_dialog_pkg_init(m)) || (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
-	if ((rc = sip_guard_load_config(err, sizeof(err)))) {
+	if ((rc = sip_guard_load_config(err, sizeof(err))) || (rc = sip_push_configure(m, err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
 		goto fail;
 	}
@@ -472,6 +484,7 @@ static void unload(struct sg_module *m)
 	sip_presence_shutdown(); /* after: the final NOTIFYs wrote their bodies */
 	sip_dialog_pkg_shutdown();
 	sip_dlg_shutdown();
+	sip_push_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
 	sip_ctxn_shutdown();
 	sip_txn_shutdown();
@@ -486,11 +499,12 @@ static void unload(struct sg_module *m)
 
 static int reload(struct sg_module *m)
 {
-	(void)m;
 	apply_config();
 	char err[300];
 	if (sip_guard_load_config(err, sizeof(err)))
 		SG_ERROR(TAG, "%s: %s (the guard's settings in force stay)", sg_config_where(), err);
+	if (sip_push_configure(m, err, sizeof(err)))
+		SG_ERROR(TAG, "%s: %s (the push settings in force stay)", sg_config_where(), err);
 	/* New certificates serve new connections (renewal without a restart); on an
 	 * error the ones in force stay. */
 	return cfg_tls();
@@ -539,6 +553,7 @@ static const struct sg_config_key config_keys[] = {
 	{"guard_calls_per_source", SG_CFG_INT, "incoming calls going at once from one IP address; more get 503 (100)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
+	{"push", SG_CFG_TABLE, "push wake-up (RFC 8599): { webhook = \"http://127.0.0.1:8088/push\", timeout = 10, providers = { \"apns\", \"fcm\" } }"},
 	{NULL, 0, NULL},
 };
 

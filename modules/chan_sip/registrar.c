@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <strowger/log.h>
@@ -13,6 +14,7 @@
 #include "dialog_priv.h"
 #include "location.h"
 #include "message.h"
+#include "push.h"
 #include "registrar.h"
 
 #define TAG "sip"
@@ -28,18 +30,23 @@ static void answer(struct sip_stxn *t, unsigned status, const char *reason)
 	sip_stxn_respond(t, &o);
 }
 
-/* Answers 200 listing every binding of the AOR with its remaining time (§10.3 8). */
-static void answer_bindings(struct sip_stxn *t, const char *aor)
+/* Answers 200 listing every binding of the AOR with its remaining time (§10.3 8),
+ * and with Feature-Caps when `pns` names a push service we serve (RFC 8599). */
+static void answer_bindings(struct sip_stxn *t, const char *aor, const char *pns)
 {
 	const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
 	size_t n = sip_loc_lookup(aor, b, SIP_LOC_MAX_PER_AOR);
-	char values[SIP_LOC_MAX_PER_AOR][600];
-	struct sip_hdr_out h[SIP_LOC_MAX_PER_AOR];
+	char values[SIP_LOC_MAX_PER_AOR][600], caps[64];
+	struct sip_hdr_out h[SIP_LOC_MAX_PER_AOR + 1];
 	int64_t now = (int64_t)time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(values[i], sizeof(values[i]), "<%s>;expires=%lld", b[i]->contact,
 			 (long long)(b[i]->expires_at - now));
 		h[i] = (struct sip_hdr_out){"Contact", values[i]};
+	}
+	if (pns) {
+		snprintf(caps, sizeof(caps), "*;+sip.pns=\"%s\"", pns);
+		h[n++] = (struct sip_hdr_out){"Feature-Caps", caps};
 	}
 	struct sip_resp_opts o = {.status = 200, .hdrs = h, .nhdrs = n};
 	sip_stxn_respond(t, &o);
@@ -63,7 +70,22 @@ static struct pending_reg *pending;
 static void answer_registered(struct sip_stxn *t, const char *aor, const char *const *live, size_t nlive,
 			      int sync_rc, uint64_t sync_last)
 {
-	answer_bindings(t, aor);
+	/* RFC 8599: a push binding this REGISTER made or refreshed is told we will
+	 * wake it (when a webhook is set), and the calls held for it go on once
+	 * the phone has its answer. */
+	const struct sip_binding *push[MAX_CONTACTS];
+	size_t npush = 0;
+	const char *pns = NULL;
+	for (size_t i = 0; i < nlive && sip_push_enabled(); i++) {
+		const struct sip_binding *b = sip_loc_find(aor, live[i]);
+		if (b && b->pn.provider[0])
+			pns = b->pn.provider;
+		if (b && b->pn.prid[0])
+			push[npush++] = b;
+	}
+	answer_bindings(t, aor, pns);
+	for (size_t i = 0; i < npush; i++)
+		sip_push_registered(push[i]);
 	/* After the 200: the phone learns it is registered before messages reach it. */
 	sip_message_registered_sync(aor, live, nlive, sync_rc, sync_last);
 }
@@ -142,7 +164,45 @@ struct contact_req {
 	char uri[512];
 	uint32_t expires;
 	unsigned q1000;
+	struct sip_pn pn;
 };
+
+/* RFC 8599: the push parameters of a Contact. 0, or an answer sent: 400 for a
+ * value too long, 555 for a push service not in sip.push.providers (we are the
+ * only proxy: no other one would serve it). */
+static int contact_push(struct sip_stxn *t, struct contact_req *c)
+{
+	int rc = sip_push_parse(c->uri, &c->pn);
+	if (rc < 0) {
+		answer(t, 400, "Contact pn- parameter too long");
+		return rc;
+	}
+	if (rc && sip_push_enabled() && !sip_push_provider_ok(c->pn.provider)) {
+		answer(t, 555, "Push Notification Service Not Supported");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* RFC 8599: a phone woken by a push may register from a new address: its binding
+ * is the one with the same push parameters, whatever the Contact URI. The old
+ * one goes; the new contact takes its place. */
+static void push_move(const char *aor, const struct contact_req *c)
+{
+	const struct sip_binding *b[SIP_LOC_MAX_PER_AOR];
+	if (!c->pn.prid[0] || c->expires == 0)
+		return;
+	size_t n = sip_loc_lookup(aor, b, SIP_LOC_MAX_PER_AOR);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(b[i]->contact, c->uri) && !strcmp(b[i]->pn.prid, c->pn.prid) &&
+		    !strcasecmp(b[i]->pn.provider, c->pn.provider) && !strcmp(b[i]->pn.param, c->pn.param)) {
+			char old[sizeof(b[i]->contact)];
+			snprintf(old, sizeof(old), "%s", b[i]->contact);
+			sip_loc_remove(aor, old);
+			SG_INFO(TAG, "%s: push binding moved from %s to %s", aor, old, c->uri);
+			return;
+		}
+}
 
 void sip_registrar_handle(struct sip_stxn *t)
 {
@@ -218,6 +278,8 @@ void sip_registrar_handle(struct sip_stxn *t)
 		sip_pl_strcpy(&a.uri_pl, c[nc].uri, sizeof(c[nc].uri));
 		c[nc].expires = exp > limits.max_expires ? limits.max_expires : exp;
 		c[nc].q1000 = q;
+		if (contact_push(t, &c[nc]))
+			return;
 		if (c[nc].expires && c[nc].expires < limits.min_expires) {
 			char min[16];
 			snprintf(min, sizeof(min), "%u", limits.min_expires);
@@ -250,6 +312,7 @@ void sip_registrar_handle(struct sip_stxn *t)
 	const char *live[MAX_CONTACTS];
 	size_t nlive = 0;
 	for (size_t i = 0; i < nc; i++) {
+		push_move(aor, &c[i]);
 		const struct sip_binding *old = sip_loc_find(aor, c[i].uri);
 		/* §10.3 7: an older REGISTER of the same Call-ID arriving late changes nothing. */
 		if (old && !strcmp(old->call_id, call_id) && old->cseq >= req->cseq)
@@ -265,6 +328,7 @@ void sip_registrar_handle(struct sip_stxn *t)
 		sip_strcpy(b.contact, sizeof(b.contact), c[i].uri);
 		sip_strcpy(b.call_id, sizeof(b.call_id), call_id);
 		sip_strcpy(b.user_agent, sizeof(b.user_agent), ua);
+		b.pn = c[i].pn;
 		int rc = sip_loc_update(&b);
 		if (rc == -ENOSPC) {
 			answer(t, 403, "Too many registered contacts for this user");
