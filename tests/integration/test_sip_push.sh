@@ -341,6 +341,40 @@ case_begin "https: a receiver whose certificate is for another address is refuse
 https_refused elsewhere "IP address mismatch"
 case_end
 
+case_begin "https: a receiver silent in the handshake: the console still answers, after 5 s the INVITE goes"
+# It listens but never accepts: the TCP connect succeeds, no ServerHello comes.
+timeout 30 python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+time.sleep(30)
+' "$HOOK_PORT" &
+SILENT_PID=$!
+PIDS+=("$SILENT_PID")
+poll_until 5 port_bound "$HOOK_PORT" || fail "the silent receiver did not start"
+mark_log
+start_phone callee "$NEW_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+CALLEE_PID=$PHONE_PID
+T0=$(now_ms)
+start_phone caller "$CALLER_PORT" "127.0.0.1:$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001
+CALLER_PID=$PHONE_PID
+expect_log "push: waking 1001 (apns)"
+pbx "sip show push"
+expect_out_re "^1001 +apns .* waiting$" "1 held leg"
+phone_done "$CALLER_PID" "$TMP/caller-silent.out" "the caller"
+phone_done "$CALLEE_PID" "$TMP/callee-silent.out" "the registered phone"
+ELAPSED=$(($(now_ms) - T0))
+expect_log "push: webhook https://127.0.0.1:$HOOK_PORT/push failed for 1001"
+expect_log "timed out in the TLS handshake; calling its contact as registered now"
+expect_log "dial 1001 from 1000: answered"
+[ "$ELAPSED" -ge 5000 ] || fail "the call went before the webhook's 5 s ran out ($ELAPSED ms)"
+[ "$ELAPSED" -lt $((TLS_WAIT * 1000)) ] || fail "the call waited for the push timeout ($ELAPSED ms)"
+kill -TERM "$SILENT_PID" 2>/dev/null
+wait_exit "$SILENT_PID" 5
+case_end
+
 calls_all_gone
 
 finish
