@@ -1,8 +1,10 @@
 /*
  * http_post.h: a small HTTP/1.1 client on the main loop, for push.c's webhook:
  * one POST per request to a numeric address (no DNS on the loop), non-blocking
- * connect, the request written, the status line read, the connection closed.
- * Bounded by a timeout; no TLS, no redirects, no keep-alive. Main thread only.
+ * connect, perhaps a non-blocking TLS handshake (the server's certificate
+ * verified against that address), the request written, the status line read,
+ * the connection closed. Bounded by a timeout; no redirects, no keep-alive.
+ * Main thread only.
  */
 #ifndef CHAN_SIP_HTTP_POST_H
 #define CHAN_SIP_HTTP_POST_H
@@ -11,6 +13,7 @@
 
 struct sg_module;
 struct sip_http;
+struct ssl_ctx_st; /* OpenSSL's SSL_CTX, kept out of this header */
 
 /* The outcome, once: status is the HTTP status code, or 0 when none came, with
  * `why` saying what went wrong ("connection refused", "timed out", ...). The
@@ -25,6 +28,10 @@ struct sip_http_req {
 	const char *body;
 	size_t body_len;
 	unsigned timeout_ms;
+	/* HTTPS when set: a client context that verifies peers (SSL_VERIFY_PEER);
+	 * the certificate must name dst's IP address. The session holds its own
+	 * reference, so the caller may free the context while a request runs. */
+	struct ssl_ctx_st *tls;
 };
 
 /* Starts a POST; 0 with *out set (fn runs later, never from here), or -errno with

@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <strowger/cli.h>
 #include <strowger/config.h>
@@ -20,7 +25,9 @@
 
 struct push_cfg {
 	bool on;
+	bool https;
 	char url[300];
+	char ca[256]; /* settings.sip.push.ca, or "" for the system's CAs */
 	struct sip_sockaddr dst;
 	char host[80], path[256];
 	unsigned timeout_s;
@@ -29,6 +36,9 @@ struct push_cfg {
 };
 
 static struct push_cfg cfg;
+/* The client context of an https:// webhook (NULL for http://): requests in
+ * flight hold their own reference, so a reload may replace it at any time. */
+static SSL_CTX *tls_ctx;
 static struct sg_module *owner;
 
 struct sip_push_hold {
@@ -48,16 +58,21 @@ static struct sip_push_hold *held;
 
 /* --- settings --- */
 
-/* "http://127.0.0.1:8088/push" into cfg's address, Host and path. */
+/* "http://127.0.0.1:8088/push" or "https://..." into cfg's address, Host and path. */
 static int parse_url(struct push_cfg *c, const char *url, char *err, size_t errlen)
 {
-	static const char scheme[] = "http://";
-	if (strncasecmp(url, scheme, sizeof(scheme) - 1)) {
-		snprintf(err, errlen, "settings.sip.push.webhook = \"%s\": write \"http://ADDRESS:PORT/PATH\"%s", url,
-			 strncasecmp(url, "https:", 6) ? "" : " (https is not built)");
+	const char *host;
+	if (!strncasecmp(url, "http://", 7))
+		host = url + 7;
+	else if (!strncasecmp(url, "https://", 8))
+		host = url + 8, c->https = true;
+	else {
+		snprintf(err, errlen,
+			 "settings.sip.push.webhook = \"%s\": write \"http://ADDRESS:PORT/PATH\" or \"https://ADDRESS:PORT/PATH\"",
+			 url);
 		return -EINVAL;
 	}
-	const char *host = url + sizeof(scheme) - 1, *slash = strchr(host, '/');
+	const char *slash = strchr(host, '/');
 	size_t hl = slash ? (size_t)(slash - host) : strlen(host);
 	if (hl == 0 || hl >= sizeof(c->host) || strlen(slash ? slash : "/") >= sizeof(c->path) ||
 	    strlen(url) >= sizeof(c->url)) {
@@ -69,7 +84,7 @@ static int parse_url(struct push_cfg *c, const char *url, char *err, size_t errl
 	snprintf(c->path, sizeof(c->path), "%s", slash ? slash : "/");
 	snprintf(c->url, sizeof(c->url), "%s", url);
 	/* A numeric address only: resolving a name would block the loop. */
-	if (sip_sockaddr_parse(c->host, 80, &c->dst)) {
+	if (sip_sockaddr_parse(c->host, c->https ? 443 : 80, &c->dst)) {
 		snprintf(err, errlen,
 			 "settings.sip.push.webhook = \"%s\": the host must be an IP address (\"127.0.0.1:8088\", "
 			 "\"[::1]:8088\"), not a name",
@@ -82,6 +97,54 @@ static int parse_url(struct push_cfg *c, const char *url, char *err, size_t errl
 			return -EINVAL;
 		}
 	return 0;
+}
+
+/* The reason of the last OpenSSL error, and the error queue emptied. */
+static const char *openssl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	snprintf(buf, len, "%s", r ? r : "no reason given");
+	ERR_clear_error();
+	return buf;
+}
+
+/* The client context for an https:// webhook: TLS 1.2 at least, the server's
+ * certificate verified against c->ca (a PEM file or a c_rehash'ed directory)
+ * or the system's CAs. NULL with err filled when the CAs cannot be loaded. */
+static SSL_CTX *make_tls_ctx(const struct push_cfg *c, char *err, size_t errlen)
+{
+	char why[160];
+	struct stat st;
+	bool dir = false;
+	if (c->ca[0]) {
+		if (stat(c->ca, &st) != 0 || access(c->ca, R_OK) != 0) {
+			snprintf(err, errlen, "settings.sip.push.ca = \"%s\": %s", c->ca, strerror(errno));
+			return NULL;
+		}
+		dir = S_ISDIR(st.st_mode);
+	}
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx) {
+		snprintf(err, errlen, "settings.sip.push: TLS: %s", openssl_reason(why, sizeof(why)));
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	int ok = c->ca[0] ? SSL_CTX_load_verify_locations(ctx, dir ? NULL : c->ca, dir ? c->ca : NULL)
+			  : SSL_CTX_set_default_verify_paths(ctx);
+	if (ok != 1) {
+		if (c->ca[0])
+			snprintf(err, errlen, "settings.sip.push.ca = \"%s\": no CA certificate in it (%s)", c->ca,
+				 openssl_reason(why, sizeof(why)));
+		else
+			snprintf(err, errlen, "settings.sip.push.webhook: the system's CA certificates cannot be read "
+				 "(%s); set push.ca", openssl_reason(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
 }
 
 int sip_push_configure(struct sg_module *self, char *err, size_t errlen)
@@ -111,11 +174,29 @@ int sip_push_configure(struct sg_module *self, char *err, size_t errlen)
 		}
 		snprintf(c.providers[c.nproviders++], sizeof(c.providers[0]), "%s", p);
 	}
+	const char *ca = NULL;
+	if (sg_config_string("sip.push.ca", &ca)) {
+		if (!*ca || strlen(ca) >= sizeof(c.ca)) {
+			snprintf(err, errlen, "settings.sip.push.ca = \"%s\": empty or too long", ca);
+			return -EINVAL;
+		}
+		snprintf(c.ca, sizeof(c.ca), "%s", ca);
+	}
 	if (sg_config_string("sip.push.webhook", &url)) {
 		if (parse_url(&c, url, err, errlen))
 			return -EINVAL;
 		c.on = true;
 	}
+	SSL_CTX *ctx = NULL;
+	if (c.https && !(ctx = make_tls_ctx(&c, err, errlen)))
+		return -EINVAL;
+	if (!c.https && c.ca[0] && access(c.ca, R_OK) != 0) {
+		/* Unused with http://, but a typo now would bite when the URL changes. */
+		snprintf(err, errlen, "settings.sip.push.ca = \"%s\": %s", c.ca, strerror(errno));
+		return -EINVAL;
+	}
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = ctx;
 	cfg = c;
 	return 0;
 }
@@ -298,7 +379,8 @@ int sip_push_start(struct sip_push_hold *h, const char *call_id, const char *fro
 	h->arg = arg;
 	struct sip_http_req r = {.dst = cfg.dst, .host = cfg.host, .path = cfg.path,
 				 .content_type = "application/json", .body = body, .body_len = off,
-				 .timeout_ms = cfg.timeout_s * 1000 < WEBHOOK_MAX_MS ? cfg.timeout_s * 1000 : WEBHOOK_MAX_MS};
+				 .timeout_ms = cfg.timeout_s * 1000 < WEBHOOK_MAX_MS ? cfg.timeout_s * 1000 : WEBHOOK_MAX_MS,
+				 .tls = tls_ctx};
 	int rc = sip_http_post(owner, &r, on_webhook, h, &h->http);
 	if (rc == 0 && !(h->timer = sg_timer_start(sg_loop_main(), owner, cfg.timeout_s * 1000ull, 0, on_timeout, h))) {
 		h->http = sip_http_cancel(h->http);
@@ -354,12 +436,16 @@ void sip_push_shutdown(void)
 	while (held)
 		unlink_hold(held);
 	cfg = (struct push_cfg){0};
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
 }
 
 void sip_push_show(struct sg_cli *cli)
 {
 	if (cfg.on)
-		sg_cli_printf(cli, "Webhook %s, wait up to %u s for the phone to register\n", cfg.url, cfg.timeout_s);
+		sg_cli_printf(cli, "Webhook %s%s%s, wait up to %u s for the phone to register\n", cfg.url,
+			      cfg.https ? ", its certificate verified against " : "",
+			      cfg.https ? (cfg.ca[0] ? cfg.ca : "the system's CAs") : "", cfg.timeout_s);
 	else
 		sg_cli_printf(cli, "No webhook (settings.sip.push.webhook): push bindings are called at once\n");
 	sg_cli_printf(cli, "%-10s %-8s %-26s %-30s %-8s %s\n", "User", "Provider", "PRID", "Call-ID", "Waited", "Webhook");

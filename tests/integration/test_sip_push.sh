@@ -7,11 +7,15 @@
 # answered. Without a re-REGISTER the INVITE goes to the registered contact after
 # sip.push.timeout; with the webhook down or refusing it goes at once; a caller
 # who gives up while the leg is held leaves no INVITE behind; push bindings
-# survive a restart; bad push settings stop the start with file:line.
+# survive a restart; bad push settings stop the start with file:line. Then the
+# webhook over HTTPS (reloaded in): a throwaway CA made with the openssl CLI,
+# the receiver's certificate for IP 127.0.0.1; the JSON arrives and the woken
+# phone takes the call; a receiver whose certificate is from another CA, or
+# for another address, fails verification (logged) and the INVITE goes at once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sipp.sh"
 
-need_tools sipp python3
+need_tools sipp python3 openssl
 
 PORT=$(free_port)
 HOOK_PORT=$(free_port)
@@ -21,11 +25,30 @@ CALLER_PORT=$(free_port)
 PRID=740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad
 WAIT=3 # sip.push.timeout
 
+# Certificates for the https:// cases: a CA, the receiver's (for 127.0.0.1),
+# the same CA's for another address, and a stranger's.
+selfsigned() { # selfsigned NAME CN [SAN]
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$2" \
+		${3:+-addext "subjectAltName=$3"} -keyout "$TMP/$1.key" -out "$TMP/$1.pem" 2>/dev/null
+}
+signed() { # signed NAME CN SAN: a certificate of the test CA
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
+		-keyout "$TMP/$1.key" -out "$TMP/$1.csr" 2>/dev/null &&
+		openssl x509 -req -in "$TMP/$1.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -set_serial "$RANDOM" \
+			-days 2 -extfile <(echo "subjectAltName=$3") -out "$TMP/$1.pem" 2>/dev/null
+}
+if ! selfsigned ca "Strowger push test CA" || ! signed hook "push.strowger.test" "IP:127.0.0.1" ||
+	! signed elsewhere "push.strowger.test" "IP:127.0.0.2" || ! selfsigned rogue 127.0.0.1 "IP:127.0.0.1"; then
+	echo "not ok - openssl makes the test certificates"
+	exit 1
+fi
+
 # The webhook: records each POST (path, then the body) in $TMP/hook.log.
 cat >"$TMP/hook.py" <<'PY'
 import http.server, signal, sys
 port, out = int(sys.argv[1]), sys.argv[2]
 status = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+cert = sys.argv[4] if len(sys.argv) > 4 else None  # PEM certificate and key: HTTPS
 signal.signal(signal.SIGINT, lambda *a: sys.exit(0))
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -39,10 +62,18 @@ class Hook(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 http.server.HTTPServer.allow_reuse_address = True
-http.server.HTTPServer(("127.0.0.1", port), Hook).serve_forever()
+srv = http.server.HTTPServer(("127.0.0.1", port), Hook)
+if cert:
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert + ".pem", cert + ".key")
+    # A client that refuses our certificate fails in accept(): an OSError that
+    # socketserver drops, and the receiver goes on.
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
 PY
-start_hook() { # start_hook [STATUS]: the receiver answers STATUS (200)
-	timeout 120 python3 "$TMP/hook.py" "$HOOK_PORT" "$TMP/hook.log" "${1:-200}" &
+start_hook() { # start_hook [STATUS [CERT]]: the receiver answers STATUS (200), over TLS with $TMP/CERT.{pem,key}
+	timeout 120 python3 "$TMP/hook.py" "$HOOK_PORT" "$TMP/hook.log" "${1:-200}" ${2:+"$TMP/$2"} &
 	HOOK_PID=$!
 	PIDS+=("$HOOK_PID")
 	poll_until 5 port_bound "$HOOK_PORT" || fail "the webhook receiver did not start"
@@ -234,7 +265,116 @@ LUA
 	case_end
 }
 bad_push "a host name" 'webhook = "http://push.example.com:8088/push"' 'webhook = "http://push.example.com:8088/push": the host must be an IP address'
-bad_push "https" 'webhook = "https://127.0.0.1/push"' 'webhook = "https://127.0.0.1/push": write "http://ADDRESS:PORT/PATH" (https is not built)'
+bad_push "another scheme" 'webhook = "ftp://127.0.0.1/push"' 'webhook = "ftp://127.0.0.1/push": write "http://ADDRESS:PORT/PATH" or "https://ADDRESS:PORT/PATH"'
+bad_push "a missing CA file" 'webhook = "https://127.0.0.1/push", ca = "'"$TMP"'/nosuch.pem"' "ca = \"$TMP/nosuch.pem\": No such file or directory"
 bad_push "a zero timeout" 'webhook = "http://127.0.0.1:8088/", timeout = 0' 'timeout = 0: from 1 to 120 seconds'
+
+# --- https:// webhooks ---
+
+
+bad_push "a CA file without certificates" 'webhook = "https://127.0.0.1/push", ca = "'"$TMP"'/hook.key"' \
+	"ca = \"$TMP/hook.key\": no CA certificate in it"
+
+# https_config CA: the running PBX reloads its settings with the webhook on
+# https:// (a longer push.timeout: a refused webhook must still release at once).
+TLS_WAIT=10
+https_config() {
+	calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\" }, t1 = 200,
+  push = { webhook = \"https://127.0.0.1:$HOOK_PORT/push\", ca = \"$1\", timeout = $TLS_WAIT }" 15
+	pbx "dialplan reload"
+	pbx "module reload chan_sip"
+	expect_rc 0
+}
+
+case_begin "the webhook moves to https:// on a reload, its certificate checked against push.ca"
+mark_log
+https_config "$TMP/ca.pem"
+pbx "sip show push"
+expect_out "Webhook https://127.0.0.1:$HOOK_PORT/push, its certificate verified against $TMP/ca.pem"
+case_end
+
+case_begin "a bad push.ca on a reload: file:line logged, the https settings in force stay"
+mark_log
+https_config "$TMP/nosuch.pem"
+expect_log "push.lua:1: settings.sip.push.ca = \"$TMP/nosuch.pem\": No such file or directory (the push settings in force stay)"
+pbx "sip show push"
+expect_out "its certificate verified against $TMP/ca.pem"
+https_config "$TMP/ca.pem"
+case_end
+
+case_begin "https: the JSON arrives over TLS, the woken phone takes the held call"
+start_hook 200 hook
+mark_log
+start_phone caller "$CALLER_PORT" "127.0.0.1:$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001
+CALLER_PID=$PHONE_PID
+poll_until 5 hook_has 5 || fail "no POST reached the HTTPS webhook"
+start_phone woken "$NEW_PORT" "127.0.0.1:$PORT" -sf "$(push_scenario push_wake.xml apns)" \
+	-oocsf "$SIPP_DIR/uas_answer.xml"
+WOKEN_PID=$PHONE_PID
+hook_json 5 user=1001 provider=apns prid="$PRID" param=ABCD1234.com.example.voip from=1000 reason=call
+expect_log "push: the webhook took the wake-up of 1001 (HTTP 200); waiting up to $TLS_WAIT s"
+phone_done "$WOKEN_PID" "$TMP/woken-tls.out" "the woken phone"
+phone_done "$CALLER_PID" "$TMP/caller-tls.out" "the caller"
+expect_log "push: 1001 registered again after"
+expect_log "dial 1001 from 1000: answered"
+log_has "did not register within" && fail "the leg waited for the timeout"
+stop_hook
+case_end
+
+# https_refused CERT REASON: the receiver shows CERT; the PBX refuses it for
+# REASON (logged) and calls the registered phone at once; nothing is POSTed.
+https_refused() {
+	start_hook 200 "$1"
+	call_registered "refused-$1"
+	[ "$ELAPSED" -lt $((WAIT * 1000)) ] || fail "the call waited (it should go at once)"
+	expect_log "push: webhook https://127.0.0.1:$HOOK_PORT/push failed for 1001"
+	expect_log "certificate verify failed: $2; calling its contact as registered now"
+	[ "$(hook_posts)" = 5 ] || fail "the refused receiver got the push (it has $(hook_posts) POSTs)"
+	stop_hook
+}
+
+case_begin "https: a receiver whose certificate comes from another CA is refused, the INVITE goes at once"
+https_refused rogue "self-signed certificate"
+case_end
+
+case_begin "https: a receiver whose certificate is for another address is refused, the INVITE goes at once"
+https_refused elsewhere "IP address mismatch"
+case_end
+
+case_begin "https: a receiver silent in the handshake: the console still answers, after 5 s the INVITE goes"
+# It listens but never accepts: the TCP connect succeeds, no ServerHello comes.
+timeout 30 python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+time.sleep(30)
+' "$HOOK_PORT" &
+SILENT_PID=$!
+PIDS+=("$SILENT_PID")
+poll_until 5 port_bound "$HOOK_PORT" || fail "the silent receiver did not start"
+mark_log
+start_phone callee "$NEW_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+CALLEE_PID=$PHONE_PID
+T0=$(now_ms)
+start_phone caller "$CALLER_PORT" "127.0.0.1:$PORT" -sf "$(scenario uac_call.xml 1000 alice-pw)" -s 1001
+CALLER_PID=$PHONE_PID
+expect_log "push: waking 1001 (apns)"
+pbx "sip show push"
+expect_out_re "^1001 +apns .* waiting$" "1 held leg"
+phone_done "$CALLER_PID" "$TMP/caller-silent.out" "the caller"
+phone_done "$CALLEE_PID" "$TMP/callee-silent.out" "the registered phone"
+ELAPSED=$(($(now_ms) - T0))
+expect_log "push: webhook https://127.0.0.1:$HOOK_PORT/push failed for 1001"
+expect_log "timed out in the TLS handshake; calling its contact as registered now"
+expect_log "dial 1001 from 1000: answered"
+[ "$ELAPSED" -ge 5000 ] || fail "the call went before the webhook's 5 s ran out ($ELAPSED ms)"
+[ "$ELAPSED" -lt $((TLS_WAIT * 1000)) ] || fail "the call waited for the push timeout ($ELAPSED ms)"
+kill -TERM "$SILENT_PID" 2>/dev/null
+wait_exit "$SILENT_PID" 5
+case_end
+
+calls_all_gone
 
 finish
