@@ -23,7 +23,7 @@ OLD_PORT=$(free_port)
 NEW_PORT=$(free_port)
 CALLER_PORT=$(free_port)
 PRID=740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad
-WAIT=3 # sip.push.timeout
+WAIT=6 # sip.push.timeout (room for a loaded machine between the webhook and the checks)
 
 # Certificates for the https:// cases: a CA, the receiver's (for 127.0.0.1),
 # the same CA's for another address, and a stranger's.
