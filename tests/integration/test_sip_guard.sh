@@ -101,6 +101,16 @@ dropped=$(awk '$1 == "::1" { print $4 }' <<<"$OUT")
 [ "${dropped:-0}" -ge 1200 ] || fail "only ${dropped:-0} of 1500 dropped: $OUT"
 case_end
 
+case_begin "a NOTIFY storm (600 at 1000/s, matching no subscription) is cut the same way; the phone still registers"
+pbx "sip show guard"
+before=$(awk '$1 == "::1" { print $4 }' <<<"$OUT")
+attack notify_storm notify_flood.xml x x x -m 600 -r 1000 -rp 1000 -timeout 20
+legit_register
+pbx "sip show guard"
+after=$(awk '$1 == "::1" { print $4 }' <<<"$OUT")
+[ $(( ${after:-0} - ${before:-0} )) -ge 400 ] || fail "only $(( ${after:-0} - ${before:-0} )) of 600 NOTIFYs dropped: $OUT"
+case_end
+
 case_begin "an INVITE flood (60 at 100/s) is cut to guard_invites_per_s; a legitimate call goes through"
 pbx "sip guard unban all"
 mark_log
