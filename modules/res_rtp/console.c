@@ -19,8 +19,8 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 		return SG_CLI_USAGE;
 	unsigned n = 0, used;
 	uint16_t first, last;
-	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-6s %s\n", "Id", "Name", "Worker", "Local", "Remote", "Relay",
-		      "Codec");
+	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-6s %-10s %s\n", "Id", "Name", "Worker", "Local", "Remote",
+		      "Relay", "Codec", "Media");
 	for (struct media_session *s = media_sessions_first(); s; s = s->main_next, n++) {
 		struct sg_rtp_stats st;
 		snapshot(s, &st);
@@ -34,8 +34,14 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 			snprintf(relay, sizeof(relay), "direct");
 		else if (peer)
 			snprintf(relay, sizeof(relay), "%u", peer->id);
-		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-6s %s\n", s->id, s->name, st.worker, st.local, remote,
-			      relay, st.codec[0] ? st.codec : "-");
+		/* SRTP with its suite and what it refused: "SRTP AES_CM_128_HMAC_SHA1_80
+		 * auth-failed 0 replayed 0"; plain RTP says "RTP". */
+		char media[96] = "RTP";
+		if (st.srtp[0])
+			snprintf(media, sizeof(media), "SRTP %s auth-failed %llu replayed %llu", st.srtp,
+				 (unsigned long long)st.srtp_auth_failed, (unsigned long long)st.srtp_replayed);
+		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-6s %-10s %s\n", s->id, s->name, st.worker, st.local,
+			      remote, relay, st.codec[0] ? st.codec : "-", media);
 	}
 	media_ports_usage(&used, &first, &last);
 	sg_cli_printf(cli, "%u session%s; %u of %u port pairs in use (%u-%u)\n", n, n == 1 ? "" : "s", used,
@@ -68,7 +74,8 @@ static enum sg_cli_result show_stats(struct sg_cli *cli, int argc, const char *c
 			      s->name, s->port, st.worker, (unsigned long long)st.rx_packets,
 			      (unsigned long long)st.rx_bytes, (unsigned long long)st.tx_packets,
 			      (unsigned long long)st.tx_bytes, (long long)st.lost, st.jitter_ms,
-			      (unsigned long long)(st.rx_malformed + st.rx_refused + st.rx_unknown_pt),
+			      (unsigned long long)(st.rx_malformed + st.rx_refused + st.rx_unknown_pt +
+						   st.srtp_auth_failed + st.srtp_replayed),
 			      (unsigned long long)st.tx_converted, rtcp, report);
 	}
 	sg_cli_printf(cli, "%u session%s\n", n, n == 1 ? "" : "s");
