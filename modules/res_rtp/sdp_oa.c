@@ -188,8 +188,6 @@ static const char *unusable(const struct sdp_session *offer, const struct sdp_me
 			return l->srtp_refusal ? l->srtp_refusal : "SRTP is not supported";
 	} else if (om->proto_id == SDP_PROTO_OTHER) {
 		return "media transport is not RTP/AVP";
-	} else if (l->srtp_only) {
-		return "SRTP is required";
 	}
 	if (om->nports > 1 || sdp_media_conn(offer, om)->multicast)
 		return "multicast or layered media is not supported";
@@ -266,8 +264,19 @@ static const char *accept_audio(const struct sdp_session *offer, size_t i, const
 
 	memset(neg, 0, sizeof(*neg));
 	neg->te_pt = -1;
-	if (om->proto_id == SDP_RTP_SECURE && srtp_answer(om, l, ans, am, neg, &why) != 0)
-		return why;
+	struct sdp_str crypto;
+	if (om->proto_id == SDP_RTP_SECURE) {
+		if (srtp_answer(om, l, ans, am, neg, &why) != 0)
+			return why;
+	} else if (l->srtp_ok && sdp_attr_find(&om->lines, "crypto", &crypto)) {
+		/* "Best effort" SDES: RTP/AVP with a=crypto (baresip's mediaenc=srtp, phones
+		 * with optional SRTP) is answered in kind, with our key; a line we cannot
+		 * use leaves plain RTP, unless SRTP is required. */
+		if (srtp_answer(om, l, ans, am, neg, &why) != 0 && l->srtp_only)
+			return why;
+	} else if (l->srtp_only) {
+		return l->srtp_ok || !l->srtp_refusal ? "SRTP is required" : l->srtp_refusal;
+	}
 	common_codecs(om, l, am, neg);
 	if (am->nfmts == 0)
 		return "no common codec";

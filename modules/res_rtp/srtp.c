@@ -79,6 +79,9 @@ static enum media_srtp_result result(srtp_err_status_t st)
 	case srtp_err_status_ok:
 		return MEDIA_SRTP_OK;
 	case srtp_err_status_auth_fail:
+	/* SRTCP whose E flag says "not encrypted" while the suite encrypts: plain
+	 * RTCP, or a downgrade. */
+	case srtp_err_status_cant_check:
 		return MEDIA_SRTP_AUTH;
 	case srtp_err_status_replay_fail:
 	case srtp_err_status_replay_old:
