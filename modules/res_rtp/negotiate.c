@@ -100,9 +100,10 @@ static void srtp_policy(struct media_session *s, struct sdp_local *l)
 {
 	l->srtp_only = media_cfg.srtp == MEDIA_SRTP_REQUIRE;
 	if (media_cfg.srtp == MEDIA_SRTP_OFF)
-		l->srtp_refusal = "SRTP is disabled (settings.rtp.srtp = off)";
+		l->srtp_refusal = "SRTP is disabled by settings.rtp.srtp";
 	else if (!s->sdp.secure)
-		l->srtp_refusal = "SRTP needs SIP over TLS (no keys in clear-text SDP)";
+		l->srtp_refusal = l->srtp_only ? "SRTP is required and needs SIP over TLS"
+					       : "SRTP needs SIP over TLS: no keys in clear-text SDP";
 	else if (!make_keys(s))
 		l->srtp_refusal = "no random source for SRTP keys";
 	else

@@ -108,7 +108,7 @@ static int key_param(const struct sdp_str *kp, struct sdp_crypto *c, const char 
 {
 	struct sdp_str method, info, key, rest, life = {0};
 	if (memchr(kp->p, ';', kp->l))
-		return unusable(why, "more than one key in an a=crypto line (MKI) is not supported");
+		return unusable(why, "more than one key in an a=crypto line is not supported");
 	if (!sdp_str_split(kp, ':', &method, &info))
 		return bad(why, "bad key parameter in a=crypto");
 	if (!sdp_str_eq(&method, "inline"))
@@ -124,7 +124,7 @@ static int key_param(const struct sdp_str *kp, struct sdp_crypto *c, const char 
 	}
 	size_t n;
 	if (sdp_base64_decode(&key, c->key, sizeof(c->key), &n) || n != SDP_SRTP_KEY_LEN)
-		return bad(why, "a=crypto key is not 30 bytes of base64 (16 key, 14 salt)");
+		return bad(why, "a=crypto key is not 30 bytes of base64");
 	if (life.p && lifetime(&life, &c->lifetime))
 		return bad(why, "bad key lifetime in a=crypto");
 	return 0;
@@ -145,7 +145,7 @@ int sdp_crypto_parse(const struct sdp_str *value, struct sdp_crypto *c, const ch
 		if (sdp_str_eq(&suite, suite_names[s]))
 			c->suite = (enum sdp_srtp_suite)s;
 	if (c->suite == SDP_SRTP_NONE)
-		return unusable(why, "no supported crypto suite (AES_CM_128_HMAC_SHA1_80 or _32)");
+		return unusable(why, "no supported crypto suite: AES_CM_128_HMAC_SHA1_80 or _32");
 	int rc = key_param(&kp, c, why);
 	if (rc)
 		return rc;

@@ -87,11 +87,11 @@ static void test_parse_refused(void **state)
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|2^20|1:32", -ENOTSUP, "MKI in a=crypto is not supported"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|1:4", -ENOTSUP, "MKI in a=crypto is not supported"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|2^20|1:4;inline:" KEY_B64 "|2^20|2:4", -ENOTSUP,
-		 "more than one key in an a=crypto line (MKI) is not supported"},
+		 "more than one key in an a=crypto line is not supported"},
 		{"1 F8_128_HMAC_SHA1_80 inline:" KEY_B64, -ENOTSUP,
-		 "no supported crypto suite (AES_CM_128_HMAC_SHA1_80 or _32)"},
+		 "no supported crypto suite: AES_CM_128_HMAC_SHA1_80 or _32"},
 		{"1 AES_256_CM_HMAC_SHA1_80 inline:" KEY_B64, -ENOTSUP,
-		 "no supported crypto suite (AES_CM_128_HMAC_SHA1_80 or _32)"},
+		 "no supported crypto suite: AES_CM_128_HMAC_SHA1_80 or _32"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 " UNENCRYPTED_SRTP", -ENOTSUP,
 		 "a=crypto session parameters are not supported"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 " KDR=1", -ENOTSUP,
@@ -99,11 +99,11 @@ static void test_parse_refused(void **state)
 		{"1 AES_CM_128_HMAC_SHA1_80 uri:https://example.com/key", -ENOTSUP,
 		 "a=crypto key method other than inline is not supported"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:Zm9vYmFy", -EINVAL,
-		 "a=crypto key is not 30 bytes of base64 (16 key, 14 salt)"},
+		 "a=crypto key is not 30 bytes of base64"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "AAAA", -EINVAL,
-		 "a=crypto key is not 30 bytes of base64 (16 key, 14 salt)"},
+		 "a=crypto key is not 30 bytes of base64"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVB*", -EINVAL,
-		 "a=crypto key is not 30 bytes of base64 (16 key, 14 salt)"},
+		 "a=crypto key is not 30 bytes of base64"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|2^x", -EINVAL, "bad key lifetime in a=crypto"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|2^49", -EINVAL, "bad key lifetime in a=crypto"},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 " WSH=10", -EINVAL, "bad WSH= in a=crypto"},
@@ -245,7 +245,7 @@ static void test_answer_srtp_refused(void **state)
 		      " UNENCRYPTED_SRTCP\r\n",
 		 "a=crypto session parameters are not supported"},
 		{HEAD "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:short\r\n",
-		 "a=crypto key is not 30 bytes of base64 (16 key, 14 salt)"},
+		 "a=crypto key is not 30 bytes of base64"},
 		{HEAD "m=audio 4000 RTP/SAVP 0\r\na=crypto\r\n", "bad a=crypto line"},
 		{HEAD "m=audio 4000 UDP/TLS/RTP/SAVP 0\r\na=fingerprint:sha-256 00\r\n", "DTLS-SRTP is not supported"},
 		/* Crypto fine but nothing else in common. */
@@ -260,7 +260,7 @@ static void test_answer_srtp_refused(void **state)
 	}
 	/* Not allowed on this leg: the caller's reason. */
 	local.srtp_ok = false;
-	local.srtp_refusal = "SRTP needs SIP over TLS (no keys in clear-text SDP)";
+	local.srtp_refusal = "SRTP needs SIP over TLS: no keys in clear-text SDP";
 	const char *why;
 	assert_int_equal(answer_to(HEAD "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64
 					"\r\n", &why), -EINVAL);
@@ -304,7 +304,7 @@ static void test_answer_best_effort(void **state)
 	assert_null(strstr(print_answer(), "crypto"));
 	/* Not on this leg: plain RTP, the phone's key ignored. */
 	local.srtp_ok = false;
-	local.srtp_refusal = "SRTP needs SIP over TLS (no keys in clear-text SDP)";
+	local.srtp_refusal = "SRTP needs SIP over TLS: no keys in clear-text SDP";
 	assert_int_equal(answer_to(good, &why), 0);
 	assert_false(neg.srtp);
 	assert_null(strstr(print_answer(), "crypto"));
@@ -370,7 +370,7 @@ static void test_offer_srtp(void **state)
 	assert_non_null(strstr(otext, "RTP/AVP"));
 	assert_null(strstr(otext, "crypto"));
 	local.srtp_only = true;
-	local.srtp_refusal = "SRTP needs SIP over TLS (no keys in clear-text SDP)";
+	local.srtp_refusal = "SRTP needs SIP over TLS: no keys in clear-text SDP";
 	assert_int_equal(sdp_offer(&local, &offer, &why), -EINVAL);
 	assert_string_equal(why, local.srtp_refusal);
 }
