@@ -1,4 +1,5 @@
 /* srtp.c: libsrtp2 contexts for one direction of a session (see srtp.h). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,22 @@ struct media_srtp {
 	uint8_t key[SDP_SRTP_KEY_LEN];
 };
 
+/*
+ * Debian builds libsrtp2 on NSS, whose global state (NSS_InitContext's) outlives
+ * srtp_shutdown(). Unloading res_rtp would unmap it with that state in place (a
+ * leak, and NSS starting over in fresh memory at the next load): libsrtp2 stays
+ * mapped for the life of the process instead (RTLD_NODELETE on the copy loaded).
+ */
+static void pin_library(void)
+{
+	Dl_info info;
+	if (dladdr((void *)srtp_init, &info) && info.dli_fname)
+		(void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 int media_srtp_library_init(void)
 {
+	pin_library();
 	return srtp_init() == srtp_err_status_ok ? 0 : -EIO;
 }
 
