@@ -1,6 +1,5 @@
 /* console.c: `rtp show sessions` and `rtp show stats`, from the counters the workers publish. */
 #include <stdio.h>
-#include <string.h>
 
 #include <strowger/cli.h>
 
@@ -20,8 +19,8 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 		return SG_CLI_USAGE;
 	unsigned n = 0, used;
 	uint16_t first, last;
-	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-6s %-30s %s\n", "Id", "Name", "Worker", "Local", "Remote",
-		      "Relay", "Media", "Codec");
+	sg_cli_printf(cli, "%-5s %-20s %-6s %-24s %-30s %-6s %s\n", "Id", "Name", "Worker", "Local", "Remote", "Relay",
+		      "Codec");
 	for (struct media_session *s = media_sessions_first(); s; s = s->main_next, n++) {
 		struct sg_rtp_stats st;
 		snapshot(s, &st);
@@ -35,15 +34,13 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 			snprintf(relay, sizeof(relay), "direct");
 		else if (peer)
 			snprintf(relay, sizeof(relay), "%u", peer->id);
-		/* SRTP with its tag length and what it dropped: "SRTP/80 auth-failed=0
-		 * replayed=0"; plain RTP says "RTP". The codec stays the last column. */
-		char media[96] = "RTP";
+		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-6s %s\n", s->id, s->name, st.worker, st.local, remote,
+			      relay, st.codec[0] ? st.codec : "-");
+		/* An SRTP session gets a line of its own below (plain RTP ones keep the
+		 * one line scripts read): its suite and what it dropped. */
 		if (st.srtp[0])
-			snprintf(media, sizeof(media), "SRTP/%s auth-failed=%llu replayed=%llu",
-				 strlen(st.srtp) > 2 ? st.srtp + strlen(st.srtp) - 2 : st.srtp,
-				 (unsigned long long)st.srtp_auth_failed, (unsigned long long)st.srtp_replayed);
-		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-6s %-30s %s\n", s->id, s->name, st.worker, st.local,
-			      remote, relay, media, st.codec[0] ? st.codec : "-");
+			sg_cli_printf(cli, "      %s: SRTP %s, auth-failed %llu, replayed %llu\n", s->name, st.srtp,
+				      (unsigned long long)st.srtp_auth_failed, (unsigned long long)st.srtp_replayed);
 	}
 	media_ports_usage(&used, &first, &last);
 	sg_cli_printf(cli, "%u session%s; %u of %u port pairs in use (%u-%u)\n", n, n == 1 ? "" : "s", used,

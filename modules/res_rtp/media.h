@@ -43,8 +43,10 @@ struct media_config {
 	char sounds_dir[512];
 	char language[16];	  /* settings.rtp.language: the prompts' default */
 	/* settings.rtp.srtp: "tls" (SRTP on legs whose SIP is over TLS, RTP elsewhere),
-	 * "off" (RTP only), "require" (SRTP only: other offers get 488). */
-	enum { MEDIA_SRTP_TLS, MEDIA_SRTP_OFF, MEDIA_SRTP_REQUIRE } srtp;
+	 * "best_effort" (the same, but our offers on TLS legs are RTP/AVP with
+	 * a=crypto, so a TLS phone without SRTP still answers), "off" (RTP only),
+	 * "require" (SRTP only: other offers get 488). */
+	enum { MEDIA_SRTP_TLS, MEDIA_SRTP_BEST_EFFORT, MEDIA_SRTP_OFF, MEDIA_SRTP_REQUIRE } srtp;
 };
 
 struct media_worker;

@@ -108,6 +108,8 @@ static void srtp_policy(struct media_session *s, struct sdp_local *l)
 		l->srtp_refusal = "no random source for SRTP keys";
 	else
 		l->srtp_ok = true;
+	/* Offers that a TLS phone without SRTP still answers (with plain RTP). */
+	l->srtp_best_effort = media_cfg.srtp == MEDIA_SRTP_BEST_EFFORT;
 	for (unsigned i = 1; l->srtp_ok && i < SDP_SRTP_SUITES; i++)
 		l->srtp_keys[i] = s->sdp.keys[i];
 }

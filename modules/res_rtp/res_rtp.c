@@ -142,13 +142,15 @@ static int read_config(struct media_config *c)
 	sg_config_string("rtp.srtp", &srtp);
 	if (!strcmp(srtp, "tls")) {
 		c->srtp = MEDIA_SRTP_TLS;
+	} else if (!strcmp(srtp, "best_effort")) {
+		c->srtp = MEDIA_SRTP_BEST_EFFORT;
 	} else if (!strcmp(srtp, "off")) {
 		c->srtp = MEDIA_SRTP_OFF;
 	} else if (!strcmp(srtp, "require")) {
 		c->srtp = MEDIA_SRTP_REQUIRE;
 	} else {
-		SG_ERROR(TAG, "%s: settings.rtp.srtp = \"%s\": write \"tls\" (SRTP on calls over TLS), \"off\" or "
-			      "\"require\"", sg_config_where(), srtp);
+		SG_ERROR(TAG, "%s: settings.rtp.srtp = \"%s\": write \"tls\" (SRTP on calls over TLS), "
+			      "\"best_effort\", \"off\" or \"require\"", sg_config_where(), srtp);
 		return -EINVAL;
 	}
 	return 0;
@@ -156,7 +158,8 @@ static int read_config(struct media_config *c)
 
 static const char *srtp_mode_name(const struct media_config *c)
 {
-	return c->srtp == MEDIA_SRTP_OFF ? "off" : c->srtp == MEDIA_SRTP_REQUIRE ? "required" : "on TLS legs";
+	static const char *const names[] = {"on TLS legs", "on TLS legs (best effort)", "off", "required"};
+	return names[c->srtp];
 }
 
 static void apply_config(const struct media_config *c)
@@ -223,7 +226,8 @@ static const struct sg_config_key config_keys[] = {
 	{"sounds_dir", SG_CFG_STRING, "where bare sound names are looked up (\"sounds\", the source tree's)"},
 	{"language", SG_CFG_STRING, "prompts' language when the call has none: sounds_dir/<language>/ (\"en\")"},
 	{"rtcp_interval", SG_CFG_INT, "seconds between RTCP reports, randomised by half; 0: none (5)"},
-	{"srtp", SG_CFG_STRING, "SRTP (SDES): \"tls\" on legs over TLS, \"off\", or \"require\" (\"tls\")"},
+	{"srtp", SG_CFG_STRING, "SRTP (SDES): \"tls\" on legs over TLS, \"best_effort\" (offers RTP/AVP with keys), "
+				"\"off\", or \"require\" (\"tls\")"},
 	{NULL, 0, NULL},
 };
 

@@ -239,8 +239,10 @@ static int srtp_offer(const struct sdp_local *l, struct sdp_session *offer, stru
 	if (!len)
 		return -EINVAL;
 	m->lines = (struct sdp_str){offer->crypto, len};
-	m->proto = SDP_STR("RTP/SAVP");
-	m->proto_id = SDP_RTP_SECURE;
+	if (!l->srtp_best_effort) {
+		m->proto = SDP_STR("RTP/SAVP");
+		m->proto_id = SDP_RTP_SECURE;
+	}
 	return 0;
 }
 
@@ -421,18 +423,26 @@ int sdp_answer_check(const struct sdp_session *offer, const struct sdp_session *
 		return -EINVAL;
 	}
 	const struct sdp_media *om = &offer->media[i], *am = &ans->media[i];
-	if (!sdp_str_caseeq(&om->proto, &am->proto) || sdp_media_conn(ans, am)->multicast) {
+	struct sdp_str crypto;
+	bool offered_srtp = sdp_attr_find(&om->lines, "crypto", &crypto);
+	/* A best-effort offer (RTP/AVP with a=crypto) may be answered RTP/SAVP. */
+	bool upgraded = offered_srtp && om->proto_id == SDP_RTP_AVP && am->proto_id == SDP_RTP_SECURE &&
+			sdp_str_caseeq_cstr(&am->proto, "RTP/SAVP");
+	if ((!sdp_str_caseeq(&om->proto, &am->proto) && !upgraded) || sdp_media_conn(ans, am)->multicast) {
 		*why = "answer changes the media transport";
 		return -EINVAL;
 	}
 
 	memset(neg, 0, sizeof(*neg));
 	neg->te_pt = -1;
-	if (om->proto_id == SDP_RTP_SECURE) {
-		if (sdp_crypto_pick(am, offered_line, (void *)l, &neg->srtp_rx, why) != 0) {
-			*why = "answer has no usable a=crypto line";
-			return -EINVAL;
-		}
+	/* Our SRTP offer: an RTP/SAVP answer must take one of its lines; an RTP/AVP
+	 * answer to a best-effort one may, or leave plain RTP. */
+	if (offered_srtp && sdp_crypto_pick(am, offered_line, (void *)l, &neg->srtp_rx, why) != 0 &&
+	    (am->proto_id == SDP_RTP_SECURE || l->srtp_only)) {
+		*why = "answer has no usable a=crypto line";
+		return -EINVAL;
+	}
+	if (offered_srtp && neg->srtp_rx.suite != SDP_SRTP_NONE) {
 		neg->srtp = true;
 		neg->srtp_tx = (struct sdp_crypto){.tag = neg->srtp_rx.tag, .suite = neg->srtp_rx.suite};
 		memcpy(neg->srtp_tx.key, l->srtp_keys[neg->srtp_rx.suite], SDP_SRTP_KEY_LEN);

@@ -53,6 +53,9 @@ struct sdp_local {
 	 */
 	bool srtp_ok;
 	bool srtp_only;
+	/* Our offers carry the a=crypto lines under RTP/AVP ("best effort" SDES): a
+	 * phone that answers with one gets SRTP, one that ignores them plain RTP. */
+	bool srtp_best_effort;
 	const char *srtp_refusal;
 	const uint8_t *srtp_keys[SDP_SRTP_SUITES];
 };

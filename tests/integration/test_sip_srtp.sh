@@ -122,8 +122,8 @@ refused() {
 expect_srtp_legs() {
 	pbx "rtp show sessions"
 	local from=$1 to=$2
-	expect_out_re "^[0-9]+ +SIP/$from-[0-9]+ .* SRTP/[0-9]+ auth-failed=0 replayed=0 +PCM" \
-		"^[0-9]+ +SIP/$to-[0-9]+ .* SRTP/[0-9]+ auth-failed=0 replayed=0 +PCM" "^2 sessions;"
+	expect_out_re "^ +SIP/$from-[0-9]+: SRTP AES_CM_128_HMAC_SHA1_(80|32), auth-failed 0, replayed 0\$" \
+		"^ +SIP/$to-[0-9]+: SRTP AES_CM_128_HMAC_SHA1_(80|32), auth-failed 0, replayed 0\$" "^2 sessions;"
 }
 
 # call_up CALLER FROM CALLEE TO VIA: CALLER dials TO; both phones are in the call.
@@ -193,7 +193,7 @@ else
 	for i in 1 2 3; do
 		printf '\x80\x00\x00\x0%s\x00\x00\x00\xa0\x12\x34\x56\x78%0160d' "$i" 0 >/dev/udp/127.0.0.1/"$port"
 	done
-	pbx_until 5 "rtp show sessions" "auth-failed=3 " || fail "3 plain RTP packets were not counted as authentication failures"
+	pbx_until 5 "rtp show sessions" "auth-failed 3," || fail "3 plain RTP packets were not counted as authentication failures"
 	expect_log "SRTP authentication failed for"
 fi
 heard carol dave 1002 1003 "$C_TONE" "$D_TONE"
@@ -211,7 +211,8 @@ case_begin "1004 over UDP calls 1003 over TLS: RTP on one leg, SRTP on the other
 call_up erin 1004 dave 1003 "$PORT"
 expect_phone dave "srtp: audio: SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_"
 pbx "rtp show sessions"
-expect_out_re "^[0-9]+ +SIP/1004-[0-9]+ .* RTP +PCM" "^[0-9]+ +SIP/1003-[0-9]+ .* SRTP/[0-9]+ auth-failed=0 replayed=0 +PCM"
+expect_out_re "^ +SIP/1003-[0-9]+: SRTP AES_CM_128_HMAC_SHA1_(80|32), auth-failed 0, replayed 0\$" "^2 sessions;"
+grep -qE "SIP/1004-[0-9]+: SRTP" <<<"$OUT" && fail "the UDP leg is listed as SRTP"
 heard erin dave 1004 1003 "$E_TONE" "$D_TONE"
 case_end
 
@@ -252,6 +253,15 @@ case_begin "settings.rtp.srtp = \"off\": an SRTP offer over TLS gets 488"
 write_config off
 pbx "dialplan reload"
 refused savp_off "$SAVP" "SRTP is disabled by settings.rtp.srtp" tls
+case_end
+
+case_begin "settings.rtp.srtp = \"best_effort\": 1002 calls 1003, offered RTP/AVP with a=crypto, SRTP both ways"
+write_config best_effort
+pbx "dialplan reload"
+call_up carol 1002 dave 1003 "$TLS_PORT"
+expect_phone dave "srtp: audio: SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_"
+expect_srtp_legs 1002 1003
+heard carol dave 1002 1003 "$C_TONE" "$D_TONE"
 case_end
 
 case_begin "the phones quit; nothing is left on the PBX"
