@@ -375,6 +375,43 @@ static void test_offer_srtp(void **state)
 	assert_string_equal(why, local.srtp_refusal);
 }
 
+/* settings.rtp.srtp = "best_effort": keys under RTP/AVP; answered with or without one. */
+static void test_offer_best_effort(void **state)
+{
+	(void)state;
+	const char *why;
+	local.srtp_best_effort = true;
+	assert_int_equal(sdp_offer(&local, &offer, &why), 0);
+	size_t n;
+	char otext[2048];
+	assert_int_equal(sdp_print(otext, sizeof(otext), &n, &offer), 0);
+	assert_non_null(strstr(otext, "m=audio 20000 RTP/AVP 0 8 101\r\n"));
+	assert_non_null(strstr(otext, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+	assert_non_null(strstr(otext, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"));
+	free(keep);
+	keep = sdp_must_parse(&offer, otext);
+	static const struct {
+		const char *sdp;
+		int rc;
+		bool srtp;
+	} answers[] = {
+		{HEAD "m=audio 5000 RTP/AVP 0\r\n", 0, false}, /* a phone without SRTP */
+		{HEAD "m=audio 5000 RTP/AVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n", 0, true},
+		{HEAD "m=audio 5000 RTP/SAVP 0\r\na=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64 "\r\n", 0, true},
+		{HEAD "m=audio 5000 RTP/AVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|1:4\r\n", 0, false},
+		{HEAD "m=audio 5000 RTP/SAVP 0\r\n", -EINVAL, false},
+		{HEAD "m=audio 5000 RTP/SAVPF 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n", -EINVAL,
+		 false},
+	};
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		free(keep2);
+		keep2 = sdp_must_parse(&answer, answers[i].sdp);
+		int rc = sdp_answer_check(&offer, &answer, &local, &neg, &why);
+		if (rc != answers[i].rc || (rc == 0 && neg.srtp != answers[i].srtp))
+			fail_msg("answer %zu: %d, srtp %d", i, rc, rc == 0 && neg.srtp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_answer_srtp_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_best_effort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offer_srtp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offer_best_effort, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
