@@ -102,6 +102,12 @@ $(RTP_UNIT_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c $(RTP_PURE_SRC) $(wildcar
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) $(SNDFILE_CFLAGS) -o $@ $< $(RTP_PURE_SRC) $(CMOCKA_LIBS) $(SNDFILE_LIBS) -lm
 
+# The presence documents: chan_sip's dialog-info writer and PIDF (libxml2).
+PRESENCE_DOC_SRC = modules/chan_sip/dialog_info.c modules/chan_sip/pidf.c
+$(BUILD)/tests/unit/test_presence_docs: tests/unit/test_presence_docs.c $(PRESENCE_DOC_SRC) $(wildcard modules/chan_sip/*.h) $(BUILD)/libstrowger.a
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(XML_CFLAGS) $(CMOCKA_CFLAGS) -rdynamic -o $@ $< $(PRESENCE_DOC_SRC) -Wl,--whole-archive $(BUILD)/libstrowger.a -Wl,--no-whole-archive $(CMOCKA_LIBS) $(XML_LIBS) $(CORE_LIBS)
+
 # tls.c calls nothing of the core either (it takes SG_IO_* from loop.h): its test
 # links it alone, with OpenSSL.
 $(BUILD)/tests/unit/test_sip_tls: tests/unit/test_sip_tls.c modules/chan_sip/tls.c $(wildcard modules/chan_sip/*.h)
@@ -142,8 +148,10 @@ console: all
 check-config: all
 	$(BUILD)/strowger -n -c dialplan/strowger.lua -M $(BUILD)/modules -D var
 
+# VALGRIND=1: the integration suite with every strowger under valgrind (memcheck):
+# any error or definite leak fails the test that started it.
 test: test-build
-	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) tests/run $(if $(filter 1,$(VALGRIND)),integration)
 
 bench: $(BUILD)/bench/sip_parse $(BUILD)/bench/rtp_load $(TEST_MODULE_SO)
 	@$(BUILD)/bench/sip_parse
@@ -196,7 +204,7 @@ distclean: clean
 help:
 	@echo "make run        build, then start the PBX on dialplan/strowger.lua (Ctrl-C stops it)"
 	@echo "make console    attach a console to the PBX that 'make run' started"
-	@echo "make test       build and run every test (SANITIZE=1 for ASan+UBSan)"
+	@echo "make test       build and run every test (SANITIZE=1 for ASan+UBSan, VALGRIND=1: integration under valgrind)"
 	@echo "make check-config  check dialplan/strowger.lua without starting"
 	@echo "make install    install under PREFIX (see ./configure --help), honours DESTDIR"
 	@echo "make bench      run the benchmarks"

@@ -14,6 +14,7 @@
 #include <strowger/workers.h>
 
 #include "channel_priv.h"
+#include "devstate_priv.h"
 #include "list.h"
 #include "registry.h"
 
@@ -131,6 +132,7 @@ static void destroy(void *arg)
 {
 	struct sg_channel *ch = arg;
 	sg_moh_forget(ch);
+	sg_devstate_chan_freed(ch);
 	sg_list_remove_from(&channels, &ch->node);
 	if (ch->tech->destroy)
 		ch->tech->destroy(ch->pvt);
@@ -225,8 +227,10 @@ int sg_chan_answer(struct sg_channel *ch)
 	if (!ch->tech->answer)
 		return -ENOTSUP;
 	int rc = ch->tech->answer(ch);
-	if (!rc)
+	if (!rc) {
 		ch->state = SG_CHAN_UP;
+		sg_devstate_chan_changed(ch);
+	}
 	return rc;
 }
 
@@ -238,8 +242,10 @@ int sg_chan_indicate(struct sg_channel *ch, enum sg_indication ind)
 		return -ENOTSUP;
 	int rc = ch->tech->indicate(ch, ind);
 	/* An incoming leg told of progress may carry early media (SIP: 183 with SDP). */
-	if (rc == 0 && ind == SG_IND_PROGRESS && ch->state == SG_CHAN_RING)
+	if (rc == 0 && ind == SG_IND_PROGRESS && ch->state == SG_CHAN_RING) {
 		ch->state = SG_CHAN_PROGRESS;
+		sg_devstate_chan_changed(ch);
+	}
 	return rc;
 }
 
@@ -285,6 +291,7 @@ static void gone(struct sg_channel *ch, enum sg_cause cause)
 	ch->state = SG_CHAN_GONE;
 	ch->cause = cause;
 	sg_moh_forget(ch);
+	sg_devstate_chan_changed(ch); /* busy lamps: the leg is over */
 	if (ch->bridge)
 		sg_bridge_chan_gone(ch->bridge, ch);
 	sg_chan_ref(ch); /* the observer may drop the last other reference */
@@ -323,6 +330,7 @@ void sg_chan_ringing(struct sg_channel *ch)
 	if (ch->state == SG_CHAN_GONE || ch->state == SG_CHAN_UP)
 		return;
 	ch->state = SG_CHAN_RINGING;
+	sg_devstate_chan_changed(ch);
 	notify(ch, SG_CHEV_RINGING, 0);
 }
 
@@ -331,6 +339,7 @@ void sg_chan_progress(struct sg_channel *ch)
 	if (ch->state == SG_CHAN_GONE || ch->state == SG_CHAN_UP)
 		return;
 	ch->state = SG_CHAN_PROGRESS;
+	sg_devstate_chan_changed(ch);
 	notify(ch, SG_CHEV_PROGRESS, 0);
 }
 
@@ -339,6 +348,7 @@ void sg_chan_answered(struct sg_channel *ch)
 	if (ch->state == SG_CHAN_GONE || ch->state == SG_CHAN_UP)
 		return;
 	ch->state = SG_CHAN_UP;
+	sg_devstate_chan_changed(ch);
 	notify(ch, SG_CHEV_ANSWERED, 0);
 }
 
@@ -423,6 +433,8 @@ void sg_chans_hangup_all(enum sg_cause cause)
 
 void sg_chan_set_ring(struct sg_channel *ch)
 {
-	if (ch->state == SG_CHAN_DOWN)
+	if (ch->state == SG_CHAN_DOWN) {
 		ch->state = SG_CHAN_RING;
+		sg_devstate_chan_changed(ch);
+	}
 }

@@ -169,10 +169,11 @@ static enum sg_cli_result show_workers(struct sg_cli *cli, int argc, const char 
 	(void)argv;
 	if (argc)
 		return SG_CLI_USAGE;
-	sg_cli_printf(cli, "%-8s %-10s %s\n", "Worker", "Sessions", "Queued");
+	sg_cli_printf(cli, "%-8s %-10s %-8s %s\n", "Worker", "Sessions", "Queued", "Lag");
 	for (unsigned i = 0; i < sg_workers_count(); i++) {
 		struct sg_worker *w = sg_worker_get(i);
-		sg_cli_printf(cli, "%-8u %-10u %zu\n", i, sg_worker_load(w), sg_worker_queue_depth(w));
+		sg_cli_printf(cli, "%-8u %-10u %-8zu %u ms\n", i, sg_worker_load(w), sg_worker_queue_depth(w),
+			      sg_worker_lag_ms(w));
 	}
 	return SG_CLI_OK;
 }

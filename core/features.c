@@ -18,6 +18,7 @@
 
 #include "dp_priv.h"
 #include "features_priv.h"
+#include "watchers.h"
 
 #define TAG "features"
 #define NS "features"
@@ -35,16 +36,9 @@ struct ovr {
 	struct sg_features v;
 };
 
-struct watch {
-	sg_features_fn *fn;
-	void *arg;
-	struct sg_module *owner;
-};
-
 static struct ovr *ovrs;
 static size_t novrs, ovrs_cap;
-static struct watch *watches;
-static size_t nwatches, watches_cap;
+static struct sg_watchers watches;
 static struct sg_store *store;
 
 static const char *const kind_names[SG_FWD_KINDS] = {"always", "busy", "noanswer"};
@@ -64,20 +58,6 @@ int sg_fwd_kind_parse(const char *name, enum sg_fwd_kind *out)
 	return -EINVAL;
 }
 
-/* Grows an array of `size`-byte items to hold one more. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 static struct ovr *find_ovr(const char *user)
 {
 	for (size_t i = 0; i < novrs; i++)
@@ -89,7 +69,7 @@ static struct ovr *find_ovr(const char *user)
 static struct ovr *get_ovr(const char *user)
 {
 	struct ovr *o = find_ovr(user);
-	if (o || strlen(user) >= sizeof(o->user) || grow((void **)&ovrs, &ovrs_cap, novrs, sizeof(*ovrs)))
+	if (o || strlen(user) >= sizeof(o->user) || sg_vec_grow((void **)&ovrs, &ovrs_cap, novrs, sizeof(*ovrs)))
 		return o;
 	o = &ovrs[novrs++];
 	*o = (struct ovr){0};
@@ -160,8 +140,8 @@ static void changed(const char *user, const struct ovr *o, const char *what, con
 	if (sg_features_get(user, &f))
 		return;
 	/* A watcher may unwatch from its callback: re-check the bound each time. */
-	for (size_t i = 0; i < nwatches; i++)
-		watches[i].fn(user, &f, watches[i].arg);
+	for (size_t i = 0; i < watches.n; i++)
+		((sg_features_fn *)watches.v[i].fn)(user, &f, watches.v[i].arg);
 }
 
 int sg_features_set_dnd(const char *user, bool on, const char *by)
@@ -299,36 +279,12 @@ int sg_features_init(void)
 
 int sg_features_watch(struct sg_module *owner, sg_features_fn *fn, void *arg)
 {
-	for (size_t i = 0; i < nwatches; i++)
-		if (watches[i].fn == fn && watches[i].arg == arg)
-			return -EEXIST;
-	if (grow((void **)&watches, &watches_cap, nwatches, sizeof(*watches)))
-		return -ENOMEM;
-	watches[nwatches++] = (struct watch){fn, arg, owner};
-	return 0;
+	return sg_watchers_add(&watches, owner, (sg_watcher_fn)fn, arg);
 }
 
-void sg_features_unwatch(sg_features_fn *fn, void *arg)
-{
-	for (size_t i = 0; i < nwatches; i++)
-		if (watches[i].fn == fn && watches[i].arg == arg) {
-			watches[i] = watches[--nwatches];
-			return;
-		}
-}
+void sg_features_unwatch(sg_features_fn *fn, void *arg) { sg_watchers_remove(&watches, (sg_watcher_fn)fn, arg); }
 
-unsigned sg_features_purge_owner(struct sg_module *owner)
-{
-	unsigned n = 0;
-	for (size_t i = 0; i < nwatches;)
-		if (watches[i].owner == owner) {
-			watches[i] = watches[--nwatches];
-			n++;
-		} else {
-			i++;
-		}
-	return n;
-}
+unsigned sg_features_purge_owner(struct sg_module *owner) { return sg_watchers_purge(&watches, owner); }
 
 bool sg_features_overridden(const char *user)
 {
@@ -341,8 +297,7 @@ void sg_features_shutdown(void)
 	sg_store_close(store);
 	store = NULL;
 	free(ovrs);
-	free(watches);
 	ovrs = NULL;
-	watches = NULL;
-	novrs = ovrs_cap = nwatches = watches_cap = 0;
+	novrs = ovrs_cap = 0;
+	sg_watchers_free(&watches);
 }

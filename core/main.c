@@ -21,6 +21,7 @@
 #include "console_priv.h"
 #include "dp_priv.h"
 #include "loader.h"
+#include "devstate_priv.h"
 #include "features_priv.h"
 #include "mwi_priv.h"
 #include "outbound_priv.h"
@@ -176,6 +177,7 @@ static void shutdown_all(void)
 	sg_cli_shutdown();
 	sg_dp_shutdown();
 	sg_mwi_shutdown();
+	sg_devstate_shutdown();
 	sg_main_loop_shutdown();
 	sg_log_shutdown();
 }

@@ -6,6 +6,7 @@
 #include "channel_priv.h"
 #include "features_priv.h"
 #include "cli_priv.h"
+#include "devstate_priv.h"
 #include "dp_priv.h"
 #include "mwi_priv.h"
 #include "registry.h"
@@ -18,6 +19,7 @@ unsigned sg_registry_purge_owner(struct sg_module *owner)
 	sg_dp_purge_owner(owner);
 	return sg_store_purge_owner(owner) + sg_cli_purge_owner(owner) + sg_chan_tech_purge_owner(owner) +
 	       sg_bridge_tech_purge_owner(owner) + sg_service_purge_owner(owner) + sg_mwi_purge_owner(owner) +
+	       sg_devstate_purge_owner(owner) +
 	       sg_features_purge_owner(owner);
 }
 

@@ -39,8 +39,10 @@ struct op {
 	enum op_kind kind;
 	uint64_t seq, queued_ms;
 	struct sg_store *st;    /* OP_PUT, OP_DEL */
-	sg_store_done_fn *done; /* OP_SYNC */
+	sg_store_done_fn *done; /* OP_SYNC; NULL once its owner unloaded */
 	void *done_arg;
+	struct sg_module *owner; /* OP_SYNC */
+	struct op *snext;	 /* OP_SYNC: the list of syncs not yet reported */
 	int err;                /* OP_SYNC: what done is told */
 	size_t size;            /* key + NUL + value, counted against queue_bytes */
 	size_t len;
@@ -204,10 +206,30 @@ static void finish(struct op *batch, size_t nwrites, int rc)
 	pthread_cond_broadcast(&done);
 }
 
+/* Syncs not yet reported (under lock): a module that unloads first has its
+ * callbacks cleared here, so none runs into unloaded code. */
+static struct op *syncs;
+
+/* Takes op off the list of syncs (under lock); returns its callback, if any. */
+static sg_store_done_fn *unlist(struct op *op)
+{
+	pthread_mutex_lock(&lock);
+	for (struct op **pp = &syncs; *pp; pp = &(*pp)->snext)
+		if (*pp == op) {
+			*pp = op->snext;
+			break;
+		}
+	sg_store_done_fn *fn = op->done;
+	pthread_mutex_unlock(&lock);
+	return fn;
+}
+
 static void run_done(void *arg)
 {
 	struct op *op = arg;
-	op->done(op->err, op->done_arg);
+	sg_store_done_fn *fn = unlist(op);
+	if (fn)
+		fn(op->err, op->done_arg);
 	free(op);
 }
 
@@ -219,6 +241,7 @@ static void post_done(struct op *op)
 		usleep(1000);
 	if (rc) {
 		SG_ERROR("store", "cannot report a sync to the main loop: %s", strerror(-rc));
+		unlist(op);
 		free(op);
 	}
 }
@@ -332,7 +355,7 @@ int sg_store_del(struct sg_store *st, const char *key)
 	return queue_write(st, OP_DEL, key, NULL, 0);
 }
 
-int sg_store_sync(sg_store_done_fn *fn, void *arg)
+int sg_store_sync(struct sg_module *owner, sg_store_done_fn *fn, void *arg)
 {
 	if (!fn)
 		return -EINVAL;
@@ -342,12 +365,16 @@ int sg_store_sync(sg_store_done_fn *fn, void *arg)
 	op->kind = OP_SYNC;
 	op->done = fn;
 	op->done_arg = arg;
+	op->owner = owner;
 	int rc = 0;
 	pthread_mutex_lock(&lock);
-	if (S.running)
+	if (S.running) {
 		append(op);
-	else
+		op->snext = syncs;
+		syncs = op;
+	} else {
 		rc = -ENODEV;
+	}
 	pthread_mutex_unlock(&lock);
 	if (rc)
 		free(op);
@@ -476,6 +503,9 @@ unsigned sg_store_purge_owner(struct sg_module *owner)
 	struct sg_store *gone = NULL;
 	unsigned n = 0;
 	pthread_mutex_lock(&lock);
+	for (struct op *op = syncs; op; op = op->snext)
+		if (op->owner == owner && owner)
+			op->done = NULL;
 	for (struct sg_store **pp = &S.stores; *pp;) {
 		struct sg_store *st = *pp;
 		if (st->owner == owner) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,19 @@ struct sg_worker {
 	struct sg_taskq *queue;
 	atomic_int load;
 	bool running;
+	/* Lag probe (main thread only): when the probe now queued was posted (0:
+	 * none out), and the last round trip measured. */
+	uint64_t probe_sent_ms;
+	unsigned lag_ms;
 };
 
 static struct sg_worker *workers;
 static unsigned worker_count;
+/* Every PROBE_MS the main loop posts a no-op to each worker and times its
+ * return: a worker whose loop falls behind (CPU-bound media) shows it here. */
+#define PROBE_MS 50
+static struct sg_timer *probe_timer;
+static unsigned pool_generation; /* a probe answered after a restart of the pool is ignored */
 static _Thread_local struct sg_worker *current_worker;
 
 static void *worker_main(void *arg)
@@ -40,6 +50,58 @@ static void stop_task(void *arg)
 {
 	struct sg_worker *w = arg;
 	sg_loop_break(w->loop);
+}
+
+static uint64_t main_now(void) { return sg_loop_now_ms(sg_loop_main()); }
+
+/* Back on the main thread: the probe went through the worker's queue and loop. */
+static void probe_back(void *arg)
+{
+	uintptr_t v = (uintptr_t)arg;
+	unsigned gen = (unsigned)(v >> 16), index = (unsigned)(v & 0xffff);
+	if (gen != (pool_generation & 0xffff) || index >= worker_count)
+		return;
+	struct sg_worker *w = &workers[index];
+	if (w->probe_sent_ms) {
+		w->lag_ms = (unsigned)(main_now() - w->probe_sent_ms);
+		w->probe_sent_ms = 0;
+	}
+}
+
+static void probe_run(void *arg)
+{
+	/* On the worker: straight back. -EAGAIN (main queue full) leaves the probe
+	 * out, which reads as lag until the next one returns. */
+	sg_main_post(probe_back, arg);
+}
+
+static void on_probe(struct sg_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	for (unsigned i = 0; i < worker_count; i++) {
+		struct sg_worker *w = &workers[i];
+		if (!w->running || w->probe_sent_ms)
+			continue;
+		uintptr_t v = ((uintptr_t)(pool_generation & 0xffff) << 16) | i;
+		if (sg_taskq_post(w->queue, probe_run, (void *)v) == 0)
+			w->probe_sent_ms = main_now();
+	}
+}
+
+unsigned sg_worker_lag_ms(const struct sg_worker *w)
+{
+	/* A probe still out counts for as long as it has been out. */
+	return w->probe_sent_ms ? (unsigned)(main_now() - w->probe_sent_ms) : w->lag_ms;
+}
+
+unsigned sg_workers_lag_ms(void)
+{
+	unsigned worst = 0;
+	for (unsigned i = 0; i < worker_count; i++)
+		if (sg_worker_lag_ms(&workers[i]) > worst)
+			worst = sg_worker_lag_ms(&workers[i]);
+	return worst;
 }
 
 int sg_workers_start(unsigned count, size_t queue_size)
@@ -70,12 +132,15 @@ int sg_workers_start(unsigned count, size_t queue_size)
 		w->running = true;
 	}
 	worker_count = count;
+	probe_timer = sg_timer_start(sg_loop_main(), NULL, PROBE_MS, PROBE_MS, on_probe, NULL);
 	SG_INFO("core", "started %u media worker%s", count, count == 1 ? "" : "s");
 	return 0;
 }
 
 void sg_workers_stop(void)
 {
+	probe_timer = sg_timer_free(probe_timer);
+	pool_generation++;
 	for (unsigned i = 0; i < worker_count; i++) {
 		struct sg_worker *w = &workers[i];
 		if (w->running) {

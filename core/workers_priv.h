@@ -11,5 +11,7 @@ int sg_workers_start(unsigned count, size_t queue_size);
 void sg_workers_stop(void);
 size_t sg_worker_queue_depth(struct sg_worker *w);
 unsigned sg_worker_load(const struct sg_worker *w);
+/* The worker's lag as sg_workers_lag_ms measures it (the probe's round trip). */
+unsigned sg_worker_lag_ms(const struct sg_worker *w);
 
 #endif

@@ -47,4 +47,18 @@ SG_API void sg_dp_wake(struct sg_dp_wait *w, sg_dp_push_fn *push, void *arg);
 /* Pushes a new result table {status=status}; add fields to it after. */
 SG_API void sg_dp_push_result(lua_State *L, const char *status);
 
+/*
+ * Dialplan hooks that belong to no call (an instant message, say): runs the
+ * dialplan's global function `name` (a global of the running generation's entry
+ * file) once, at once, in a Lua thread of its own, on the instruction budget of a
+ * call (settings.dialplan.max_instructions). push (may be NULL) pushes the
+ * arguments and returns how many; read (may be NULL) looks at the nres results on
+ * top of T's stack and returns <0 when they make no sense (it logs why). The
+ * function cannot wait (there is no call to wait on). Returns 1 when it ran, 0
+ * when no such function is defined, -1 when it failed: a Lua error, a runaway, a
+ * wait, or read refused its results (logged with file:line).
+ */
+typedef int (sg_dp_results_fn)(lua_State *T, int nres, void *arg);
+SG_API int sg_dp_run_global(const char *name, sg_dp_push_fn *push, sg_dp_results_fn *read, void *arg);
+
 #endif

@@ -71,8 +71,9 @@ SG_API int sg_store_flush(void);
 /*
  * The main loop's flush: returns at once, and fn(err, arg) runs on the main loop
  * once every write queued before the call is committed, err as for sg_store_flush.
+ * A module passes itself as owner: if it unloads first, fn is never called.
  * 0, -ENODEV or -ENOMEM (then fn is never called).
  */
-SG_API int sg_store_sync(sg_store_done_fn *fn, void *arg);
+SG_API int sg_store_sync(struct sg_module *owner, sg_store_done_fn *fn, void *arg);
 
 #endif

@@ -26,5 +26,10 @@ SG_API unsigned sg_worker_index(const struct sg_worker *w);
 SG_API void sg_worker_load_add(struct sg_worker *w, int delta);
 /* The worker running the calling thread, or NULL on the main thread. */
 SG_API struct sg_worker *sg_worker_self(void);
+/* How far behind the slowest worker is, in ms: the last round trip of a no-op
+ * the main loop posts to each worker every 50 ms, or how long one has been out.
+ * A signalling module refuses new calls while it is high (chan_sip: 503). Main
+ * thread only. */
+SG_API unsigned sg_workers_lag_ms(void);
 
 #endif

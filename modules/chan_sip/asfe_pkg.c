@@ -29,9 +29,10 @@ static unsigned authorize(const struct sg_user *u, const char *resource)
 	return strcmp(u->id, resource) ? 403 : 0;
 }
 
-static int body(const char *resource, const char *account, char *out, size_t size)
+static int body(const char *resource, const char *account, unsigned version, char *out, size_t size)
 {
 	(void)account;
+	(void)version;
 	struct sg_features f;
 	int rc = sg_features_get(resource, &f);
 	return rc ? rc : asfe_write(resource, &f, out, size);

@@ -23,6 +23,9 @@
 #include "dialog_priv.h"
 #include "guard.h"
 #include "location.h"
+#include "publish.h"
+#include "message.h"
+#include "push.h"
 #include "qualify.h"
 #include "registrar.h"
 #include "sip_msg.h"
@@ -35,7 +38,7 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, PUBLISH, MESSAGE"
 
 static struct sg_module *self;
 static unsigned long dropped_responses, bad_requests, unreadable;
@@ -105,6 +108,12 @@ static void dispatch(struct sip_stxn *t)
 		break;
 	case SIP_METHOD_NOTIFY:
 		sip_sub_notify_in(t);
+		break;
+	case SIP_METHOD_PUBLISH:
+		sip_publish(t);
+		break;
+	case SIP_METHOD_MESSAGE:
+		sip_message_handle(t);
 		break;
 	default: {
 		/* Known methods that are not built yet, and unknown ones (§8.2.1: 405 lists
@@ -180,11 +189,16 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 	struct sip_stxn *t = NULL;
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
-		if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_CANCEL && sip_guard_overloaded(rx->waited_ms)) {
+		if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_CANCEL && sip_guard_overloaded(rx->waited_ms, m->method == SIP_METHOD_INVITE)) {
 			/* The loop is behind: new work is refused at once, cheaply, so that
 			 * phones retry later instead of timing out; dialogs go on. */
 			struct sip_hdr_out h[] = {{"Retry-After", "5"}};
 			struct sip_resp_opts o = {.status = 503, .reason = "Overloaded", .hdrs = h, .nhdrs = 1};
+			sip_stxn_respond(t, &o);
+		} else if (m->method == SIP_METHOD_INVITE && !sip_pl_isset(&m->to.tag) && !sip_guard_call_room(&rx->src)) {
+			struct sip_hdr_out h[] = {{"Retry-After", "30"}};
+			struct sip_resp_opts o = {.status = 503, .reason = "Too many calls from this address", .hdrs = h,
+						  .nhdrs = 1};
 			sip_stxn_respond(t, &o);
 		} else {
 			dispatch(t);
@@ -285,6 +299,15 @@ static enum sg_cli_result qualify_user(struct sg_cli *cli, int argc, const char 
 	return SG_CLI_OK;
 }
 
+static enum sg_cli_result show_push(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_push_show(cli);
+	return SG_CLI_OK;
+}
+
 static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const char *const *argv)
 {
 	(void)argv;
@@ -309,6 +332,8 @@ static const struct sg_cli_command commands[] = {
 	{"sip show users", "sip show users", "Users and their registered phones", show_users},
 	{"sip qualify", "sip qualify USER", "Send OPTIONS to a user's contacts now (results in the log)", qualify_user},
 	{"sip show transports", "sip show transports", "Listening sockets and connections", show_transports},
+	{"sip show push", "sip show push", "Push wake-up (RFC 8599): the webhook and the calls waiting for a phone",
+	 show_push},
 };
 
 /* --- config --- */
@@ -379,12 +404,17 @@ static void apply_config(void)
 				    cfg_uint("sip.max_subscriptions_per_user", 20, 1, 1000),
 				    cfg_uint("sip.max_subscriptions_per_source", 200, 1, 100000)};
 	sip_sub_set_limits(&sl);
+	bool blf_any = true;
+	sg_config_bool("sip.blf_any", &blf_any);
+	sip_blf_configure(blf_any);
 	bool any_box = false, unsolicited = false;
 	sg_config_bool("sip.mwi_any_box", &any_box);
 	sg_config_bool("sip.mwi_unsolicited", &unsolicited);
 	sip_mwi_configure(any_box, unsolicited);
 	unsigned message_s = cfg_uint("sip.message_timeout", SIP_MESSAGE_TIMEOUT_MS / 1000, 1, 600);
 	sip_transport_set_message_timeout(message_s * 1000);
+	sip_message_set_limits(cfg_uint("sip.message_max_size", 8192, 1, 60000),
+			       cfg_uint("sip.message_history", 100, 1, 100000));
 }
 
 static void unload(struct sg_module *m);
@@ -404,9 +434,10 @@ static int load(struct sg_module *m)
 	    (rc = sip_txn_init(m, &timers)) || (rc = sip_transport_init(m, on_rx, NULL)) ||
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
 	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
-	    (rc = sip_asfe_init(m)) || (rc = sip_guard_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) ||
+	    (rc = sip_dialog_pkg_init(m)) || (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
-	if ((rc = sip_guard_load_config(err, sizeof(err)))) {
+	if ((rc = sip_guard_load_config(err, sizeof(err))) || (rc = sip_push_configure(m, err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
 		goto fail;
 	}
@@ -447,9 +478,13 @@ static void unload(struct sg_module *m)
 	(void)m;
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	sip_mwi_shutdown();
+	sip_message_shutdown(); /* gives back its client transactions */
 	sip_asfe_shutdown();
 	sip_sub_shutdown(); /* final NOTIFYs, while client transactions still go out */
+	sip_presence_shutdown(); /* after: the final NOTIFYs wrote their bodies */
+	sip_dialog_pkg_shutdown();
 	sip_dlg_shutdown();
+	sip_push_shutdown();
 	sip_qualify_shutdown(); /* gives back its client transactions */
 	sip_ctxn_shutdown();
 	sip_txn_shutdown();
@@ -459,15 +494,17 @@ static void unload(struct sg_module *m)
 	sip_loc_shutdown();
 	sip_auth_shutdown();
 	sip_guard_shutdown();
+	sip_registrar_shutdown();
 }
 
 static int reload(struct sg_module *m)
 {
-	(void)m;
 	apply_config();
 	char err[300];
 	if (sip_guard_load_config(err, sizeof(err)))
 		SG_ERROR(TAG, "%s: %s (the guard's settings in force stay)", sg_config_where(), err);
+	if (sip_push_configure(m, err, sizeof(err)))
+		SG_ERROR(TAG, "%s: %s (the push settings in force stay)", sg_config_where(), err);
 	/* New certificates serve new connections (renewal without a restart); on an
 	 * error the ones in force stay. */
 	return cfg_tls();
@@ -495,7 +532,10 @@ static const struct sg_config_key config_keys[] = {
 	{"max_subscriptions_per_user", SG_CFG_INT, "subscriptions one user may hold (20)"},
 	{"max_subscriptions_per_source", SG_CFG_INT, "subscriptions from one IP address (200)"},
 	{"mwi_any_box", SG_CFG_BOOL, "any user may watch any mailbox's lamp (message-summary); default: only its own"},
+	{"blf_any", SG_CFG_BOOL, "any user may watch any user's calls (dialog, BLF) and presence (true); false: only its own"},
 	{"mwi_unsolicited", SG_CFG_BOOL, "mailbox changes also NOTIFY the user's unsubscribed registered phones (false)"},
+	{"message_max_size", SG_CFG_INT, "largest MESSAGE body accepted, bytes; more gets 413 (8192)"},
+	{"message_history", SG_CFG_INT, "messages kept per user for delivery and sync (100); the oldest delivered go first"},
 	{"tls_cert", SG_CFG_STRING, "our TLS certificate (chain), a PEM file; tls: listeners need it"},
 	{"tls_key", SG_CFG_STRING, "the private key of tls_cert, a PEM file (not encrypted)"},
 	{"tls_ca", SG_CFG_STRING, "trusted CAs (PEM file or hashed directory) for the TLS servers we connect to"},
@@ -510,8 +550,10 @@ static const struct sg_config_key config_keys[] = {
 	{"guard_auth_window", SG_CFG_INT, "... within this many seconds (60)"},
 	{"guard_ban_time", SG_CFG_INT, "seconds a ban lasts (600)"},
 	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (300; 0: off)"},
+	{"guard_calls_per_source", SG_CFG_INT, "incoming calls going at once from one IP address; more get 503 (100)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
+	{"push", SG_CFG_TABLE, "push wake-up (RFC 8599): { webhook = \"http://127.0.0.1:8088/push\", timeout = 10, providers = { \"apns\", \"fcm\" } }"},
 	{NULL, 0, NULL},
 };
 

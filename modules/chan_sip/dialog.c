@@ -19,6 +19,7 @@
 #include "dialog.h"
 #include "invite_hdrs.h"
 #include "location.h"
+#include "push.h"
 #include "random_pool.h"
 #include "sip_dtmf.h"
 #include "txn_client.h"
@@ -111,6 +112,7 @@ static void dlg_destroy(void *pvt)
 			}
 	if (d->ictxn)
 		sip_ctxn_abandon(d->ictxn);
+	sip_push_free(d->push);
 	if (d->rctxn)
 		sip_ctxn_abandon(d->rctxn);
 	sg_timer_free(d->dm_timer);
@@ -526,6 +528,9 @@ static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 		else if (d->ictxn) {
 			d->cancelled = true;
 			sip_ctxn_cancel(d->ictxn);
+		} else if (sip_push_held(d->push)) {
+			SG_INFO(TAG, "%s: given up while waiting for the phone to wake; no INVITE goes", sg_chan_name(ch));
+			d->push = sip_push_free(d->push);
 		}
 		return; /* the dial that made this leg holds its reference */
 	}
@@ -604,6 +609,27 @@ static int uri_addr(const char *uri, struct sip_sockaddr *out, enum sip_proto *p
 	return 0;
 }
 
+/* Where a leg to a registered contact goes: the request URI (without the push
+ * parameters, RFC 8599), the address and the transport. */
+static void leg_target(struct sip_dlg *d, const struct sip_binding *b)
+{
+	sip_push_strip(b->contact, d->ruri, sizeof(d->ruri));
+	d->peer = b->src;
+	d->proto = b->proto;
+	d->sips = !strncasecmp(b->contact, "sips:", 5);
+	/* Over TCP or TLS the phone's own connection is used while it lasts (the way
+	 * through its NAT). Once it is closed, a new one goes where the Contact
+	 * says the phone listens (§18.1.1 with RFC 3263: the Request-URI's
+	 * address), not to the port it once connected from. */
+	struct sip_sockaddr at;
+	enum sip_proto proto;
+	if (d->proto != SIP_PROTO_UDP && !sip_transport_connected(d->proto, &d->peer) &&
+	    uri_addr(b->contact, &at, &proto) == 0) {
+		d->peer = at;
+		d->proto = proto;
+	}
+}
+
 static int t_request(const char *dest, struct sg_channel *origin, struct sg_channel **out, enum sg_cause *cause)
 {
 	*cause = SG_CAUSE_FAILURE;
@@ -622,21 +648,8 @@ static int t_request(const char *dest, struct sg_channel *origin, struct sg_chan
 			*cause = SG_CAUSE_UNAVAILABLE;
 			goto bad;
 		}
-		snprintf(d->ruri, sizeof(d->ruri), "%s", b->contact);
-		d->peer = b->src;
-		d->proto = b->proto;
-		d->sips = !strncasecmp(b->contact, "sips:", 5);
-		/* Over TCP or TLS the phone's own connection is used while it lasts (the way
-		 * through its NAT). Once it is closed, a new one goes where the Contact
-		 * says the phone listens (§18.1.1 with RFC 3263: the Request-URI's
-		 * address), not to the port it once connected from. */
-		struct sip_sockaddr at;
-		enum sip_proto proto;
-		if (d->proto != SIP_PROTO_UDP && !sip_transport_connected(d->proto, &d->peer) &&
-		    uri_addr(b->contact, &at, &proto) == 0) {
-			d->peer = at;
-			d->proto = proto;
-		}
+		leg_target(d, b);
+		d->push = sip_push_prepare(b);
 		label = aor;
 		snprintf(d->user, sizeof(d->user), "%s", aor);
 		const struct sg_user *u = sg_user_find(aor);
@@ -782,15 +795,12 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 	sg_chan_answered(d->ch);
 }
 
-static int t_call(struct sg_channel *ch, unsigned timeout_ms)
+static int send_invite(struct sip_dlg *d)
 {
-	(void)timeout_ms; /* the dial's own timer cancels us */
-	struct sip_dlg *d = sg_chan_pvt(ch);
 	struct sip_sockaddr local;
 	char a[64], cseq[32];
-	if (sip_new_call_id(d->call_id) || sip_transport_local(d->proto, &d->peer, &local))
+	if (sip_transport_local(d->proto, &d->peer, &local))
 		return -EIO;
-	dlg_index(d);
 	sip_sockaddr_str(&local, a, sizeof(a));
 	make_contact(d);
 	if (d->from_name[0])
@@ -820,8 +830,37 @@ static int t_call(struct sg_channel *ch, unsigned timeout_ms)
 	struct sip_ctxn_req cr = {.proto = d->proto, .dst = d->peer, .req = &r};
 	int rc = sip_ctxn_send(&cr, on_invite_response, d, &d->ictxn);
 	if (rc)
-		SG_NOTICE(TAG, "%s: cannot send INVITE to %s: %s", sg_chan_name(ch), d->ruri, strerror(-rc));
+		SG_NOTICE(TAG, "%s: cannot send INVITE to %s: %s", sg_chan_name(d->ch), d->ruri, strerror(-rc));
 	return rc;
+}
+
+/* push.c: the phone woke and registered `fresh` (the INVITE goes there), or the
+ * wait is over (NULL: to the contact as it was). */
+static void push_released(void *arg, const struct sip_binding *fresh)
+{
+	struct sip_dlg *d = arg;
+	d->push = sip_push_free(d->push);
+	if (fresh)
+		leg_target(d, fresh);
+	if (d->terminated || send_invite(d) == 0)
+		return;
+	d->terminated = true;
+	media_end(d);
+	sg_chan_remote_hangup(d->ch, SG_CAUSE_UNAVAILABLE);
+}
+
+static int t_call(struct sg_channel *ch, unsigned timeout_ms)
+{
+	(void)timeout_ms; /* the dial's own timer cancels us */
+	struct sip_dlg *d = sg_chan_pvt(ch);
+	if (sip_new_call_id(d->call_id))
+		return -EIO;
+	dlg_index(d);
+	/* A phone that sleeps until a push wakes it: its INVITE waits (push.c). */
+	if (d->push && sip_push_start(d->push, d->call_id, d->from_user, push_released, d) == 0)
+		return 0;
+	d->push = sip_push_free(d->push);
+	return send_invite(d);
 }
 
 /* --- direct media: re-INVITEs that send each phone's RTP to the other phone --- */
@@ -1560,4 +1599,13 @@ void sip_dlg_show(struct sg_cli *cli)
 			      d->terminated ? "ended" : d->answered ? "confirmed" : "early",
 			      sip_sockaddr_str(&d->peer, a, sizeof(a)), d->call_id);
 	sg_cli_printf(cli, "%u dialog%s\n", ndialogs, ndialogs == 1 ? "" : "s");
+}
+
+/* Incoming call dialogs (not ended) whose phone is at src's IP address, any port. */
+unsigned sip_dlg_count_from(const struct sip_sockaddr *src)
+{
+	unsigned n = 0;
+	for (const struct sip_dlg *d = dialogs; d; d = d->next)
+		n += !d->uac && !d->terminated && sip_sockaddr_same_host(&d->peer, src);
+	return n;
 }

@@ -47,5 +47,7 @@ unsigned sip_dlg_count(void);
 /* Since start: our 2xx to INVITEs sent again because no ACK came yet (§13.3.1.4). */
 unsigned long sip_dlg_2xx_resent(void);
 void sip_dlg_show(struct sg_cli *cli);
+/* Incoming call dialogs going on from src's IP address (any port). */
+unsigned sip_dlg_count_from(const struct sip_sockaddr *src);
 
 #endif

@@ -20,6 +20,7 @@
 #include "txn_client.h"
 
 struct sg_rtp_session;
+struct sip_push_hold;
 struct sg_timer;
 
 /* What we say we allow and support, in INVITEs and their answers (and OPTIONS). */
@@ -109,6 +110,7 @@ struct sip_dlg {
 	unsigned r200_ms, r200_total;
 	/* UAC */
 	struct sip_ctxn *ictxn;
+	struct sip_push_hold *push; /* RFC 8599: the INVITE waits for the phone to wake */
 	char ruri[512];
 	char from_user[64], from_name[128];
 	char referred_by[300]; /* Referred-By for our INVITE (a transferred caller's new leg) */

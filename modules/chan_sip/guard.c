@@ -17,7 +17,9 @@
 #include <strowger/config.h>
 #include <strowger/log.h>
 #include <strowger/loop.h>
+#include <strowger/workers.h>
 
+#include "dialog.h"
 #include "guard.h"
 
 #define TAG "sip"
@@ -49,7 +51,9 @@ static struct sip_guard_cfg cfg = {.enabled = true, .requests_per_s = 100, .requ
 				   .auth_window_s = 60, .ban_s = 600};
 static unsigned long banned_total, dropped_rate, dropped_banned, overload_refused;
 static unsigned overload_ms = 300;
-static uint64_t overload_noted_ms;
+static unsigned calls_per_source = 100;
+static unsigned long refused_calls;
+static uint64_t overload_noted_ms[2]; /* last logged: the loop behind, the media workers behind */
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
 
@@ -229,16 +233,44 @@ bool sip_guard_admit(const struct sip_sockaddr *src, bool new_invite)
 	return true;
 }
 
-bool sip_guard_overloaded(unsigned waited_ms)
+bool sip_guard_call_room(const struct sip_sockaddr *src)
 {
-	if (!overload_ms || waited_ms <= overload_ms)
+	if (!cfg.enabled)
+		return true;
+	uint8_t fam, addr[16];
+	key_of(src, &fam, addr);
+	if (is_trusted(fam, addr) || sip_dlg_count_from(src) < calls_per_source)
+		return true;
+	refused_calls++;
+	uint64_t now = now_ms();
+	struct src *s = lookup(fam, addr, true, now);
+	if (s && (!s->noted_ms[1] || now - s->noted_ms[1] >= NOTE_EVERY_MS)) {
+		char a[64];
+		s->noted_ms[1] = now;
+		SG_NOTICE(TAG, "%s has %u calls going (guard_calls_per_source): new ones get 503",
+			  addr_str(fam, addr, a, sizeof(a)), calls_per_source);
+	}
+	return false;
+}
+
+bool sip_guard_overloaded(unsigned waited_ms, bool needs_media)
+{
+	if (!overload_ms)
+		return false;
+	unsigned media_lag = needs_media ? sg_workers_lag_ms() : 0;
+	if (waited_ms <= overload_ms && media_lag <= overload_ms)
 		return false;
 	overload_refused++;
 	uint64_t now = now_ms();
-	if (!overload_noted_ms || now - overload_noted_ms >= 10000) {
-		overload_noted_ms = now;
-		SG_WARNING(TAG, "overloaded: a request waited %u ms to be read (overload_delay %u ms); new requests get 503 until the PBX catches up (%lu so far)",
-			   waited_ms, overload_ms, overload_refused);
+	bool loop = waited_ms > overload_ms;
+	if (!overload_noted_ms[loop] || now - overload_noted_ms[loop] >= 10000) {
+		overload_noted_ms[loop] = now;
+		if (loop)
+			SG_WARNING(TAG, "overloaded: a request waited %u ms to be read (overload_delay %u ms); new requests get 503 until the PBX catches up (%lu so far)",
+				   waited_ms, overload_ms, overload_refused);
+		else
+			SG_WARNING(TAG, "overloaded: the media workers are %u ms behind (overload_delay %u ms); new calls get 503 until they catch up (%lu so far)",
+				   media_lag, overload_ms, overload_refused);
 	}
 	return true;
 }
@@ -335,9 +367,9 @@ void sip_guard_show(struct sg_cli *cli)
 		sg_cli_printf(cli, "%-40s %-9s %-8u %-9lu %s\n", addr_str(s->fam, s->addr, a, sizeof(a)), left, s->fails,
 			      s->dropped, b ? s->why : "");
 	}
-	sg_cli_printf(cli, "%zu source%s tracked, %zu banned; %lu bans, %lu messages dropped over a rate, %lu from banned sources; %lu new requests refused overloaded (503, overload_delay %u ms)\n",
+	sg_cli_printf(cli, "%zu source%s tracked, %zu banned; %lu bans, %lu messages dropped over a rate, %lu from banned sources; %lu new requests refused overloaded (503, overload_delay %u ms); %lu calls refused over %u per address\n",
 		      used, used == 1 ? "" : "s", nbanned, banned_total, dropped_rate, dropped_banned, overload_refused,
-		      overload_ms);
+		      overload_ms, refused_calls, calls_per_source);
 	if (!cfg.enabled) {
 		sg_cli_printf(cli, "guard off (settings.sip.guard = false)\n");
 		return;
@@ -388,6 +420,7 @@ int sip_guard_load_config(char *err, size_t errlen)
 	c.auth_window_s = (unsigned)cfg_num("sip.guard_auth_window", 60, 1, 86400);
 	c.ban_s = (unsigned)cfg_num("sip.guard_ban_time", 600, 1, 86400 * 30);
 	overload_ms = (unsigned)cfg_num("sip.overload_delay", 300, 0, 60000);
+	calls_per_source = (unsigned)cfg_num("sip.guard_calls_per_source", 100, 1, 100000);
 	size_t n = sg_config_list_len("sip.guard_trusted");
 	if (n > GUARD_MAX_TRUSTED) {
 		snprintf(err, errlen, "settings.sip.guard_trusted: at most %d networks", GUARD_MAX_TRUSTED);
@@ -458,6 +491,6 @@ void sip_guard_shutdown(void)
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	free(table);
 	table = NULL;
-	banned_total = dropped_rate = dropped_banned = overload_refused = 0;
-	overload_noted_ms = 0;
+	banned_total = dropped_rate = dropped_banned = overload_refused = refused_calls = 0;
+	overload_noted_ms[0] = overload_noted_ms[1] = 0;
 }

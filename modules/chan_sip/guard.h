@@ -46,9 +46,13 @@ int sip_guard_configure(const struct sip_guard_cfg *c, char *err, size_t errlen)
 /* Whether a message from src may go on; new_invite: an INVITE without a To tag. */
 bool sip_guard_admit(const struct sip_sockaddr *src, bool new_invite);
 /* Whether a new request whose datagram waited waited_ms in the socket buffer
- * meets a loop too far behind (settings.sip.overload_delay): counted, and logged
- * at most every 10 s. */
-bool sip_guard_overloaded(unsigned waited_ms);
+ * meets a loop too far behind (settings.sip.overload_delay), or, for one that
+ * needs media (a new INVITE), media workers that far behind (workers.h): counted,
+ * and logged at most every 10 s. */
+bool sip_guard_overloaded(unsigned waited_ms, bool needs_media);
+/* Whether src may start one more call: fewer than guard_calls_per_source
+ * incoming calls going from its address (trusted ones always may). */
+bool sip_guard_call_room(const struct sip_sockaddr *src);
 /* A failed authentication (a wrong password or an unknown user) from src. */
 void sip_guard_auth_failed(const struct sip_sockaddr *src, const char *user);
 /* Console: the table, and manual bans. 0, -EINVAL (not an address), -ENOENT. */

@@ -1,6 +1,7 @@
 /* location.c: registered contacts per user, in memory and in the core store. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,16 +50,26 @@ static void key_of(const struct sip_binding *b, char *key, size_t len)
 	snprintf(key, len, "%s %s", b->aor, b->contact);
 }
 
-/* Stored as one tab-separated line: a format a person can read in the database. */
+/* Stored as one tab-separated line: a format a person can read in the database.
+ * Push bindings (RFC 8599) add "pn-provider=", "pn-prid=" and "pn-param=" fields
+ * after the User-Agent: rows written before push was built have none and load
+ * as they are. A tab in a User-Agent is written as a space, so it cannot pass
+ * for a field. */
 static void persist(const struct sip_binding *b)
 {
-	char key[600], val[1200], src[64];
+	char key[600], val[1800], src[64], ua[sizeof(b->user_agent)];
 	if (!store)
 		return;
 	key_of(b, key, sizeof(key));
+	snprintf(ua, sizeof(ua), "%s", b->user_agent);
+	for (char *t = ua; (t = strchr(t, '\t'));)
+		*t = ' ';
 	int n = snprintf(val, sizeof(val), "%" PRId64 "\t%u\t%u\t%s\t%s\t%s\t%s", b->expires_at, b->cseq,
 			 b->q1000, sip_proto_name(b->proto), sip_sockaddr_str(&b->src, src, sizeof(src)),
-			 b->call_id, b->user_agent);
+			 b->call_id, ua);
+	if (b->pn.provider[0])
+		n += snprintf(val + n, sizeof(val) - (size_t)n, "\tpn-provider=%s\tpn-prid=%s\tpn-param=%s",
+			      b->pn.provider, b->pn.prid, b->pn.param);
 	int rc = sg_store_put(store, key, val, (size_t)n);
 	if (rc)
 		SG_WARNING(TAG, "registration of %s not saved: %s", b->aor, strerror(-rc));
@@ -156,7 +167,8 @@ static bool worth_storing(const struct node *n, const struct sip_binding *b)
 {
 	const struct sip_binding *o = &n->b;
 	if (o->q1000 != b->q1000 || o->proto != b->proto || o->src.len != b->src.len ||
-	    memcmp(&o->src.ss, &b->src.ss, b->src.len))
+	    memcmp(&o->src.ss, &b->src.ss, b->src.len) || strcmp(o->pn.provider, b->pn.provider) ||
+	    strcmp(o->pn.prid, b->pn.prid) || strcmp(o->pn.param, b->pn.param))
 		return true;
 	int64_t lag = b->expires_at - n->stored_expires_at, life = b->expires_at - now_s();
 	return lag >= 60 || lag * 2 >= life;
@@ -280,12 +292,32 @@ static const char *reach_str(const struct sip_reach_info *r, char *buf, size_t l
 	return buf;
 }
 
+/* A "pn-...=" field of a stored line into the binding's push data: true, or false
+ * when the field is something else. */
+static bool restore_pn(struct sip_pn *pn, const char *f)
+{
+	static const struct {
+		const char *prefix;
+		size_t off, size;
+	} names[] = {{"pn-provider=", offsetof(struct sip_pn, provider), sizeof(pn->provider)},
+		     {"pn-prid=", offsetof(struct sip_pn, prid), sizeof(pn->prid)},
+		     {"pn-param=", offsetof(struct sip_pn, param), sizeof(pn->param)}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t l = strlen(names[i].prefix);
+		if (!strncmp(f, names[i].prefix, l)) {
+			snprintf((char *)pn + names[i].off, names[i].size, "%s", f + l);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Rebuilds a binding from its stored line; a damaged line is skipped and logged. */
 static void restore(const char *key, const void *val, size_t len, void *arg)
 {
 	(void)arg;
 	struct sip_binding b = {0};
-	char line[1200], proto[8], src[64];
+	char line[1800], proto[8], src[64];
 	const char *space = strchr(key, ' ');
 	if (!space || len >= sizeof(line) || (size_t)(space - key) >= sizeof(b.aor))
 		goto bad;
@@ -297,13 +329,14 @@ static void restore(const char *key, const void *val, size_t len, void *arg)
 	char *p = line;
 	for (int i = 0; i < 7; i++) {
 		f[i] = p;
-		char *tab = i < 6 ? strchr(p, '\t') : NULL;
+		char *tab = strchr(p, '\t');
 		if (i < 6 && !tab)
 			goto bad;
-		if (tab) {
+		p = tab ? tab + 1 : NULL;
+		if (tab)
 			*tab = '\0';
-			p = tab + 1;
-		}
+		if (!p)
+			break;
 	}
 	b.expires_at = strtoll(f[0], NULL, 10);
 	b.cseq = (uint32_t)strtoul(f[1], NULL, 10);
@@ -315,6 +348,18 @@ static void restore(const char *key, const void *val, size_t len, void *arg)
 		goto bad;
 	snprintf(b.call_id, sizeof(b.call_id), "%s", f[5]);
 	snprintf(b.user_agent, sizeof(b.user_agent), "%s", f[6]);
+	/* What follows the User-Agent: push fields; anything else is the rest of a
+	 * User-Agent an older version stored with a tab in it. */
+	while (p) {
+		char *tab = strchr(p, '\t');
+		if (tab)
+			*tab = '\0';
+		if (!restore_pn(&b.pn, p)) {
+			size_t ul = strlen(b.user_agent);
+			snprintf(b.user_agent + ul, sizeof(b.user_agent) - ul, "\t%s", p);
+		}
+		p = tab ? tab + 1 : NULL;
+	}
 	if (b.expires_at > now_s() && !slot(b.aor, b.contact))
 		add(&b);
 	return;
@@ -363,6 +408,9 @@ void sip_loc_show(struct sg_cli *cli)
 			      b->expires_at - now, sip_proto_name(b->proto),
 			      sip_sockaddr_str(&b->src, src, sizeof(src)), reach_str(&b->reach, reach, sizeof(reach)),
 			      b->user_agent);
+		if (b->pn.provider[0])
+			sg_cli_printf(cli, "%-10s push: %s, prid %.24s%s%s%s\n", "", b->pn.provider, b->pn.prid,
+				      strlen(b->pn.prid) > 24 ? "..." : "", b->pn.param[0] ? ", param " : "", b->pn.param);
 	}
 	sg_cli_printf(cli, "%zu registration%s\n", nall, nall == 1 ? "" : "s");
 }

@@ -43,6 +43,14 @@ struct sip_binding {
 	struct sip_sockaddr src;
 	char user_agent[96];
 	struct sip_reach_info reach;
+	/* RFC 8599: the Contact URI's pn-provider, pn-prid and pn-param, as written
+	 * there (still %-escaped); pn.prid[0] set: the phone is woken by a push
+	 * notification before a call reaches it (push.c). */
+	struct sip_pn {
+		char provider[32];
+		char prid[400];
+		char param[128];
+	} pn;
 };
 
 int sip_loc_init(struct sg_module *self);

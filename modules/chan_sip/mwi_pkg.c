@@ -34,8 +34,9 @@ static unsigned authorize(const struct sg_user *u, const char *box)
 	return 403;
 }
 
-static int body(const char *box, const char *account, char *out, size_t size)
+static int body(const char *box, const char *account, unsigned version, char *out, size_t size)
 {
+	(void)version;
 	unsigned n, o;
 	sg_mwi_get(box, &n, &o);
 	return sip_msgsum_format(out, size, account, n, o);

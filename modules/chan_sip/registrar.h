@@ -14,5 +14,7 @@ struct sip_registrar_limits {
 
 void sip_registrar_set_limits(const struct sip_registrar_limits *l);
 void sip_registrar_handle(struct sip_stxn *t);
+/* Frees the REGISTERs still waiting for the store (module unload). */
+void sip_registrar_shutdown(void);
 
 #endif

@@ -13,8 +13,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sg_module;
+struct sip_stxn;
 struct sg_user;
 struct sip_msg;
 
@@ -26,8 +28,10 @@ struct sip_evpkg {
 	 * the SIP status refusing it (403, 404). */
 	unsigned (*authorize)(const struct sg_user *u, const char *resource);
 	/* The resource's current state as a body; account is the URI the subscriber
-	 * asked for (its Request-URI, safe to print). Length, or -errno. */
-	int (*body)(const char *resource, const char *account, char *out, size_t size);
+	 * asked for (its Request-URI, safe to print, not XML-escaped); version counts
+	 * the bodies this subscription was sent, from 0 (RFC 4235's version; 0 out of
+	 * any dialog). Length, or -errno. */
+	int (*body)(const char *resource, const char *account, unsigned version, char *out, size_t size);
 	/* Optional: the NOTIFYs' Content-Type when it is not content_type itself
 	 * (as-feature-event sends multipart/mixed of the content_type parts). */
 	const char *notify_type;
@@ -39,6 +43,9 @@ struct sip_evpkg {
 			    const char *src);
 };
 
+/* The largest NOTIFY body a package may write. */
+#define SIP_SUB_BODY_MAX 16384
+
 /* Adds a package to the table (at load). 0, -EEXIST, -ENOSPC. */
 int sip_evpkg_register(const struct sip_evpkg *p);
 /* Tells every subscriber of (p, resource) the new state: a NOTIFY each. */
@@ -47,6 +54,12 @@ void sip_sub_changed(const struct sip_evpkg *p, const char *resource);
  * user named like the resource that has no subscription to it (phones set up
  * for unsolicited notifications). Returns how many went out. */
 size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource);
+/* The Expires of a SUBSCRIBE or PUBLISH (default_s when it has none) within
+ * sub_min_expires..sub_max_expires: 0 and *secs, or the status already answered
+ * (400 for a bad value, 423 with Min-Expires below the minimum). */
+unsigned sip_sub_expires(struct sip_stxn *t, unsigned default_s, uint32_t *secs);
+/* Whether anybody subscribes to (p, resource) now. */
+bool sip_sub_watched(const struct sip_evpkg *p, const char *resource);
 
 /* asfe_pkg.c: the as-feature-event package (phones' DND and forward keys,
  * over the core's features.h). 0 or -errno. */
@@ -61,5 +74,23 @@ void sip_mwi_shutdown(void);
  * mwi_unsolicited: changes also go to the box user's registered phones that
  * have no subscription. */
 void sip_mwi_configure(bool any_box, bool unsolicited);
+
+/* dialog_pkg.c: the dialog package (RFC 4235, busy-lamp fields) over the
+ * core's per-user call state (devstate.h). 0 or -errno. */
+int sip_dialog_pkg_init(struct sg_module *self);
+void sip_dialog_pkg_shutdown(void);
+/* settings.sip.blf_any: any authenticated user may watch any user's calls and
+ * presence (true); false: only its own. Both packages follow it. */
+void sip_blf_configure(bool any);
+/* The rule both packages apply: 0, 404 (no such user) or 403. */
+unsigned sip_blf_authorize(const struct sg_user *u, const char *resource);
+
+/* presence_pkg.c: the presence package (PIDF, RFC 3863): a user's published
+ * state (publish.c), else derived from its registrations and calls; the
+ * `presence show` console command. 0 or -errno. */
+int sip_presence_init(struct sg_module *self);
+void sip_presence_shutdown(void);
+/* A user's published state changed (publish.c): its watchers hear it. */
+void sip_presence_changed(const char *user);
 
 #endif

@@ -52,6 +52,7 @@ struct sub {
 	struct sip_ctxn *out; /* the NOTIFY awaiting its answer (we hold a reference) */
 	bool dirty;	      /* the state changed while it was out, or a send failed */
 	unsigned long notifies;
+	unsigned version; /* bodies written so far (RFC 4235 numbers them) */
 };
 
 static struct sg_module *self;
@@ -116,8 +117,10 @@ static const char *notify_type(const struct sip_evpkg *p)
  * after which the subscription is gone (freed here). 0 or -errno. */
 static int send_notify(struct sub *s, const char *reason)
 {
-	char state[64], body[4096], cseq[48];
-	int blen = s->pkg->body(s->resource, s->account, body, sizeof(body));
+	/* Not reentrant (a body is written and sent before anything else runs). */
+	static char body[SIP_SUB_BODY_MAX];
+	char state[64], cseq[48];
+	int blen = s->pkg->body(s->resource, s->account, s->version++, body, sizeof(body));
 	if (blen < 0) {
 		SG_WARNING(TAG, "%s of %s: cannot write the state: %s", s->pkg->name, s->resource, strerror(-blen));
 		blen = 0;
@@ -205,8 +208,8 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 	for (size_t i = 0; i < n; i++) {
 		if (subscribed_from(p, resource, &b[i]->src))
 			continue;
-		char call_id[SIP_CALL_ID_SIZE], tag[SIP_TAG_SIZE], host[64], from[200], to[530], cseq[32],
-			body[4096];
+		static char body[SIP_SUB_BODY_MAX];
+		char call_id[SIP_CALL_ID_SIZE], tag[SIP_TAG_SIZE], host[64], from[200], to[530], cseq[32];
 		struct sip_sockaddr local;
 		if (sip_transport_local(b[i]->proto, &b[i]->src, &local) || sip_new_call_id(call_id) ||
 		    sip_new_tag(tag))
@@ -217,7 +220,7 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 		snprintf(cseq, sizeof(cseq), "%u NOTIFY", sip_new_cseq());
 		char account[128];
 		snprintf(account, sizeof(account), "sip:%s@%s", resource, host);
-		int blen = p->body(resource, account, body, sizeof(body));
+		int blen = p->body(resource, account, 0, body, sizeof(body));
 		if (blen < 0)
 			continue;
 		/* No dialog and no subscription: the state stands alone (phones set up
@@ -236,6 +239,14 @@ size_t sip_sub_unsolicited(const struct sip_evpkg *p, const char *resource)
 		}
 	}
 	return sent;
+}
+
+bool sip_sub_watched(const struct sip_evpkg *p, const char *resource)
+{
+	for (const struct sub *s = subs; s; s = s->next)
+		if (s->pkg == p && !strcmp(s->resource, resource))
+			return true;
+	return false;
 }
 
 static void on_tick(struct sg_timer *t, void *arg)
@@ -365,14 +376,13 @@ static struct sub *find_sub(const struct sip_pl *call_id, const struct sip_pl *l
 	return NULL;
 }
 
-/* The Expires asked for: 0 and *secs, or a status already answered. */
-static int asked_expires(struct sip_stxn *t, const struct sip_evpkg *p, uint32_t *secs)
+unsigned sip_sub_expires(struct sip_stxn *t, unsigned default_s, uint32_t *secs)
 {
 	switch (sip_msg_expires(sip_stxn_request(t), secs)) {
 	case 0:
 		break;
 	case -ENOENT:
-		*secs = p->default_expires;
+		*secs = default_s;
 		break;
 	case -ERANGE:
 		*secs = limits.max_expires;
@@ -442,7 +452,7 @@ static void refresh(struct sip_stxn *t, const struct sip_evpkg *p)
 		return;
 	}
 	uint32_t secs;
-	if (asked_expires(t, p, &secs))
+	if (sip_sub_expires(t, p->default_expires, &secs))
 		return;
 	if (p->request && req->body.l) {
 		/* A change of state is authenticated like the SUBSCRIBE that made the
@@ -503,7 +513,7 @@ void sip_sub_subscribe(struct sip_stxn *t)
 		return;
 	}
 	uint32_t secs;
-	if (asked_expires(t, p, &secs))
+	if (sip_sub_expires(t, p->default_expires, &secs))
 		return;
 	if (!accepts(req, p)) {
 		struct sip_hdr_out h[] = {{"Accept", p->content_type}};

@@ -796,6 +796,18 @@ void sip_transport_show(struct sg_cli *cli)
 
 void sip_transport_set_error_fn(sip_tx_error_fn *fn) { tx_error_fn = fn; }
 
+bool sip_sockaddr_same_host(const struct sip_sockaddr *a, const struct sip_sockaddr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return false;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)(const void *)&b->ss)->sin_addr.s_addr;
+	return a->ss.ss_family == AF_INET6 &&
+	       !memcmp(&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_addr,
+		       &((const struct sockaddr_in6 *)(const void *)&b->ss)->sin6_addr, sizeof(struct in6_addr));
+}
+
 bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sockaddr *b)
 {
 	if (a->ss.ss_family != b->ss.ss_family)

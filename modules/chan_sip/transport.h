@@ -132,6 +132,8 @@ typedef void (sip_tx_error_fn)(uint64_t conn_id, int err);
 void sip_transport_set_error_fn(sip_tx_error_fn *fn);
 /* Same family, address and port. */
 bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sockaddr *b);
+/* Same family and address, any port. */
+bool sip_sockaddr_same_host(const struct sip_sockaddr *a, const struct sip_sockaddr *b);
 
 const char *sip_proto_name(enum sip_proto p);
 /* "127.0.0.1:5060" / "[::1]:5060" into buf; returns buf. */

@@ -6,7 +6,7 @@
 # With PHONE_CODECS set (say "PCMA/8000/1"), a phone offers and takes only those;
 # with PHONE_ANSWER=manual it rings until told to `accept`.
 # PHONE_MODULES: more config lines for the phone ("module_app mwi.so").
-# PHONE_PARAMS: more account parameters ("mediaenc=srtp").
+# PHONE_ACCOUNT: more account parameters ("pubint=60").
 #
 #   rtp_range N                N free ports for the PBX's RTP, apart from $PORT
 #   start_baresip NAME USER PASSWORD SIP_PORT TONE [REGISTRAR]
@@ -71,7 +71,7 @@ module_app		menu.so
 module_app		ctrl_tcp.so${PHONE_MODULES:+
 $PHONE_MODULES}
 EOF
-	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=${PHONE_ANSWER:-auto};regint=600${PHONE_CODECS:+;audio_codecs=$PHONE_CODECS}${PHONE_PARAMS:+;$PHONE_PARAMS}" >"$dir/accounts"
+	echo "<sip:$user@$registrar>;auth_pass=$pass;answermode=${PHONE_ANSWER:-auto};regint=600${PHONE_CODECS:+;audio_codecs=$PHONE_CODECS}${PHONE_ACCOUNT:+;$PHONE_ACCOUNT}" >"$dir/accounts"
 	# -t: the phone quits by itself should the test never get to tell it.
 	baresip -f "$dir" -t 120 </dev/null >"$TMP/$name.log" 2>&1 &
 	PHONE_PID[$name]=$!

@@ -152,6 +152,18 @@ case_end() {
 
 SANITIZER_RE='ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |SUMMARY: (Address|Undefined)'
 
+# VALGRIND=1 (make test VALGRIND=1): every strowger a test starts runs under
+# valgrind's memcheck, its report in $TMP/vg-PID.log; finish fails the test on any
+# error or definite leak. SLOW stretches the start and stop waits to match.
+VG=()
+SLOW=1
+if [ "${VALGRIND:-0}" = 1 ]; then
+	VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
+		--errors-for-leak-kinds=definite --track-origins=no --num-callers=30
+		"--log-file=$TMP/vg-%p.log")
+	SLOW=6
+fi
+
 # finish: stops what still runs (SIGINT, a clean stop), checks that those exits
 # were clean and that no PBX log holds a sanitizer report, then exits 1 if any
 # case failed.
@@ -161,7 +173,7 @@ finish() {
 	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
 		alive "$p" || continue
 		kill -INT "$p" 2>/dev/null
-		if wait_exit "$p" 10; then
+		if wait_exit "$p" $((10 * SLOW)); then
 			[ "$EXIT_RC" = 0 ] || fail "pid $p exited $EXIT_RC on SIGINT"
 		else
 			fail "pid $p still runs 10 s after SIGINT"
@@ -173,6 +185,11 @@ finish() {
 			fail "sanitizer report in $(basename "$log")"
 			context "$(grep -E -A12 "$SANITIZER_RE" "$log" | head -40)"
 		fi
+	done
+	for log in "$TMP"/vg-*.log; do
+		[ -s "$log" ] || continue
+		fail "valgrind report in $(basename "$log")"
+		context "$(head -60 "$log")"
 	done
 	PBX_LOG=
 	case_end
@@ -290,11 +307,11 @@ start_pbx() {
 	PBX_DATA=$data
 	PBX_SOCK=$sock
 	PBX_LOG=$TMP/pbx-$((${#PIDS[@]} + 1)).log
-	"$STROWGER" -c "$config" -M "$MODS" -D "$data" "$@" >"$PBX_LOG" 2>&1 &
+	"${VG[@]}" "$STROWGER" -c "$config" -M "$MODS" -D "$data" "$@" >"$PBX_LOG" 2>&1 &
 	PBX_PID=$!
 	PIDS+=("$PBX_PID")
 	LOG_MARK=0
-	local end=$(($(now_ms) + 10000))
+	local end=$(($(now_ms) + 10000 * SLOW))
 	while [ "$(now_ms)" -lt "$end" ]; do
 		if ! alive "$PBX_PID"; then
 			wait "$PBX_PID" 2>/dev/null

@@ -132,7 +132,7 @@ case_end
 case_begin "core show workers"
 pbx "core show workers"
 expect_rc 0
-expect_out_re '^Worker +Sessions +Queued' '^0 +0 +0'
+expect_out_re '^Worker +Sessions +Queued +Lag' '^0 +0 +[0-9]+ +[0-9]+ ms'
 case_end
 
 case_begin "core show bridges (none)"

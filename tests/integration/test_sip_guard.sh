@@ -23,7 +23,7 @@ ATTACK_PORT=$(free_port)
 PHONE_PORT=$(free_port)
 
 CFG=$TMP/guard.lua
-calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\", \"udp:[::1]:$PORT\" }, guard_requests_per_s = 20, guard_request_burst = 40, guard_invites_per_s = 2, guard_invite_burst = 4, guard_auth_failures = 5, guard_ban_time = 4" 2
+calls_config "$CFG" "listen = { \"udp:127.0.0.1:$PORT\", \"udp:[::1]:$PORT\" }, guard_requests_per_s = 20, guard_request_burst = 40, guard_invites_per_s = 2, guard_invite_burst = 4, guard_auth_failures = 5, guard_calls_per_source = 1, guard_ban_time = 4" 2
 start_or_bail "$CFG"
 
 # attack NAME SCENARIO USER PASS CODE [ARGS...]: one SIPp run from [::1].
@@ -137,6 +137,39 @@ expect_log "overloaded: a request waited"
 pbx "sip show guard"
 expect_out_re "[1-9][0-9]* new requests refused overloaded \(503, overload_delay 300 ms\)"
 legit_register
+case_end
+
+case_begin "a media worker falls behind (stalled 3 s): a new call gets 503 Overloaded; once it catches up calls go through"
+pbx "module load worker_stall"
+expect_rc 0
+mark_log
+pbx "worker stall 3000"
+expect_rc 0
+sleep 0.5
+sipp_run media_behind 127.0.0.1:"$PORT" -sf "$(scenario uac_refused.xml 1002 carol-pw 503)" -s 1003 -p "$(free_port)"
+expect_rc 0
+expect_log "overloaded: the media workers are"
+sleep 3
+sipp_run media_caught_up 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1002 carol-pw 480)" -s 1003 -p "$(free_port)"
+expect_rc 0
+case_end
+
+case_begin "guard_calls_per_source = 1: a second call from the same address while one is going gets 503; later it goes through"
+start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
+CALLEE_PID=$PHONE_PID
+f=$(scenario uac_call.xml 1000 alice-pw)
+sed -i 's/<pause milliseconds="300"\/>/<pause milliseconds="2500"\/>/' "$f"
+start_phone caller "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$f" -s 1001
+CALLER_PID=$PHONE_PID
+pbx_until 10 "sip show dialogs" "confirmed" || fail "the first call was not answered: $OUT"
+mark_log
+sipp_run second 127.0.0.1:"$PORT" -sf "$(scenario uac_refused.xml 1002 carol-pw 503)" -s 1003 -p "$(free_port)"
+expect_rc 0
+expect_log "127.0.0.1 has 1 calls going (guard_calls_per_source): new ones get 503"
+phone_done "$CALLER_PID" "$TMP/caller.out" "the first call"
+phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee"
+sipp_run after 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1002 carol-pw 480)" -s 1003 -p "$(free_port)"
+expect_rc 0
 case_end
 
 case_begin "a trusted network is never banned"

@@ -166,9 +166,9 @@ C_TONE=1000
 D_TONE=440
 E_TONE=600
 TLS_REG="127.0.0.1:$TLS_PORT;transport=tls"
-PHONE_MODULES="module srtp.so" PHONE_CA=$TMP/ca.pem PHONE_PARAMS="mediaenc=srtp-mand" \
+PHONE_MODULES="module srtp.so" PHONE_CA=$TMP/ca.pem PHONE_ACCOUNT="mediaenc=srtp-mand" \
 	start_baresip carol 1002 carol-pw "$C_PORT" "$C_TONE" "$TLS_REG"
-PHONE_MODULES="module srtp.so" PHONE_CA=$TMP/ca.pem PHONE_PARAMS="mediaenc=srtp" \
+PHONE_MODULES="module srtp.so" PHONE_CA=$TMP/ca.pem PHONE_ACCOUNT="mediaenc=srtp" \
 	start_baresip dave 1003 dave-pw "$D_PORT" "$D_TONE" "$TLS_REG"
 start_baresip erin 1004 erin-pw "$E_PORT" "$E_TONE"
 

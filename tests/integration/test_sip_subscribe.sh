@@ -41,7 +41,7 @@ no_sub_of() {
 }
 
 case_begin "an unknown event package gets 489 Bad Event with Allow-Events: message-summary"
-refused bad_event "Event: presence" 300 489 Allow-Events message-summary
+refused bad_event "Event: conference" 300 489 Allow-Events message-summary
 expect_rc 0
 case_end
 
