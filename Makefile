@@ -65,8 +65,8 @@ $(BUILD)/modules/%.so: $$(wildcard modules/%/*.c) $$(wildcard modules/%/*.h) $(P
 # Libraries a module needs beyond what the strowger binary already links.
 $(BUILD)/modules/chan_sip.so: MOD_LIBS = $(SSL_LIBS) $(XML_LIBS)
 $(BUILD)/modules/chan_sip.so: MOD_CFLAGS += $(XML_CFLAGS)
-$(BUILD)/modules/res_rtp.so: MOD_LIBS = $(SNDFILE_LIBS) -lm
-$(BUILD)/modules/res_rtp.so: MOD_CFLAGS += $(SNDFILE_CFLAGS)
+$(BUILD)/modules/res_rtp.so: MOD_LIBS = $(SNDFILE_LIBS) $(SRTP_LIBS) $(SSL_LIBS) -lm
+$(BUILD)/modules/res_rtp.so: MOD_CFLAGS += $(SNDFILE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUBLIC_HEADERS) config.h
 	@mkdir -p $(@D)
@@ -113,6 +113,12 @@ $(BUILD)/tests/unit/test_presence_docs: tests/unit/test_presence_docs.c $(PRESEN
 $(BUILD)/tests/unit/test_sip_tls: tests/unit/test_sip_tls.c modules/chan_sip/tls.c $(wildcard modules/chan_sip/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -Imodules/chan_sip $(CMOCKA_CFLAGS) -o $@ $< modules/chan_sip/tls.c $(CMOCKA_LIBS) $(SSL_LIBS)
+
+# srtp.c (libsrtp2 contexts, no core calls): its test links it with libsrtp2 and
+# the pure SDP files (the keys travel as a=crypto).
+$(BUILD)/tests/unit/test_srtp: tests/unit/test_srtp.c modules/res_rtp/srtp.c $(RTP_PURE_SRC) $(wildcard modules/res_rtp/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -Imodules/res_rtp $(CMOCKA_CFLAGS) $(SRTP_CFLAGS) $(SNDFILE_CFLAGS) -o $@ $< modules/res_rtp/srtp.c $(RTP_PURE_SRC) $(CMOCKA_LIBS) $(SRTP_LIBS) $(SNDFILE_LIBS) -lm
 
 # asfe_xml.c (as-feature-event bodies) needs only libxml2.
 $(BUILD)/tests/unit/test_asfe_xml: tests/unit/test_asfe_xml.c modules/chan_sip/asfe_xml.c $(wildcard modules/chan_sip/*.h)

@@ -23,7 +23,7 @@
 
 #define SG_RTP_SERVICE "rtp"
 /* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
-#define SG_RTP_API_VERSION 5u
+#define SG_RTP_API_VERSION 6u
 
 struct sg_rtp_session;
 struct sg_rtp_relay;
@@ -110,6 +110,11 @@ struct sg_rtp_session_opts {
 	 * the PBX at, such as the address of our SIP Contact. Otherwise the bound
 	 * address is used. Without either, the SDP calls fail with -EADDRNOTAVAIL. */
 	const char *sdp_addr_hint;
+	/* The leg's signalling is encrypted (SIP over TLS, sips:): SRTP keys (SDES,
+	 * RFC 4568 a=crypto) may go in its SDP. Per settings.rtp.srtp ("tls", the
+	 * default) such a leg is offered RTP/SAVP and may take an RTP/SAVP offer; a
+	 * leg without it never carries keys. */
+	bool secure;
 	sg_rtp_event_fn *on_event;
 	void *arg;
 };
@@ -151,6 +156,10 @@ struct sg_rtp_stats {
 	double remote_fraction_lost; /* 0 to 1, of the peer's last interval */
 	double remote_jitter_ms;
 	double rtt_ms; /* from LSR/DLSR; -1 when not known */
+	/* SRTP: the suite ("AES_CM_128_HMAC_SHA1_80"), "" for plain RTP; packets
+	 * (RTP and RTCP) dropped for a failed authentication, and as replays. */
+	char srtp[32];
+	uint64_t srtp_auth_failed, srtp_replayed;
 };
 
 struct sg_rtp_api {

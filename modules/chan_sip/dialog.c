@@ -320,7 +320,9 @@ static int media_new(struct sip_dlg *d, struct sg_rtp_session *near)
 				*end = '\0';
 		}
 	}
+	/* SRTP keys may go only in SDP that travels over TLS (settings.rtp.srtp). */
 	struct sg_rtp_session_opts o = {.name = sg_chan_name(d->ch), .near = near, .sdp_addr_hint = a[0] ? a : NULL,
+					.secure = d->proto == SIP_PROTO_TLS,
 					.on_event = on_rtp_event, .arg = d};
 	int rc = rtp->session_new(&o, &d->rtp);
 	if (rc) {

@@ -36,6 +36,11 @@ static enum sg_cli_result show_sessions(struct sg_cli *cli, int argc, const char
 			snprintf(relay, sizeof(relay), "%u", peer->id);
 		sg_cli_printf(cli, "%-5u %-20s %-6u %-24s %-30s %-6s %s\n", s->id, s->name, st.worker, st.local, remote,
 			      relay, st.codec[0] ? st.codec : "-");
+		/* An SRTP session gets a line of its own below (plain RTP ones keep the
+		 * one line scripts read): its suite and what it dropped. */
+		if (st.srtp[0])
+			sg_cli_printf(cli, "      %s: SRTP %s, auth-failed %llu, replayed %llu\n", s->name, st.srtp,
+				      (unsigned long long)st.srtp_auth_failed, (unsigned long long)st.srtp_replayed);
 	}
 	media_ports_usage(&used, &first, &last);
 	sg_cli_printf(cli, "%u session%s; %u of %u port pairs in use (%u-%u)\n", n, n == 1 ? "" : "s", used,
@@ -68,7 +73,8 @@ static enum sg_cli_result show_stats(struct sg_cli *cli, int argc, const char *c
 			      s->name, s->port, st.worker, (unsigned long long)st.rx_packets,
 			      (unsigned long long)st.rx_bytes, (unsigned long long)st.tx_packets,
 			      (unsigned long long)st.tx_bytes, (long long)st.lost, st.jitter_ms,
-			      (unsigned long long)(st.rx_malformed + st.rx_refused + st.rx_unknown_pt),
+			      (unsigned long long)(st.rx_malformed + st.rx_refused + st.rx_unknown_pt +
+						   st.srtp_auth_failed + st.srtp_replayed),
 			      (unsigned long long)st.tx_converted, rtcp, report);
 	}
 	sg_cli_printf(cli, "%u session%s\n", n, n == 1 ? "" : "s");

@@ -27,6 +27,7 @@
 #include "rtp_latch.h"
 #include "sdp_oa.h"
 #include "sdp_print.h"
+#include "srtp.h"
 #include "rtp_rewrite.h"
 #include "rtp_seq.h"
 
@@ -41,6 +42,11 @@ struct media_config {
 	unsigned rtcp_interval_s; /* 0: send no RTCP */
 	char sounds_dir[512];
 	char language[16];	  /* settings.rtp.language: the prompts' default */
+	/* settings.rtp.srtp: "tls" (SRTP on legs whose SIP is over TLS, RTP elsewhere),
+	 * "best_effort" (the same, but our offers on TLS legs are RTP/AVP with
+	 * a=crypto, so a TLS phone without SRTP still answers), "off" (RTP only),
+	 * "require" (SRTP only: other offers get 488). */
+	enum { MEDIA_SRTP_TLS, MEDIA_SRTP_BEST_EFFORT, MEDIA_SRTP_OFF, MEDIA_SRTP_REQUIRE } srtp;
 };
 
 struct media_worker;
@@ -148,6 +154,23 @@ struct media_sdp {
 	uint16_t peer_port;
 	/* The phones exchange RTP directly (set_direct): no inactivity timeout. */
 	bool direct;
+	/* SRTP. secure: the leg's SIP is over TLS (fixed at creation), so a=crypto
+	 * keys may go in its SDP. keys: ours per suite, made once per session (a
+	 * renegotiation that keeps the suite keeps the key, RFC 4568 §7.1.4). srtp:
+	 * what was settled is RTP/SAVP, with this suite. */
+	bool secure;
+	bool keys_made;
+	uint8_t keys[SDP_SRTP_SUITES][SDP_SRTP_KEY_LEN];
+	bool srtp;
+	enum sdp_srtp_suite srtp_suite;
+};
+
+/* What OP_SRTP hands the worker: the keys of both directions, or off. */
+struct media_srtp_keys {
+	bool on;
+	enum sdp_srtp_suite suite;
+	uint8_t tx[SDP_SRTP_KEY_LEN]; /* ours: what we send the phone */
+	uint8_t rx[SDP_SRTP_KEY_LEN]; /* the phone's: what it sends us */
 };
 
 /* Datagrams read per wake-up and socket, so one busy socket cannot hold a worker. */
@@ -205,6 +228,11 @@ struct media_session {
 	uint32_t peer_lsr;       /* middle of the peer's last SR's NTP time */
 	uint64_t peer_sr_rx_us;  /* when it came (monotonic) */
 	struct sg_rtp_stats live;
+	/* SRTP contexts (NULL: plain RTP), and when an authentication failure was
+	 * last logged (one line per 10 s at most, with the count since). */
+	bool srtp_on; /* SRTP agreed: a missing context drops, never sends plain */
+	struct media_srtp *srtp_tx, *srtp_rx;
+	uint64_t srtp_logged_ms, srtp_logged_fails;
 	/* Shared: the worker's last published copy of `live`. */
 	pthread_mutex_t lock;
 	struct sg_rtp_stats pub;
@@ -218,7 +246,7 @@ struct media_relay {
 
 enum media_op_kind {
 	OP_ATTACH, OP_REMOTE, OP_TIMEOUT, OP_CODECS, OP_LINK, OP_UNLINK, OP_DETACH,
-	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN, OP_DIRECT, OP_MUTE,
+	OP_PLAY, OP_RECORD, OP_STOP, OP_DIGIT, OP_DIGIT_IN, OP_DIRECT, OP_MUTE, OP_SRTP,
 };
 
 struct media_op {
@@ -239,6 +267,7 @@ struct media_op {
 	bool direct;                       /* OP_DIRECT (with timeout_ms) */
 	bool mute;                         /* OP_MUTE */
 	bool play_only;                    /* OP_STOP: the playback, not a recording */
+	struct media_srtp_keys srtp;       /* OP_SRTP (wiped after use) */
 };
 
 /* Events the worker reports beyond rtp.h's: the end of a playback or recording. */
@@ -270,7 +299,7 @@ struct media_worker {
 	struct media_session *sessions;
 	struct media_event *ev_head, *ev_tail; /* events sg_main_post had no room for */
 	/* One recvmmsg() batch: a wake-up reads what is queued in one system call. */
-	uint8_t buf[MEDIA_READ_BATCH][2048];
+	uint8_t buf[MEDIA_READ_BATCH][2048 + MEDIA_SRTP_ROOM]; /* reads take 2048: room to protect */
 	struct sockaddr_storage from[MEDIA_READ_BATCH];
 };
 
@@ -349,8 +378,16 @@ void media_publish(struct media_session *s);
 /* Closes whatever the worker still has (its last task before unload). */
 void media_worker_shutdown(struct media_worker *mw);
 
+/* SRTP on the worker (worker.c). OP_SRTP: keeps a context whose key did not
+ * change, makes the others. */
+void media_srtp_apply(struct media_session *s, struct media_srtp_keys *k);
+/* Unprotects what the phone sent (true: use it), counting and logging failures. */
+bool media_srtp_rx(struct media_session *s, uint8_t *buf, size_t *len, bool rtcp);
+/* Protects what goes to the phone (true: send it); buf has cap bytes. */
+bool media_srtp_tx(struct media_session *s, uint8_t *buf, size_t *len, size_t cap, bool rtcp);
+
 /* report.c: RTCP for a session (worker thread). */
-void media_rtcp_received(struct media_session *s, const uint8_t *buf, size_t len, const struct sockaddr *from);
+void media_rtcp_received(struct media_session *s, uint8_t *buf, size_t len, const struct sockaddr *from);
 /* Sends a report when one is due; `bye` sends RR/SR + BYE now. */
 void media_rtcp_tick(struct media_session *s, uint64_t now_ms, bool bye);
 uint64_t media_now_us(void);

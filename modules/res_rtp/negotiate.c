@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
+
 #include <strowger/log.h>
 
 #include "media.h"
@@ -82,7 +84,37 @@ static size_t codec_order(const struct media_session *s, const struct media_sess
 	return n;
 }
 
-static void make_local(const struct media_session *s, const struct sdp_codec *codecs, size_t n, bool hold,
+/* Our SRTP master keys, one per suite, made once per session from OpenSSL's CSPRNG.
+ * False if it failed (then the session offers and takes no SRTP). */
+static bool make_keys(struct media_session *s)
+{
+	if (!s->sdp.keys_made && RAND_bytes(&s->sdp.keys[0][0], (int)sizeof(s->sdp.keys)) == 1)
+		s->sdp.keys_made = true;
+	return s->sdp.keys_made;
+}
+
+/* settings.rtp.srtp for this leg: whether SRTP may be agreed, and must. Keys go only
+ * into SDP that travels over TLS: on any other leg an SRTP offer is refused (its
+ * phone sent its own key in the clear; answering with ours would be worse). */
+static void srtp_policy(struct media_session *s, struct sdp_local *l)
+{
+	l->srtp_only = media_cfg.srtp == MEDIA_SRTP_REQUIRE;
+	if (media_cfg.srtp == MEDIA_SRTP_OFF)
+		l->srtp_refusal = "SRTP is disabled by settings.rtp.srtp";
+	else if (!s->sdp.secure)
+		l->srtp_refusal = l->srtp_only ? "SRTP is required and needs SIP over TLS"
+					       : "SRTP needs SIP over TLS: no keys in clear-text SDP";
+	else if (!make_keys(s))
+		l->srtp_refusal = "no random source for SRTP keys";
+	else
+		l->srtp_ok = true;
+	/* Offers that a TLS phone without SRTP still answers (with plain RTP). */
+	l->srtp_best_effort = media_cfg.srtp == MEDIA_SRTP_BEST_EFFORT;
+	for (unsigned i = 1; l->srtp_ok && i < SDP_SRTP_SUITES; i++)
+		l->srtp_keys[i] = s->sdp.keys[i];
+}
+
+static void make_local(struct media_session *s, const struct sdp_codec *codecs, size_t n, bool hold,
 		       struct sdp_local *l)
 {
 	*l = (struct sdp_local){.codecs = codecs, .ncodecs = n, .port = s->port, .hold = hold,
@@ -91,6 +123,32 @@ static void make_local(const struct media_session *s, const struct sdp_codec *co
 		l->addr6 = s->sdp.addr;
 	else
 		l->addr4 = s->sdp.addr;
+	srtp_policy(s, l);
+}
+
+/* Hands the worker what SRTP the negotiation settled (or none): it keeps a
+ * direction whose key did not change. */
+static void post_srtp(struct media_session *s, const struct sdp_neg *neg)
+{
+	if (!neg->srtp && !s->sdp.srtp)
+		return;
+	struct media_op *op = media_op_new(OP_SRTP, s);
+	if (!op) {
+		SG_ERROR(TAG, "session %u (%s): out of memory passing its SRTP keys on", s->id, s->name);
+		return;
+	}
+	op->srtp.on = neg->srtp;
+	if (neg->srtp) {
+		op->srtp.suite = neg->srtp_tx.suite;
+		memcpy(op->srtp.tx, neg->srtp_tx.key, sizeof(op->srtp.tx));
+		memcpy(op->srtp.rx, neg->srtp_rx.key, sizeof(op->srtp.rx));
+	}
+	if (neg->srtp != s->sdp.srtp || neg->srtp_tx.suite != s->sdp.srtp_suite)
+		SG_INFO(TAG, "session %u (%s): %s%s", s->id, s->name, neg->srtp ? "SRTP " : "plain RTP",
+			sdp_srtp_suite_name(neg->srtp_tx.suite));
+	s->sdp.srtp = neg->srtp;
+	s->sdp.srtp_suite = neg->srtp ? neg->srtp_tx.suite : SDP_SRTP_NONE;
+	media_op_post(s->mw, op);
 }
 
 /* No address for c=: settings.rtp.address is a wildcard and the channel named none. */
@@ -189,6 +247,8 @@ static void settle(struct media_session *s, const struct sdp_neg *neg, struct sg
 	m->te = neg->te_pt >= 0;
 	if (!m->negotiated)
 		return;
+	/* Keys before codecs: the worker relays nothing in the clear meanwhile. */
+	post_srtp(s, neg);
 	post_codecs(s, neg);
 	const struct sdp_conn *rc = &neg->remote;
 	char addr[64];
@@ -339,6 +399,13 @@ int media_local_offer(struct sg_rtp_session *hs, const struct sg_rtp_session *hp
 	struct sdp_local local;
 	s->sdp.noffered = codec_order(s, prefer, s->sdp.offered);
 	make_local(s, s->sdp.offered, s->sdp.noffered, hold, &local);
+	/* A re-offer keeps the profile the call settled (a phone that answered
+	 * RTP/AVP on a TLS leg is not moved to SRTP midway). */
+	if (s->sdp.negotiated && !s->sdp.srtp && !local.srtp_only)
+		local.srtp_ok = false;
+	if (!local.srtp_ok && prefer && prefer->sdp.srtp)
+		SG_NOTICE(TAG, "session %u (%s): the other leg uses SRTP, this one gets RTP: %s", s->id, s->name,
+			  local.srtp_refusal ? local.srtp_refusal : "it settled RTP");
 	return offer_out(s, &local, out, size, len);
 }
 
@@ -391,6 +458,9 @@ static const char *direct_obstacle(const struct media_session *s)
 		return s->playing ? "the PBX plays to it" : "the PBX records it";
 	if (!s->sdp.peer_port)
 		return "its phone's SDP named no address the other phone can reach";
+	/* The phones would need each other's keys, which the PBX has not given them. */
+	if (s->sdp.srtp)
+		return "it uses SRTP (the PBX holds the keys)";
 	return NULL;
 }
 
@@ -441,6 +511,7 @@ int media_local_offer_for(struct sg_rtp_session *hs, const struct sg_rtp_session
 		s->sdp.offered[s->sdp.noffered++] = *table_te();
 	struct sdp_local local;
 	make_local(s, s->sdp.offered, s->sdp.noffered, false, &local);
+	local.srtp_ok = local.srtp_only = false; /* direct_check: neither leg uses SRTP */
 	local.port = o->sdp.peer_port;
 	if (s->family == AF_INET6)
 		local.addr6 = o->sdp.peer_addr;

@@ -43,9 +43,11 @@ static uint64_t next_interval(struct media_session *s)
 	return s->rtcp_interval_ms / 2 + (s->rtcp_interval_ms ? x % s->rtcp_interval_ms : 0);
 }
 
-void media_rtcp_received(struct media_session *s, const uint8_t *buf, size_t len, const struct sockaddr *from)
+void media_rtcp_received(struct media_session *s, uint8_t *buf, size_t len, const struct sockaddr *from)
 {
 	struct rtcp_summary sum;
+	if (s->srtp_on && !media_srtp_rx(s, buf, &len, true))
+		return;
 	if (rtcp_summarize(buf, len, &sum) != RTCP_OK) {
 		s->live.rx_malformed++;
 		return;
@@ -85,7 +87,9 @@ void media_rtcp_tick(struct media_session *s, uint64_t now_ms, bool bye)
 	const struct sockaddr *dest = rtp_latch_rtcp_dest(&s->latch, &scratch);
 	if (!dest)
 		return;
-	uint8_t pkt[256];
+	/* Room past the compound for the SRTCP trailer. */
+	uint8_t pkt[256 + MEDIA_SRTP_ROOM];
+	const size_t cap = 256;
 	size_t n;
 	uint64_t now_us = media_now_us();
 	struct rtcp_block block;
@@ -106,15 +110,17 @@ void media_rtcp_tick(struct media_session *s, uint64_t now_ms, bool bye)
 			.packets = (uint32_t)s->live.tx_packets,
 			.octets = (uint32_t)s->live.tx_bytes,
 		};
-		n = rtcp_build_sr(pkt, sizeof(pkt), &snd, &block, nblocks);
+		n = rtcp_build_sr(pkt, cap, &snd, &block, nblocks);
 	} else {
-		n = rtcp_build_rr(pkt, sizeof(pkt), ssrc, &block, nblocks);
+		n = rtcp_build_rr(pkt, cap, ssrc, &block, nblocks);
 	}
 	char cname[80];
 	int cl = snprintf(cname, sizeof(cname), "strowger@%s", s->local);
-	n += rtcp_build_sdes_cname(pkt + n, sizeof(pkt) - n, ssrc, cname, (size_t)cl < sizeof(cname) ? (size_t)cl : 0);
+	n += rtcp_build_sdes_cname(pkt + n, cap - n, ssrc, cname, (size_t)cl < sizeof(cname) ? (size_t)cl : 0);
 	if (bye)
-		n += rtcp_build_bye(pkt + n, sizeof(pkt) - n, &ssrc, 1, NULL);
+		n += rtcp_build_bye(pkt + n, cap - n, &ssrc, 1, NULL);
+	if (s->srtp_on && !media_srtp_tx(s, pkt, &n, sizeof(pkt), true))
+		return;
 	if (sendto(s->fd_rtcp, pkt, n, MSG_DONTWAIT, dest, rtp_addr_len(dest)) == (ssize_t)n)
 		s->live.rtcp_tx++;
 }

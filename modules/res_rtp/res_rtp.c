@@ -138,7 +138,28 @@ static int read_config(struct media_config *c)
 		return -EINVAL;
 	}
 	snprintf(c->language, sizeof(c->language), "%s", lang);
+	const char *srtp = "tls";
+	sg_config_string("rtp.srtp", &srtp);
+	if (!strcmp(srtp, "tls")) {
+		c->srtp = MEDIA_SRTP_TLS;
+	} else if (!strcmp(srtp, "best_effort")) {
+		c->srtp = MEDIA_SRTP_BEST_EFFORT;
+	} else if (!strcmp(srtp, "off")) {
+		c->srtp = MEDIA_SRTP_OFF;
+	} else if (!strcmp(srtp, "require")) {
+		c->srtp = MEDIA_SRTP_REQUIRE;
+	} else {
+		SG_ERROR(TAG, "%s: settings.rtp.srtp = \"%s\": write \"tls\" (SRTP on calls over TLS), "
+			      "\"best_effort\", \"off\" or \"require\"", sg_config_where(), srtp);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+static const char *srtp_mode_name(const struct media_config *c)
+{
+	static const char *const names[] = {"on TLS legs", "on TLS legs (best effort)", "off", "required"};
+	return names[c->srtp];
 }
 
 static void apply_config(const struct media_config *c)
@@ -158,12 +179,18 @@ static int load(struct sg_module *m)
 	int rc = read_config(&c);
 	if (rc)
 		return rc;
+	/* libsrtp's crypto kernel is global: made once here, before any worker uses it. */
+	if (media_srtp_library_init()) {
+		SG_ERROR(TAG, "libsrtp2 failed to start");
+		return -EIO;
+	}
 	apply_config(&c);
 	if ((rc = sg_service_register(m, SG_RTP_SERVICE, SG_RTP_API_VERSION, &media_api)) ||
 	    (rc = media_console_register(m)) || (rc = media_bridge_register(m)) || (rc = media_dp_register(m)))
 		return rc; /* the loader removes what was registered */
-	SG_INFO(TAG, "RTP on %s, ports %u-%u, %s latching, inactivity timeout %u s, RTCP every %u s", c.address,
-		c.first, c.last + 1, c.symmetric ? "symmetric" : "no", c.timeout_s, c.rtcp_interval_s);
+	SG_INFO(TAG, "RTP on %s, ports %u-%u, %s latching, inactivity timeout %u s, RTCP every %u s, SRTP %s",
+		c.address, c.first, c.last + 1, c.symmetric ? "symmetric" : "no", c.timeout_s, c.rtcp_interval_s,
+		srtp_mode_name(&c));
 	return 0;
 }
 
@@ -175,6 +202,7 @@ static void unload(struct sg_module *m)
 	stop_workers();
 	media_console_unregister();
 	sg_service_unregister(SG_RTP_SERVICE);
+	media_srtp_library_shutdown(); /* the workers freed every context */
 }
 
 /* New settings apply to sessions made from now on; the port range at once. */
@@ -198,6 +226,8 @@ static const struct sg_config_key config_keys[] = {
 	{"sounds_dir", SG_CFG_STRING, "where bare sound names are looked up (\"sounds\", the source tree's)"},
 	{"language", SG_CFG_STRING, "prompts' language when the call has none: sounds_dir/<language>/ (\"en\")"},
 	{"rtcp_interval", SG_CFG_INT, "seconds between RTCP reports, randomised by half; 0: none (5)"},
+	{"srtp", SG_CFG_STRING, "SRTP (SDES): \"tls\" on legs over TLS, \"best_effort\" (offers RTP/AVP with keys), "
+				"\"off\", or \"require\" (\"tls\")"},
 	{NULL, 0, NULL},
 };
 

@@ -139,6 +139,9 @@ struct sdp_session {
 	unsigned err_line; /* after a parse error: the line at fault (1-based), or 0 */
 	/* Room for text sdp_answer() makes up (the telephone-event list it answers). */
 	char scratch[96];
+	/* The a=crypto lines (RFC 4568) of a description the PBX builds: the audio
+	 * stream's `lines` view points here. */
+	char crypto[224];
 };
 
 /*

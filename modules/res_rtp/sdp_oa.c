@@ -1,5 +1,6 @@
 /* sdp_oa.c: RFC 3264 offer/answer for the PBX's audio stream; hold detection. */
 #include <errno.h>
+#include <strings.h>
 
 #include "sdp_int.h"
 #include "sdp_oa.h"
@@ -173,19 +174,82 @@ static void remote_of(const struct sdp_session *s, const struct sdp_media *m, st
 }
 
 /* Why this offered stream cannot be our audio stream, or NULL if it can. */
-static const char *unusable(const struct sdp_session *offer, const struct sdp_media *om)
+static const char *unusable(const struct sdp_session *offer, const struct sdp_media *om, const struct sdp_local *l)
 {
 	if (om->type != SDP_AUDIO)
 		return "not an audio stream";
 	if (om->port == 0)
 		return "audio stream disabled in the offer";
-	if (om->proto_id == SDP_RTP_SECURE)
-		return "SRTP is not supported";
-	if (om->proto_id == SDP_PROTO_OTHER)
+	if (om->proto_id == SDP_RTP_SECURE) {
+		/* UDP/TLS/RTP/SAVP(F) keys SRTP with DTLS (RFC 5764), not a=crypto. */
+		if (om->proto.l > 4 && !strncasecmp(om->proto.p, "UDP/", 4))
+			return "DTLS-SRTP is not supported";
+		if (!l->srtp_ok)
+			return l->srtp_refusal ? l->srtp_refusal : "SRTP is not supported";
+	} else if (om->proto_id == SDP_PROTO_OTHER) {
 		return "media transport is not RTP/AVP";
+	}
 	if (om->nports > 1 || sdp_media_conn(offer, om)->multicast)
 		return "multicast or layered media is not supported";
 	return NULL;
+}
+
+/* A suite we have a key for: an offered crypto line we can take. */
+static bool have_key(uint32_t tag, enum sdp_srtp_suite suite, void *arg)
+{
+	const struct sdp_local *l = arg;
+	(void)tag;
+	return (unsigned)suite < SDP_SRTP_SUITES && l->srtp_keys[suite];
+}
+
+/* The answer's a=crypto (RFC 4568 §7.1.2): the first offered line we can take, its
+ * tag and suite, our own key. 0 or -EINVAL with *why. */
+static int srtp_answer(const struct sdp_media *om, const struct sdp_local *l, struct sdp_session *ans,
+		       struct sdp_media *am, struct sdp_neg *neg, const char **why)
+{
+	if (sdp_crypto_pick(om, have_key, (void *)l, &neg->srtp_rx, why) != 0)
+		return -EINVAL;
+	neg->srtp_tx = (struct sdp_crypto){.tag = neg->srtp_rx.tag, .suite = neg->srtp_rx.suite};
+	memcpy(neg->srtp_tx.key, l->srtp_keys[neg->srtp_rx.suite], SDP_SRTP_KEY_LEN);
+	size_t n = sdp_crypto_print(ans->crypto, sizeof(ans->crypto), &neg->srtp_tx);
+	if (!n) {
+		*why = "cannot write a=crypto";
+		return -EINVAL;
+	}
+	am->lines = (struct sdp_str){ans->crypto, n};
+	neg->srtp = true;
+	return 0;
+}
+
+/* Our offer's a=crypto lines: one per suite we have a key for, tagged with the
+ * suite's number (so the answer's tag says which key it took). */
+static int srtp_offer(const struct sdp_local *l, struct sdp_session *offer, struct sdp_media *m)
+{
+	size_t len = 0;
+	for (unsigned s = 1; s < SDP_SRTP_SUITES; s++) {
+		if (!l->srtp_keys[s])
+			continue;
+		struct sdp_crypto c = {.tag = s, .suite = (enum sdp_srtp_suite)s};
+		memcpy(c.key, l->srtp_keys[s], SDP_SRTP_KEY_LEN);
+		size_t n = sdp_crypto_print(offer->crypto + len, sizeof(offer->crypto) - len, &c);
+		if (!n)
+			return -EINVAL;
+		len += n;
+	}
+	if (!len)
+		return -EINVAL;
+	m->lines = (struct sdp_str){offer->crypto, len};
+	if (!l->srtp_best_effort) {
+		m->proto = SDP_STR("RTP/SAVP");
+		m->proto_id = SDP_RTP_SECURE;
+	}
+	return 0;
+}
+
+/* An answer's crypto line must name one of our offered lines: tag = suite. */
+static bool offered_line(uint32_t tag, enum sdp_srtp_suite suite, void *arg)
+{
+	return tag == (uint32_t)suite && have_key(tag, suite, arg);
 }
 
 /* Tries to accept offered stream i as our audio stream: NULL, or why not. */
@@ -194,7 +258,7 @@ static const char *accept_audio(const struct sdp_session *offer, size_t i, const
 {
 	const struct sdp_media *om = &offer->media[i];
 	struct sdp_media *am = &ans->media[i];
-	const char *why = unusable(offer, om);
+	const char *why = unusable(offer, om, l);
 	if (why)
 		return why;
 	if (local_conn(l, sdp_media_conn(offer, om)->type, ours, &why) != 0)
@@ -202,6 +266,19 @@ static const char *accept_audio(const struct sdp_session *offer, size_t i, const
 
 	memset(neg, 0, sizeof(*neg));
 	neg->te_pt = -1;
+	struct sdp_str crypto;
+	if (om->proto_id == SDP_RTP_SECURE) {
+		if (srtp_answer(om, l, ans, am, neg, &why) != 0)
+			return why;
+	} else if (l->srtp_ok && sdp_attr_find(&om->lines, "crypto", &crypto)) {
+		/* "Best effort" SDES: RTP/AVP with a=crypto (baresip's mediaenc=srtp, phones
+		 * with optional SRTP) is answered in kind, with our key; a line we cannot
+		 * use leaves plain RTP, unless SRTP is required. */
+		if (srtp_answer(om, l, ans, am, neg, &why) != 0 && l->srtp_only)
+			return why;
+	} else if (l->srtp_only) {
+		return l->srtp_ok || !l->srtp_refusal ? "SRTP is required" : l->srtp_refusal;
+	}
 	common_codecs(om, l, am, neg);
 	if (am->nfmts == 0)
 		return "no common codec";
@@ -243,6 +320,7 @@ int sdp_answer(const struct sdp_session *offer, const struct sdp_local *l, struc
 		/* Refused: port 0 and the offer's formats (RFC 3264 §6). */
 		am->port = 0;
 		am->nfmts = 0;
+		am->lines = (struct sdp_str){0};
 		am->fmt_list = om->fmt_list;
 		am->ptime = 0;
 		am->dir = SDP_DIR_NONE;
@@ -279,6 +357,14 @@ int sdp_offer(const struct sdp_local *l, struct sdp_session *offer, const char *
 	m->nports = 1;
 	m->proto = SDP_STR("RTP/AVP");
 	m->proto_id = SDP_RTP_AVP;
+	if (l->srtp_only && !l->srtp_ok) {
+		*why = l->srtp_refusal ? l->srtp_refusal : "SRTP is required";
+		return -EINVAL;
+	}
+	if (l->srtp_ok && srtp_offer(l, offer, m) != 0) {
+		*why = "no SRTP key to offer";
+		return -EINVAL;
+	}
 	m->dir = l->hold ? SDP_SENDONLY : SDP_SENDRECV;
 	m->ptime = l->ptime;
 	for (size_t i = 0; i < l->ncodecs; i++) {
@@ -337,13 +423,30 @@ int sdp_answer_check(const struct sdp_session *offer, const struct sdp_session *
 		return -EINVAL;
 	}
 	const struct sdp_media *om = &offer->media[i], *am = &ans->media[i];
-	if (!sdp_str_caseeq(&om->proto, &am->proto) || sdp_media_conn(ans, am)->multicast) {
+	struct sdp_str crypto;
+	bool offered_srtp = sdp_attr_find(&om->lines, "crypto", &crypto);
+	/* A best-effort offer (RTP/AVP with a=crypto) may be answered RTP/SAVP. */
+	bool upgraded = offered_srtp && om->proto_id == SDP_RTP_AVP && am->proto_id == SDP_RTP_SECURE &&
+			sdp_str_caseeq_cstr(&am->proto, "RTP/SAVP");
+	if ((!sdp_str_caseeq(&om->proto, &am->proto) && !upgraded) || sdp_media_conn(ans, am)->multicast) {
 		*why = "answer changes the media transport";
 		return -EINVAL;
 	}
 
 	memset(neg, 0, sizeof(*neg));
 	neg->te_pt = -1;
+	/* Our SRTP offer: an RTP/SAVP answer must take one of its lines; an RTP/AVP
+	 * answer to a best-effort one may, or leave plain RTP. */
+	if (offered_srtp && sdp_crypto_pick(am, offered_line, (void *)l, &neg->srtp_rx, why) != 0 &&
+	    (am->proto_id == SDP_RTP_SECURE || l->srtp_only)) {
+		*why = "answer has no usable a=crypto line";
+		return -EINVAL;
+	}
+	if (offered_srtp && neg->srtp_rx.suite != SDP_SRTP_NONE) {
+		neg->srtp = true;
+		neg->srtp_tx = (struct sdp_crypto){.tag = neg->srtp_rx.tag, .suite = neg->srtp_rx.suite};
+		memcpy(neg->srtp_tx.key, l->srtp_keys[neg->srtp_rx.suite], SDP_SRTP_KEY_LEN);
+	}
 	for (size_t k = 0; k < am->nfmts; k++) {
 		const struct sdp_fmt *af = &am->fmts[k];
 		const struct sdp_codec *c = answered_codec(om, af, l, why);

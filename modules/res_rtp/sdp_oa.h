@@ -18,6 +18,7 @@
 #define SDP_OA_H
 
 #include "sdp.h"
+#include "sdp_crypto.h"
 #include "sdp_events.h"
 
 /* One codec the PBX can handle, as it offers it. */
@@ -42,6 +43,21 @@ struct sdp_local {
 	uint32_t ptime;	     /* a=ptime in our offers; 0: none */
 	uint32_t ptime_min;  /* an offered ptime is answered within these; 0: 10 */
 	uint32_t ptime_max;  /* 0: 60 */
+	/*
+	 * SRTP (RFC 4568 SDES). srtp_ok: an RTP/SAVP(F) offer may be accepted, and our
+	 * offers are RTP/SAVP with an a=crypto line per suite (tag = suite number);
+	 * without it such an offer is refused with srtp_refusal. srtp_only: RTP/AVP(F)
+	 * streams are refused ("SRTP is required"), and so is making an offer without
+	 * srtp_ok. srtp_keys[suite]: our key for that suite (NULL: the suite is not
+	 * ours to use); the caller makes them fresh and random.
+	 */
+	bool srtp_ok;
+	bool srtp_only;
+	/* Our offers carry the a=crypto lines under RTP/AVP ("best effort" SDES): a
+	 * phone that answers with one gets SRTP, one that ignores them plain RTP. */
+	bool srtp_best_effort;
+	const char *srtp_refusal;
+	const uint8_t *srtp_keys[SDP_SRTP_SUITES];
 };
 
 /* A payload type of the negotiated stream and our codec for it. */
@@ -66,6 +82,10 @@ struct sdp_neg {
 	enum sdp_dir dir;	     /* SDP_DIR_SEND: we send; SDP_DIR_RECV: we receive */
 	uint32_t ptime;		     /* the packet time the peer asked for; 0: none */
 	bool remote_hold;	     /* the peer does not want to receive (hold) */
+	/* SRTP: the stream is RTP/SAVP(F); what we receive is protected with the
+	 * peer's key (rx), what we send with ours (tx), both of one suite. */
+	bool srtp;
+	struct sdp_crypto srtp_rx, srtp_tx;
 };
 
 /*

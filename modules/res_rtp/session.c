@@ -37,6 +37,10 @@ void media_session_unref(struct media_session *s)
 	/* Only a session whose worker never took it still has its sockets here. */
 	if (s->fd_rtp >= 0)
 		media_ports_release(s->port, s->fd_rtp, s->fd_rtcp);
+	/* The worker frees its contexts at detach; these are left only if it never ran. */
+	media_srtp_free(s->srtp_tx);
+	media_srtp_free(s->srtp_rx);
+	explicit_bzero(s->sdp.keys, sizeof(s->sdp.keys));
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -237,6 +241,7 @@ static int session_new(const struct sg_rtp_session_opts *o, struct sg_rtp_sessio
 		return rc;
 	}
 	s->family = local.ss_family;
+	s->sdp.secure = o->secure;
 	/* Without one, the SDP calls refuse: a session for the console alone needs none. */
 	if (sdp_addr_for(o->sdp_addr_hint, &local, s->sdp.addr, sizeof(s->sdp.addr)))
 		s->sdp.addr[0] = '\0';

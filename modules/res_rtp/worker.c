@@ -185,6 +185,10 @@ static void take_locally(struct media_session *s, const struct rtp_hdr *h, uint6
 static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct sockaddr *from, uint64_t now_us)
 {
 	struct rtp_hdr h;
+	/* SRTP is checked before anything else looks at the packet: latching
+	 * must not follow a forged one. */
+	if (s->srtp_on && !media_srtp_rx(s, buf, &n, false))
+		return;
 	if (rtp_parse(buf, n, &h) != RTP_OK) {
 		s->live.rx_malformed++;
 		return;
@@ -235,6 +239,9 @@ static void rx_rtp(struct media_session *s, uint8_t *buf, size_t n, const struct
 	rtp_put_ts(buf, ts);
 	rtp_put_ssrc(buf, out->rw.ssrc_out);
 	rtp_put_marker(buf, marker);
+	/* The worker's buffers keep MEDIA_SRTP_ROOM free past a datagram read. */
+	if (out->srtp_on && !media_srtp_tx(out, buf, &n, n + MEDIA_SRTP_ROOM, false))
+		return;
 	if (sendto(out->fd_rtp, buf, n, MSG_DONTWAIT, dest, rtp_addr_len(dest)) < 0) {
 		out->live.tx_errors++;
 		return;
@@ -252,10 +259,10 @@ void media_send_own(struct media_session *s, uint8_t pt, bool marker, uint32_t t
 	uint16_t seq = s->gen.seq++;
 	if (!dest || !rtp_rewrite_apply(&s->rw, s->gen.ssrc, &seq, &ts, &marker, now_us, 8000))
 		return;
-	uint8_t buf[12 + AUDIO_FRAME_MAX * 2];
+	uint8_t buf[12 + AUDIO_FRAME_MAX * 2 + MEDIA_SRTP_ROOM];
 	struct rtp_hdr h = {.marker = marker, .pt = pt, .seq = seq, .ts = ts, .ssrc = s->rw.ssrc_out};
-	size_t n = rtp_build(buf, sizeof(buf), &h, payload, len);
-	if (!n)
+	size_t n = rtp_build(buf, sizeof(buf) - MEDIA_SRTP_ROOM, &h, payload, len);
+	if (!n || (s->srtp_on && !media_srtp_tx(s, buf, &n, sizeof(buf), false)))
 		return;
 	if (sendto(s->fd_rtp, buf, n, MSG_DONTWAIT, dest, rtp_addr_len(dest)) < 0) {
 		s->live.tx_errors++;
@@ -274,7 +281,7 @@ static void read_socket(struct media_session *s, int fd, bool rtcp)
 	struct mmsghdr msgs[MEDIA_READ_BATCH];
 	struct iovec iov[MEDIA_READ_BATCH];
 	for (int i = 0; i < MEDIA_READ_BATCH; i++) {
-		iov[i] = (struct iovec){mw->buf[i], sizeof(mw->buf[i])};
+		iov[i] = (struct iovec){mw->buf[i], sizeof(mw->buf[i]) - MEDIA_SRTP_ROOM};
 		msgs[i].msg_hdr = (struct msghdr){.msg_name = &mw->from[i], .msg_namelen = sizeof(mw->from[i]),
 						  .msg_iov = &iov[i], .msg_iovlen = 1};
 	}
@@ -395,6 +402,10 @@ static void detach(struct media_session *s)
 	if (s->rec)
 		media_rec_end(s, SG_RTP_END_DONE, 0, NULL, 0);
 	media_rtcp_tick(s, media_now_us() / 1000, true); /* BYE */
+	media_srtp_free(s->srtp_tx);
+	media_srtp_free(s->srtp_rx);
+	s->srtp_tx = s->srtp_rx = NULL;
+	s->srtp_on = false;
 	s->io_rtp = sg_io_free(s->io_rtp);
 	s->io_rtcp = sg_io_free(s->io_rtcp);
 	media_ports_release(s->port, s->fd_rtp, s->fd_rtcp);
@@ -459,6 +470,9 @@ void media_worker_run_op(void *arg)
 		break;
 	case OP_MUTE:
 		op->s->mute = op->mute;
+		break;
+	case OP_SRTP:
+		media_srtp_apply(op->s, &op->srtp);
 		break;
 	case OP_CODECS:
 		op->s->codecs = op->codecs;

@@ -12,6 +12,7 @@
 
 #include "fuzz_util.h"
 #include "sdp.h"
+#include "sdp_crypto.h"
 #include "sdp_oa.h"
 #include "sdp_print.h"
 
@@ -124,6 +125,52 @@ static void answer_it(const struct sdp_local *l)
 	FUZZ_CHECK(sdp_print_versioned(out2, sizeof(out2), &n, &answer, &v) == 0 && v.version == 1);
 }
 
+/* Every a=crypto line of the input: parsed (0, -EINVAL or -ENOTSUP with a reason),
+ * and an accepted one printed and parsed back the same. */
+static void check_crypto(const struct sdp_session *s)
+{
+	for (size_t i = 0; i < s->nmedia; i++) {
+		struct sdp_str it = s->media[i].lines, name, val;
+		while (sdp_attr_next(&it, &name, &val)) {
+			if (!sdp_str_eq(&name, "crypto") || !val.p)
+				continue;
+			struct sdp_crypto c, c2;
+			const char *why = NULL;
+			int rc = sdp_crypto_parse(&val, &c, &why);
+			FUZZ_CHECK(rc == 0 ? c.suite != SDP_SRTP_NONE : (rc == -EINVAL || rc == -ENOTSUP) && why);
+			if (rc != 0)
+				continue;
+			char line[128];
+			size_t n = sdp_crypto_print(line, sizeof(line), &c);
+			FUZZ_CHECK(n > 11);
+			struct sdp_str v = {line + 9, n - 11};
+			FUZZ_CHECK(sdp_crypto_parse(&v, &c2, &why) == 0 && c2.tag == c.tag && c2.suite == c.suite &&
+				   memcmp(c2.key, c.key, sizeof(c.key)) == 0);
+		}
+	}
+}
+
+/* The input answered by a leg that may use SRTP: an accepted SRTP stream's answer
+ * carries one a=crypto line, the offer's tag and suite with our key for it. */
+static void answer_srtp(const struct sdp_local *l)
+{
+	struct sdp_neg neg;
+	const char *why = NULL;
+	size_t n;
+	if (sdp_answer(&sess, l, &answer, &neg, &why) != 0) {
+		FUZZ_CHECK(why != NULL);
+		return;
+	}
+	FUZZ_CHECK(sdp_print(out2, sizeof(out2), &n, &answer) == 0);
+	FUZZ_CHECK(sdp_parse(&back, out2, n, &why) == 0);
+	struct sdp_crypto c;
+	int rc = sdp_crypto_pick(&back.media[neg.media], NULL, NULL, &c, &why);
+	FUZZ_CHECK(neg.srtp ? rc == 0 : rc == -ENOENT);
+	if (neg.srtp)
+		FUZZ_CHECK(c.tag == neg.srtp_rx.tag && c.suite == neg.srtp_rx.suite &&
+			   memcmp(c.key, l->srtp_keys[c.suite], SDP_SRTP_KEY_LEN) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -164,5 +211,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why = NULL;
 	rc = sdp_answer_check(&ours, &sess, &l, &neg, &why);
 	FUZZ_CHECK(rc == 0 ? neg.codec != NULL : why != NULL);
+
+	/* SRTP (a leg over TLS): a=crypto read, answered, and our SRTP offer's answer. */
+	static const uint8_t key80[SDP_SRTP_KEY_LEN] = {1}, key32[SDP_SRTP_KEY_LEN] = {2};
+	check_crypto(&sess);
+	l.srtp_ok = true;
+	l.srtp_keys[SDP_SRTP_AES_CM_128_HMAC_SHA1_80] = key80;
+	l.srtp_keys[SDP_SRTP_AES_CM_128_HMAC_SHA1_32] = key32;
+	answer_srtp(&l);
+	l.srtp_only = true;
+	answer_srtp(&l);
+	for (int best_effort = 0; best_effort < 2; best_effort++) {
+		l.srtp_best_effort = best_effort;
+		FUZZ_CHECK(sdp_offer(&l, &ours, &why) == 0);
+		why = NULL;
+		rc = sdp_answer_check(&ours, &sess, &l, &neg, &why);
+		FUZZ_CHECK(rc == 0 ? neg.codec != NULL && (neg.srtp || best_effort) : why != NULL);
+	}
 	return 0;
 }

@@ -338,9 +338,9 @@ case_begin "an offer of G.729 alone: 488 with Warning: 305 strowger \"no common 
 refused g729 "$SDP_HEAD"$'\nm=audio 30000 RTP/AVP 18\na=rtpmap:18 G729/8000' "no common codec"
 case_end
 
-case_begin "an SRTP offer (RTP/SAVP): 488, SRTP is not supported"
+case_begin "an SRTP offer (RTP/SAVP) over UDP: 488, SRTP needs SIP over TLS"
 refused srtp "$SDP_HEAD"$'\nm=audio 30000 RTP/SAVP 0\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz' \
-	"SRTP is not supported"
+	"SRTP needs SIP over TLS: no keys in clear-text SDP"
 case_end
 
 case_begin "an SDP without its v= line: 488 with the reason"

@@ -329,7 +329,7 @@ static void test_refusals(void **state)
 	} cases[] = {
 		{HEAD "m=audio 4000 RTP/AVP 18 4\r\n", "no common codec"},
 		{HEAD "m=video 4000 RTP/AVP 31\r\nm=image 4002 udptl t38\r\n", "no audio stream offered"},
-		{sdp_webrtc, "SRTP is not supported"},
+		{sdp_webrtc, "DTLS-SRTP is not supported"},
 		{HEAD "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n",
 		 "SRTP is not supported"},
 		{HEAD "m=audio 0 RTP/AVP 0\r\n", "audio stream disabled in the offer"},
