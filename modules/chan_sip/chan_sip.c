@@ -549,7 +549,7 @@ static const struct sg_config_key config_keys[] = {
 	{"guard_auth_failures", SG_CFG_INT, "failed authentications that ban an address; 0: never (10)"},
 	{"guard_auth_window", SG_CFG_INT, "... within this many seconds (60)"},
 	{"guard_ban_time", SG_CFG_INT, "seconds a ban lasts (600)"},
-	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (300; 0: off)"},
+	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (1000; 0: off)"},
 	{"guard_calls_per_source", SG_CFG_INT, "incoming calls going at once from one IP address; more get 503 (100)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},

@@ -50,7 +50,9 @@ static struct sip_guard_cfg cfg = {.enabled = true, .requests_per_s = 100, .requ
 				   .invites_per_s = 20, .invite_burst = 40, .auth_failures = 10,
 				   .auth_window_s = 60, .ban_s = 600};
 static unsigned long banned_total, dropped_rate, dropped_banned, overload_refused;
-static unsigned overload_ms = 300;
+/* 1 s: UDP phones have retransmitted twice by then, and a loaded (or sanitized)
+ * PBX can pause a few hundred ms without being overloaded. */
+static unsigned overload_ms = 1000;
 static unsigned calls_per_source = 100;
 static unsigned long refused_calls;
 static uint64_t overload_noted_ms[2]; /* last logged: the loop behind, the media workers behind */
@@ -419,7 +421,7 @@ int sip_guard_load_config(char *err, size_t errlen)
 	c.auth_failures = (unsigned)cfg_num("sip.guard_auth_failures", 10, 0, 1e6);
 	c.auth_window_s = (unsigned)cfg_num("sip.guard_auth_window", 60, 1, 86400);
 	c.ban_s = (unsigned)cfg_num("sip.guard_ban_time", 600, 1, 86400 * 30);
-	overload_ms = (unsigned)cfg_num("sip.overload_delay", 300, 0, 60000);
+	overload_ms = (unsigned)cfg_num("sip.overload_delay", 1000, 0, 60000);
 	calls_per_source = (unsigned)cfg_num("sip.guard_calls_per_source", 100, 1, 100000);
 	size_t n = sg_config_list_len("sip.guard_trusted");
 	if (n > GUARD_MAX_TRUSTED) {

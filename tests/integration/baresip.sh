@@ -120,7 +120,7 @@ _log_has_either() {
 # (a phone that hangs up itself on a final NOTIFY as the PBX releases it, say).
 expect_phone_ended() {
 	local PBX_LOG=$TMP/$1.log LOG_MARK=${PHONE_MARK[$1]}
-	poll_until 5 _phone_call_ended || fail "phone $1's call did not end"
+	poll_until 10 _phone_call_ended || fail "phone $1's call did not end"
 }
 _phone_call_ended() {
 	log_has "terminate call" || log_has "session closed" || log_has "terminated (duration:"

@@ -145,7 +145,7 @@ phone_done "$CALLER_PID" "$TMP/caller.out" "the caller (its BYE waited too, and 
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee"
 expect_log "overloaded: a request waited"
 pbx "sip show guard"
-expect_out_re "[1-9][0-9]* new requests refused overloaded \(503, overload_delay 300 ms\)"
+expect_out_re "[1-9][0-9]* new requests refused overloaded \(503, overload_delay 1000 ms\)"
 legit_register
 case_end
 
@@ -155,7 +155,7 @@ expect_rc 0
 mark_log
 pbx "worker stall 3000"
 expect_rc 0
-sleep 0.5
+sleep 1.5 # more than overload_delay (1 s) behind by now
 sipp_run media_behind 127.0.0.1:"$PORT" -sf "$(scenario uac_refused.xml 1002 carol-pw 503)" -s 1003 -p "$(free_port)"
 expect_rc 0
 expect_log "overloaded: the media workers are"
