@@ -119,3 +119,18 @@ calls_all_gone() {
 	expect_out "0 active calls"
 	case_end
 }
+
+# call_going CALLEE_PORT USER PASS TO TALK_MS [CALLER_PORT]: a call that lasts:
+# a SIPp callee answering on CALLEE_PORT (registered there as TO beforehand), and
+# USER calling TO and talking TALK_MS before its BYE; returns once the PBX lists
+# the call as confirmed. Sets CALLEE_PID and CALLER_PID (wait with phone_done).
+call_going() {
+	local f
+	start_phone callee "$1" -sf "$SIPP_DIR/uas_answer.xml"
+	CALLEE_PID=$PHONE_PID
+	f=$(scenario uac_call.xml "$2" "$3")
+	sed -i "s/<pause milliseconds=\"300\"\/>/<pause milliseconds=\"$5\"\/>/" "$f"
+	start_phone caller "${6:-$(free_port)}" 127.0.0.1:"$PORT" -sf "$f" -s "$4"
+	CALLER_PID=$PHONE_PID
+	pbx_until 10 "sip show dialogs" "confirmed" || fail "the call was not answered: $OUT"
+}

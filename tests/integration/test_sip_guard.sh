@@ -125,13 +125,7 @@ CALLEE_PORT=$(free_port)
 CALLER_PORT=$(free_port)
 sipp_run reg_callee 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$CALLEE_PORT"
 expect_rc 0
-start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
-CALLEE_PID=$PHONE_PID
-f=$(scenario uac_call.xml 1000 alice-pw)
-sed -i 's/<pause milliseconds="300"\/>/<pause milliseconds="1500"\/>/' "$f"
-start_phone caller "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$f" -s 1001
-CALLER_PID=$PHONE_PID
-pbx_until 10 "sip show dialogs" "confirmed" || fail "the call was not answered: $OUT"
+call_going "$CALLEE_PORT" 1000 alice-pw 1001 1500 "$CALLER_PORT"
 mark_log
 kill -STOP "$PBX_PID"
 f=$(scenario sub_code.xml 1000 x 503)
@@ -165,13 +159,7 @@ expect_rc 0
 case_end
 
 case_begin "guard_calls_per_source = 1: a second call from the same address while one is going gets 503; later it goes through"
-start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
-CALLEE_PID=$PHONE_PID
-f=$(scenario uac_call.xml 1000 alice-pw)
-sed -i 's/<pause milliseconds="300"\/>/<pause milliseconds="2500"\/>/' "$f"
-start_phone caller "$CALLER_PORT" 127.0.0.1:"$PORT" -sf "$f" -s 1001
-CALLER_PID=$PHONE_PID
-pbx_until 10 "sip show dialogs" "confirmed" || fail "the first call was not answered: $OUT"
+call_going "$CALLEE_PORT" 1000 alice-pw 1001 2500 "$CALLER_PORT"
 mark_log
 sipp_run second 127.0.0.1:"$PORT" -sf "$(scenario uac_refused.xml 1002 carol-pw 503)" -s 1003 -p "$(free_port)"
 expect_rc 0

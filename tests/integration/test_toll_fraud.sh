@@ -102,17 +102,11 @@ case_end
 case_begin "max_calls = 1: a second call while the first is going gets 403 Too many calls at once"
 sipp_run reg 127.0.0.1:"$PORT" -sf "$(scenario register.xml 1001 bob-pw)" -p "$CALLEE_PORT"
 expect_rc 0
-start_phone callee "$CALLEE_PORT" -sf "$SIPP_DIR/uas_answer.xml"
-CALLEE_PID=$PHONE_PID
-f=$(scenario uac_call.xml 1002 carol-pw)
-sed -i 's/<pause milliseconds="300"\/>/<pause milliseconds="3000"\/>/' "$f"
-start_phone first "$(free_port)" 127.0.0.1:"$PORT" -sf "$f" -s 1001
-FIRST_PID=$PHONE_PID
-pbx_until 10 "sip show dialogs" "confirmed" || fail "the first call was not answered: $OUT"
+call_going "$CALLEE_PORT" 1002 carol-pw 1001 3000
 mark_log
 call 1002 carol-pw 1003 403
 expect_log "'1002' already has 1 call going (outbound.max_calls)"
-phone_done "$FIRST_PID" "$TMP/first.out" "the first call"
+phone_done "$CALLER_PID" "$TMP/caller.out" "the first call"
 phone_done "$CALLEE_PID" "$TMP/callee.out" "the callee"
 call 1002 carol-pw 1003 404
 case_end
