@@ -23,7 +23,7 @@
 
 #define SG_RTP_SERVICE "rtp"
 /* Bumped when struct sg_rtp_api or the structs below change incompatibly. */
-#define SG_RTP_API_VERSION 6u
+#define SG_RTP_API_VERSION 7u
 
 struct sg_rtp_session;
 struct sg_rtp_relay;
@@ -267,6 +267,9 @@ struct sg_rtp_api {
 	/* Ends the session (leaving any relay); its worker closes the sockets and the
 	 * ports go back to the pool. The pointer is invalid afterwards. */
 	void (*release)(struct sg_rtp_session *s);
+	/* The port pool: pairs held now and pairs in the range (for overload control:
+	 * a PBX whose pool is nearly empty keeps the rest for registered phones). */
+	void (*ports_usage)(unsigned *used, unsigned *total);
 };
 
 /* The API of the loaded res_rtp, or NULL (not loaded, or another API version). */

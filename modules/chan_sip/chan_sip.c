@@ -18,6 +18,7 @@
 #include <strowger/module.h>
 #include <strowger/users.h>
 
+#include "admission.h"
 #include "auth.h"
 #include "dialog.h"
 #include "dialog_priv.h"
@@ -186,6 +187,14 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 		reply_stateless(rx, m, 420, NULL, h, 1);
 		return;
 	}
+	if (!sip_pl_isset(&m->to.tag) && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL &&
+	    sip_adm_shed(rx, m)) {
+		/* Overload control: refused statelessly (§8.2.7), so a refused request
+		 * costs no transaction; its retransmissions are refused again. */
+		struct sip_hdr_out h[] = {{"Retry-After", "10"}};
+		reply_stateless(rx, m, 503, "Overloaded", h, 1);
+		return;
+	}
 	struct sip_stxn *t = NULL;
 	switch (sip_stxn_receive(rx, m, &t)) {
 	case SIP_STXN_NEW:
@@ -320,11 +329,23 @@ static enum sg_cli_result show_transports(struct sg_cli *cli, int argc, const ch
 	sip_transport_get_stats(&st);
 	sg_cli_printf(cli, "refused: %lu messages too large, %lu unreadable; TCP connections closed: %lu stalled "
 		      "mid-message, %lu not framing as SIP\n", st.too_large, unreadable, st.stalled, st.unframed);
+	sg_cli_printf(cli, "UDP datagrams lost to full socket buffers: %lu received, %lu sent\n", st.rx_dropped,
+		      st.tx_dropped);
+	return SG_CLI_OK;
+}
+
+static enum sg_cli_result show_overload(struct sg_cli *cli, int argc, const char *const *argv)
+{
+	(void)argv;
+	if (argc)
+		return SG_CLI_USAGE;
+	sip_adm_show(cli);
 	return SG_CLI_OK;
 }
 
 static const struct sg_cli_command commands[] = {
 	{"sip show registrations", "sip show registrations", "Registered contacts", show_registrations},
+	{"sip show overload", "sip show overload", "Overload control: the load, and new requests refused", show_overload},
 	{"sip show transactions", "sip show transactions", "Open server and client transactions", show_transactions},
 	{"sip show dialogs", "sip show dialogs", "Calls in progress, leg by leg", show_dialogs},
 	{"sip show subscriptions", "sip show subscriptions", "Event subscriptions (SUBSCRIBE) and their NOTIFYs",
@@ -435,9 +456,10 @@ static int load(struct sg_module *m)
 	    (rc = sip_ctxn_init(m, &timers)) || (rc = sip_loc_init(m)) || (rc = sip_qualify_init(m)) ||
 	    (rc = sip_dlg_init(m)) || (rc = sip_sub_init(m)) || (rc = sip_mwi_init(m)) ||
 	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) ||
-	    (rc = sip_dialog_pkg_init(m)) || (rc = sip_presence_init(m)) || (rc = cfg_tls()))
+	    (rc = sip_adm_init(m)) || (rc = sip_dialog_pkg_init(m)) || (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
-	if ((rc = sip_guard_load_config(err, sizeof(err))) || (rc = sip_push_configure(m, err, sizeof(err)))) {
+	if ((rc = sip_guard_load_config(err, sizeof(err))) || (rc = sip_adm_load_config(err, sizeof(err))) ||
+	    (rc = sip_push_configure(m, err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
 		goto fail;
 	}
@@ -494,6 +516,7 @@ static void unload(struct sg_module *m)
 	sip_loc_shutdown();
 	sip_auth_shutdown();
 	sip_guard_shutdown();
+	sip_adm_shutdown();
 	sip_registrar_shutdown();
 }
 
@@ -503,6 +526,8 @@ static int reload(struct sg_module *m)
 	char err[300];
 	if (sip_guard_load_config(err, sizeof(err)))
 		SG_ERROR(TAG, "%s: %s (the guard's settings in force stay)", sg_config_where(), err);
+	if (sip_adm_load_config(err, sizeof(err)))
+		SG_ERROR(TAG, "%s: %s (the overload settings in force stay)", sg_config_where(), err);
 	if (sip_push_configure(m, err, sizeof(err)))
 		SG_ERROR(TAG, "%s: %s (the push settings in force stay)", sg_config_where(), err);
 	/* New certificates serve new connections (renewal without a restart); on an
@@ -550,6 +575,8 @@ static const struct sg_config_key config_keys[] = {
 	{"guard_auth_window", SG_CFG_INT, "... within this many seconds (60)"},
 	{"guard_ban_time", SG_CFG_INT, "seconds a ban lasts (600)"},
 	{"overload_delay", SG_CFG_INT, "ms a datagram may wait before the loop reads it; past that, new requests get 503 (1000; 0: off)"},
+	{"overload_control", SG_CFG_BOOL, "under load, new requests from unregistered addresses get 503 first (true)"},
+	{"overload_cpu", SG_CFG_NUMBER, "main loop CPU use (% of a core) that counts as overload (90)"},
 	{"guard_calls_per_source", SG_CFG_INT, "incoming calls going at once from one IP address; more get 503 (100)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},

@@ -15,6 +15,7 @@
 #include <strowger/transfer.h>
 #include <strowger/users.h>
 
+#include "addr_count.h"
 #include "auth.h"
 #include "dialog.h"
 #include "invite_hdrs.h"
@@ -96,9 +97,26 @@ static struct sip_dlg *dlg_new(bool uac)
 	return d;
 }
 
+/* Incoming calls going per source host, for guard_calls_per_source. */
+static struct sip_addr_count incoming = {.with_port = false};
+
+static void uncount(struct sip_dlg *d)
+{
+	if (d->counted)
+		sip_addr_count_del(&incoming, &d->peer);
+	d->counted = false;
+}
+
+static void dlg_terminated(struct sip_dlg *d)
+{
+	d->terminated = true;
+	uncount(d);
+}
+
 static void dlg_destroy(void *pvt)
 {
 	struct sip_dlg *d = pvt;
+	uncount(d);
 	*(d->prev ? &d->prev->next : &dialogs) = d->next;
 	if (d->next)
 		d->next->prev = d->prev;
@@ -389,7 +407,7 @@ static void r200_again(struct sg_timer *t, void *arg)
 		SG_NOTICE(TAG, "%s: no ACK for our 200; hanging up", sg_chan_name(d->ch));
 		d->r200_timer = sg_timer_free(t);
 		send_bye(d);
-		d->terminated = true;
+		dlg_terminated(d);
 		sg_chan_remote_hangup(d->ch, SG_CAUSE_FAILURE);
 		drop_own_ref(d);
 		return;
@@ -510,7 +528,7 @@ static int t_redirect(struct sg_channel *ch, const char *const *targets, size_t 
 	if (rc)
 		return rc;
 	d->inv = NULL;
-	d->terminated = true;
+	dlg_terminated(d);
 	drop_own_ref(d);
 	return 0;
 }
@@ -520,7 +538,7 @@ static void t_hangup(struct sg_channel *ch, enum sg_cause cause)
 	struct sip_dlg *d = sg_chan_pvt(ch);
 	if (d->terminated)
 		return;
-	d->terminated = true;
+	dlg_terminated(d);
 	media_end(d);
 	if (d->uac) {
 		if (d->answered)
@@ -743,7 +761,7 @@ static void on_invite_response(struct sip_ctxn *t, const struct sip_msg *resp, v
 		d->ictxn = NULL;
 		sip_ctxn_abandon(t);
 		if (!d->terminated) {
-			d->terminated = true;
+			dlg_terminated(d);
 			media_end(d);
 			if (unreachable)
 				SG_NOTICE(TAG, "%s: cannot reach %s over %s: %s", sg_chan_name(d->ch), d->ruri,
@@ -844,7 +862,7 @@ static void push_released(void *arg, const struct sip_binding *fresh)
 		leg_target(d, fresh);
 	if (d->terminated || send_invite(d) == 0)
 		return;
-	d->terminated = true;
+	dlg_terminated(d);
 	media_end(d);
 	sg_chan_remote_hangup(d->ch, SG_CAUSE_UNAVAILABLE);
 }
@@ -1301,6 +1319,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 	d->proto = rx->proto;
 	d->sips = req->ruri.scheme == SIP_URI_SIPS;
 	d->peer = rx->src;
+	d->counted = !sip_addr_count_add(&incoming, &d->peer);
 	d->max_forwards = req->max_forwards < 0 ? DEFAULT_MAX_FORWARDS : req->max_forwards;
 	sip_pl_strcpy(&req->call_id, d->call_id, sizeof(d->call_id));
 	sip_pl_strcpy(&req->from.tag, d->rtag, sizeof(d->rtag));
@@ -1342,7 +1361,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 		mrc = rtp->remote_offer(d->rtp, req->body.p, req->body.l, &info);
 	d->late_offer = req->body.l == 0;
 	if (mrc) {
-		d->terminated = true;
+		dlg_terminated(d);
 		if (mrc == -EPROTO) {
 			SG_NOTICE(TAG, "%s: call from %s refused: %s", sg_chan_name(d->ch), u->id, info.reason);
 			respond_488(t, d, info.reason);
@@ -1361,7 +1380,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 	int taken = sip_replaces_take(t, d);
 	if (taken) {
 		if (taken > 0) {
-			d->terminated = true;
+			dlg_terminated(d);
 			sip_dlg_respond(t, d, (unsigned)taken, NULL);
 			d->inv = NULL;
 			media_end(d);
@@ -1381,7 +1400,7 @@ void sip_dlg_invite(struct sip_stxn *t)
 				   .headers = hdrs, .nheaders = nhdrs};
 	int rc = sg_call_start(d->ch, &p);
 	if (rc) {
-		d->terminated = true;
+		dlg_terminated(d);
 		/* The toll-fraud guard's refusals (users{} outbound) are 403, with why. */
 		bool refused = rc == -EACCES || rc == -EBUSY || rc == -EDQUOT;
 		respond(t, rc == -ENOENT ? 404 : refused ? 403 : 503,
@@ -1433,7 +1452,7 @@ void sip_dlg_bye(struct sip_stxn *t)
 		return;
 	}
 	respond(t, 200, NULL);
-	d->terminated = true;
+	dlg_terminated(d);
 	d->r200_timer = sg_timer_free(d->r200_timer);
 	media_end(d);
 	/* Last: hanging up a leg we dialled (the callee's BYE) can end the dial
@@ -1448,7 +1467,7 @@ void sip_dlg_bye(struct sip_stxn *t)
  * BYE to the phone, then the core hears the leg is gone. */
 static void end_by_pbx(struct sip_dlg *d, enum sg_cause cause)
 {
-	d->terminated = true;
+	dlg_terminated(d);
 	d->r200_timer = sg_timer_free(d->r200_timer);
 	media_end(d);
 	if (d->answered)
@@ -1467,7 +1486,7 @@ void sip_dlg_end(struct sip_dlg *d, enum sg_cause cause, unsigned status, const 
 		end_by_pbx(d, cause);
 		return;
 	}
-	d->terminated = true;
+	dlg_terminated(d);
 	if (d->inv) {
 		struct sip_resp_opts o = {.status = status ? status : 500, .reason = reason, .to_tag = d->ltag};
 		sip_stxn_respond(d->inv, &o);
@@ -1567,7 +1586,7 @@ void sip_dlg_cancel(struct sip_stxn *t)
 	struct sip_resp_opts o = {.status = 487, .to_tag = d->ltag};
 	sip_stxn_respond(d->inv, &o);
 	d->inv = NULL;
-	d->terminated = true;
+	dlg_terminated(d);
 	media_end(d);
 	sg_chan_remote_hangup(d->ch, SG_CAUSE_CANCELLED);
 	drop_own_ref(d);
@@ -1587,6 +1606,7 @@ int sip_dlg_init(struct sg_module *m)
 void sip_dlg_shutdown(void)
 {
 	sg_chan_tech_unregister(&sip_tech);
+	sip_addr_count_clear(&incoming);
 }
 
 void sip_dlg_show(struct sg_cli *cli)
@@ -1602,10 +1622,4 @@ void sip_dlg_show(struct sg_cli *cli)
 }
 
 /* Incoming call dialogs (not ended) whose phone is at src's IP address, any port. */
-unsigned sip_dlg_count_from(const struct sip_sockaddr *src)
-{
-	unsigned n = 0;
-	for (const struct sip_dlg *d = dialogs; d; d = d->next)
-		n += !d->uac && !d->terminated && sip_sockaddr_same_host(&d->peer, src);
-	return n;
-}
+unsigned sip_dlg_count_from(const struct sip_sockaddr *src) { return sip_addr_count_get(&incoming, src); }

@@ -69,6 +69,7 @@ struct sip_dlg {
 	bool indexed;
 	struct sg_channel *ch;
 	bool uac, answered, terminated, cancelled;
+	bool counted; /* an incoming call counted under its source host (sip_dlg_count_from) */
 	char call_id[160];
 	char ltag[SIP_TAG_SIZE];
 	char local_hdr[600];  /* our From (UAC) / To (UAS) value, with our tag */

@@ -142,6 +142,13 @@ static bool is_trusted(uint8_t fam, const uint8_t addr[16])
 	return false;
 }
 
+bool sip_guard_trusted(const struct sip_sockaddr *src)
+{
+	uint8_t fam, addr[16];
+	key_of(src, &fam, addr);
+	return is_trusted(fam, addr);
+}
+
 static size_t hash(uint8_t fam, const uint8_t addr[16])
 {
 	uint64_t h = 1469598103934665603ull ^ fam; /* FNV-1a */
@@ -255,13 +262,16 @@ bool sip_guard_call_room(const struct sip_sockaddr *src)
 	return false;
 }
 
+bool sip_guard_past_overload_delay(unsigned waited_ms, bool needs_media)
+{
+	return overload_ms && (waited_ms > overload_ms || (needs_media && sg_workers_lag_ms() > overload_ms));
+}
+
 bool sip_guard_overloaded(unsigned waited_ms, bool needs_media)
 {
-	if (!overload_ms)
+	if (!sip_guard_past_overload_delay(waited_ms, needs_media))
 		return false;
 	unsigned media_lag = needs_media ? sg_workers_lag_ms() : 0;
-	if (waited_ms <= overload_ms && media_lag <= overload_ms)
-		return false;
 	overload_refused++;
 	uint64_t now = now_ms();
 	bool loop = waited_ms > overload_ms;

@@ -50,9 +50,13 @@ bool sip_guard_admit(const struct sip_sockaddr *src, bool new_invite);
  * needs media (a new INVITE), media workers that far behind (workers.h): counted,
  * and logged at most every 10 s. */
 bool sip_guard_overloaded(unsigned waited_ms, bool needs_media);
+/* The same test, without counting or logging. */
+bool sip_guard_past_overload_delay(unsigned waited_ms, bool needs_media);
 /* Whether src may start one more call: fewer than guard_calls_per_source
  * incoming calls going from its address (trusted ones always may). */
 bool sip_guard_call_room(const struct sip_sockaddr *src);
+/* Whether src is in settings.sip.guard_trusted. */
+bool sip_guard_trusted(const struct sip_sockaddr *src);
 /* A failed authentication (a wrong password or an unknown user) from src. */
 void sip_guard_auth_failed(const struct sip_sockaddr *src, const char *user);
 /* Console: the table, and manual bans. 0, -EINVAL (not an address), -ENOENT. */

@@ -13,6 +13,7 @@
 #include <strowger/store.h>
 
 #include "location.h"
+#include "addr_count.h"
 
 #define TAG "sip"
 #define SWEEP_MS 5000
@@ -27,6 +28,7 @@ struct node {
 	struct sip_binding b;
 	size_t idx; /* position in all[] */
 	int64_t stored_expires_at; /* the expiry the store has for it */
+	bool src_indexed; /* b.src is counted in sources */
 };
 
 struct aor {
@@ -42,6 +44,8 @@ static size_t nall, cap;
 static struct aor *buckets[AOR_BUCKETS];
 static struct sg_store *store;
 static struct sg_timer *sweeper;
+/* The addresses (with port) bindings came from: overload control's "registered". */
+static struct sip_addr_count sources = {.with_port = true};
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
@@ -130,6 +134,8 @@ static void node_free(struct node *n, bool persisted)
 	all[n->idx]->idx = n->idx;
 	if (a)
 		aor_drop_if_empty(a);
+	if (n->src_indexed)
+		sip_addr_count_del(&sources, &n->b.src);
 	free(n);
 }
 
@@ -198,6 +204,7 @@ static int add(const struct sip_binding *b)
 		return -ENOMEM;
 	}
 	n->b = *b;
+	n->src_indexed = !sip_addr_count_add(&sources, &b->src);
 	n->idx = nall;
 	n->stored_expires_at = b->expires_at; /* restored from the store, or about to be stored */
 	all[nall++] = n;
@@ -211,6 +218,11 @@ int sip_loc_update(const struct sip_binding *b)
 	if (old) {
 		bool store_it = worth_storing(old, b);
 		struct sip_reach_info keep = old->b.reach; /* a refresh is not news about reachability */
+		if (!sip_sockaddr_eq(&old->b.src, &b->src)) {
+			if (old->src_indexed)
+				sip_addr_count_del(&sources, &old->b.src);
+			old->src_indexed = !sip_addr_count_add(&sources, &b->src);
+		}
 		old->b = *b;
 		old->b.reach = keep;
 		if (!store_it)
@@ -274,6 +286,8 @@ size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t ma
 }
 
 size_t sip_loc_count(void) { return nall; }
+bool sip_loc_registered_source(const struct sip_sockaddr *src) { return sip_addr_count_get(&sources, src) > 0; }
+size_t sip_loc_source_count(void) { return sources.n; }
 const struct sip_binding *sip_loc_at(size_t i) { return i < nall ? &all[i]->b : NULL; }
 
 struct sip_reach_info *sip_loc_reach(const char *aor, const char *contact)
@@ -394,6 +408,7 @@ void sip_loc_shutdown(void)
 	free(all);
 	all = NULL;
 	cap = 0;
+	sip_addr_count_clear(&sources);
 }
 
 void sip_loc_show(struct sg_cli *cli)

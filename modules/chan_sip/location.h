@@ -64,6 +64,10 @@ int sip_loc_remove(const char *aor, const char *contact);
 size_t sip_loc_lookup(const char *aor, const struct sip_binding **out, size_t max);
 const struct sip_binding *sip_loc_find(const char *aor, const char *contact);
 size_t sip_loc_count(void);
+/* Whether a live binding came from src (same address and port), and from how many
+ * addresses bindings came: overload control serves registered phones first. */
+bool sip_loc_registered_source(const struct sip_sockaddr *src);
+size_t sip_loc_source_count(void);
 /* The i-th binding (i < sip_loc_count()), in no order: for walking them all. */
 const struct sip_binding *sip_loc_at(size_t i);
 /* qualify.c's findings for a binding, to update; NULL when it is gone. */

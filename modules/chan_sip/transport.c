@@ -36,6 +36,7 @@ struct sip_listener {
 	int fd;
 	struct sg_io *io;
 	char spec[96];
+	uint32_t rx_dropped; /* UDP: the kernel's count of datagrams dropped (SO_RXQ_OVFL) */
 };
 
 struct sip_conn {
@@ -217,18 +218,36 @@ static void deliver_too_large(enum sip_proto proto, struct sip_listener *l, stru
 	deliver(proto, l, c, src, data, len, sip_msg_parse(&rx_msg, data, len, SIP_DATAGRAM), true);
 }
 
-/* Milliseconds between the kernel's receive time of the datagram and now. */
-static unsigned waited_ms(struct msghdr *h, const struct timespec *now)
+/* Milliseconds between the kernel's receive time of the datagram and now; on the
+ * way, the socket's count of datagrams dropped for a full buffer (SO_RXQ_OVFL,
+ * present once the socket has dropped any) goes into l->rx_dropped. */
+static unsigned waited_ms(struct sip_listener *l, struct msghdr *h, const struct timespec *now)
 {
+	unsigned ms_out = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t dropped;
+			memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
+			l->rx_dropped = dropped;
+			continue;
+		}
+		if (c->cmsg_type != SCM_TIMESTAMPNS)
 			continue;
 		struct timespec ts;
 		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 		long long ms = (long long)(now->tv_sec - ts.tv_sec) * 1000 + (now->tv_nsec - ts.tv_nsec) / 1000000;
-		return ms > 0 ? (unsigned)(ms < 3600000 ? ms : 3600000) : 0;
+		ms_out = ms > 0 ? (unsigned)(ms < 3600000 ? ms : 3600000) : 0;
 	}
-	return 0;
+	return ms_out;
+}
+
+unsigned sip_transport_take_max_wait(void)
+{
+	unsigned ms = stats.max_waited_ms;
+	stats.max_waited_ms = 0;
+	return ms;
 }
 
 static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
@@ -241,7 +260,7 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 	struct sip_sockaddr src[UDP_BATCH];
 	/* The kernel's receive time of each datagram (SO_TIMESTAMPNS): how far the
 	 * loop is behind, for the overload check (sip_rx.waited_ms). */
-	static char ctl[UDP_BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	static char ctl[UDP_BATCH][CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t))];
 	/* recvmmsg takes what is queued in one system call, and a short batch means the
 	 * socket is drained, so no call ends in EAGAIN. A bounded number of batches per
 	 * wake-up keeps one busy socket from starving the loop. */
@@ -263,7 +282,9 @@ static void on_udp(struct sg_io *io, int fd, unsigned events, void *arg)
 			size_t n = mm[i].msg_len;
 			buf[n] = '\0';
 			src[i].len = mm[i].msg_hdr.msg_namelen;
-			cur_waited_ms = waited_ms(&mm[i].msg_hdr, &now);
+			cur_waited_ms = waited_ms(l, &mm[i].msg_hdr, &now);
+			if (cur_waited_ms > stats.max_waited_ms)
+				stats.max_waited_ms = cur_waited_ms;
 			/* Keep-alive pings (RFC 5626 CRLF) carry no message. */
 			if (n <= 4 && strspn(buf, "\r\n") >= n)
 				continue;
@@ -715,7 +736,16 @@ int sip_transport_listen(const char *spec, char *err, size_t errlen)
 	if (proto != SIP_PROTO_UDP)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	else
+	{
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+		/* Room for a burst (the kernel caps it at net.core.rmem_max/wmem_max): a
+		 * datagram that waits is seen (waited_ms) and costs less than a dropped
+		 * one, which the peer retransmits. */
+		int bytes = 1 << 20;
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+	}
 	if (fam == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&l->addr.ss, l->addr.len) != 0)
@@ -937,7 +967,13 @@ static struct sip_conn *conn_find(enum sip_proto proto, const struct sip_sockadd
 
 void sip_transport_set_message_timeout(unsigned ms) { message_timeout_ms = ms; }
 
-void sip_transport_get_stats(struct sip_transport_stats *out) { *out = stats; }
+void sip_transport_get_stats(struct sip_transport_stats *out)
+{
+	*out = stats;
+	out->tx_dropped = sip_udp_send_dropped();
+	for (size_t i = 0; i < nlisteners; i++)
+		out->rx_dropped += listeners[i].rx_dropped;
+}
 
 bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst)
 {

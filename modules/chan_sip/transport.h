@@ -122,8 +122,16 @@ struct sip_transport_stats {
 	unsigned long too_large; /* messages with too long headers (or a stream body over 1 MB) */
 	unsigned long stalled;	 /* connections closed: a message left unfinished */
 	unsigned long unframed;	 /* connections closed: bytes that do not frame as SIP */
+	/* UDP: datagrams the kernel dropped because a socket's buffer was full
+	 * (SO_RXQ_OVFL), and the longest time a datagram waited in one before the loop
+	 * read it since the last sip_transport_take_max_wait(). */
+	unsigned long rx_dropped;
+	unsigned long tx_dropped; /* UDP datagrams lost to a full send buffer */
+	unsigned max_waited_ms;
 };
 void sip_transport_get_stats(struct sip_transport_stats *out);
+/* The longest wait of a datagram since the last call (overload control's tick). */
+unsigned sip_transport_take_max_wait(void);
 
 /* Whether a TCP or TLS connection to dst is open (inbound or outbound) for sending. */
 bool sip_transport_connected(enum sip_proto proto, const struct sip_sockaddr *dst);

@@ -14,10 +14,10 @@
 #define TAG "sip"
 #define MIN_BUCKETS 4096u
 #define MAX_BUCKETS (1u << 20)
-/* Beyond this new requests get 503, so memory stays bounded. A completed non-INVITE
- * transaction lingers 64*T1 (32 s) holding its last response (about 1 KB in all), so
- * this admits 8,000 transactions a second: 4,000 authenticated registrations. */
-#define MAX_TXNS 300000u
+/* SIP_STXN_MAX (txn.h) bounds memory. A completed non-INVITE transaction lingers
+ * 64*T1 (32 s) holding its last response (about 1 KB in all), so it admits 8,000
+ * transactions a second: 4,000 authenticated registrations. */
+#define MAX_TXNS SIP_STXN_MAX
 #define RESP_MAX 16384
 #define KEY_MAX 320
 /* §17.2.1: 100 Trying is needed only when the TU will not answer within 200 ms. An
@@ -304,6 +304,13 @@ static void send_trying(struct sip_stxn *t)
 	struct sip_resp_opts trying = {.status = 100};
 	if (!t->status)
 		sip_stxn_respond(t, &trying);
+}
+
+bool sip_stxn_known(const struct sip_msg *msg)
+{
+	char key[KEY_MAX];
+	size_t key_len = make_key(msg, msg->method, key);
+	return lookup(key, key_len, sip_hash(key, key_len)) != NULL;
 }
 
 enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_msg *msg, struct sip_stxn **out)

@@ -58,6 +58,11 @@ struct sip_stxn *sip_stxn_find_invite(const struct sip_msg *cancel);
 /* Called when the transaction ends without a final response having been acked. */
 void sip_stxn_set_owner(struct sip_stxn *t, void (*gone)(struct sip_stxn *t, void *arg), void *arg);
 unsigned sip_stxn_count(void);
+/* Beyond this many open server transactions new requests get 503. */
+#define SIP_STXN_MAX 300000u
+/* Whether a request (not an ACK) belongs to an open server transaction: a
+ * retransmission, which overload control must let through to be absorbed. */
+bool sip_stxn_known(const struct sip_msg *msg);
 /* Non-2xx finals to INVITE sent again by Timer G since the module loaded. */
 unsigned long sip_stxn_finals_resent(void);
 void sip_txn_show(struct sg_cli *cli);

@@ -16,8 +16,11 @@
 #include "txn_client.h"
 
 #define TAG "sip"
-#define BUCKETS 1024
-#define MAX_CTXNS 20000 /* beyond this sip_ctxn_send says -EAGAIN: memory stays bounded */
+/* An accepted INVITE lingers 64*T1 (RFC 6026), so 1,000 calls a second keep some
+ * 40,000 transactions open: enough buckets that a response finds its own in a
+ * short chain. */
+#define BUCKETS 65536
+#define MAX_CTXNS SIP_CTXN_MAX
 #define MSG_MAX 65536	/* a request as sent, Via included */
 #define SYNTH_MAX 16384 /* a synthetic response: the request's Via/From/To/Call-ID/CSeq */
 #define TIMER_D_MIN_MS 32000
@@ -568,6 +571,10 @@ static void on_final(struct sip_ctxn *t, const struct sip_msg *m)
 			/* RFC 6026: accepted; the TU ACKs, and hears of every further 2xx. */
 			t->state = CT_ACCEPTED;
 			t->retrans = sg_timer_free(t->retrans);
+			/* Never sent again, nor CANCELled: only the branch matches now. */
+			free(t->msg);
+			t->msg = NULL;
+			t->len = 0;
 			sg_timer_restart(t->timer, 64ull * T.t1); /* Timer M */
 		}
 		if (active || t->state == CT_ACCEPTED)

@@ -97,6 +97,9 @@ void sip_ctxn_retransmissions(unsigned long *requests_resent, unsigned long *fin
  */
 bool sip_ctxn_receive(const struct sip_rx *rx, const struct sip_msg *resp);
 unsigned sip_ctxn_count(void);
+/* Beyond this many open client transactions sip_ctxn_send says -EAGAIN, so memory
+ * stays bounded (an accepted INVITE holds no copy of its request: about 0.5 KB). */
+#define SIP_CTXN_MAX 100000u
 void sip_ctxn_show(struct sg_cli *cli);
 
 /*

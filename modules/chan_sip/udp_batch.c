@@ -19,6 +19,9 @@ static char data[BATCH_BYTES];
 static struct sip_sockaddr dsts[BATCH_MSGS];
 static struct iovec iov[BATCH_MSGS];
 static struct mmsghdr mm[BATCH_MSGS];
+static unsigned long dropped;
+
+unsigned long sip_udp_send_dropped(void) { return dropped; }
 
 static void flush(void)
 {
@@ -31,6 +34,8 @@ static void flush(void)
 			 * transaction layer's retransmissions cover it. */
 			char a[64];
 			SG_DEBUG(TAG, "cannot send to %s: %s", sip_sockaddr_str(&dsts[done], a, sizeof(a)), strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				dropped++;
 			k = 1;
 		}
 		done += (unsigned)k;
@@ -56,7 +61,11 @@ int sip_udp_send(int fd, const struct sip_sockaddr *dst, const char *buf, size_t
 		ssize_t sent = sendto(fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->ss, dst->len);
 		if (sent == (ssize_t)len)
 			return 0;
-		return sent < 0 ? (errno == EWOULDBLOCK ? -EAGAIN : -errno) : -EMSGSIZE;
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+			dropped++;
+			return 0;
+		}
+		return sent < 0 ? -errno : -EMSGSIZE;
 	}
 	batch_fd = fd;
 	memcpy(data + used, buf, len);

@@ -399,6 +399,8 @@ int media_ports_bind(const struct sockaddr *local, int *fd_rtp, int *fd_rtcp, ui
 /* Closes both sockets and gives the pair back. */
 void media_ports_release(uint16_t port, int fd_rtp, int fd_rtcp);
 void media_ports_usage(unsigned *used, uint16_t *first, uint16_t *last);
+/* Pairs held and pairs in the range (sg_rtp_api.ports_usage). */
+void media_ports_count(unsigned *used, unsigned *total);
 
 /* play.c: sounds that could not be opened are logged once per name
  * (a bounded table, any thread); a reload forgets them. */

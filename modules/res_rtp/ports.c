@@ -36,6 +36,13 @@ void media_ports_usage(unsigned *used, uint16_t *first, uint16_t *last)
 	pthread_mutex_unlock(&lock);
 }
 
+void media_ports_count(unsigned *used, unsigned *total)
+{
+	uint16_t first, last;
+	media_ports_usage(used, &first, &last);
+	*total = ((unsigned)last - first) / 2 + 1;
+}
+
 static int bind_one(const struct sockaddr *local, uint16_t port)
 {
 	int fd = socket(local->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

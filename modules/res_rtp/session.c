@@ -627,4 +627,5 @@ const struct sg_rtp_api media_api = {
 	.send_digit = send_digit,
 	.digit_in = digit_in,
 	.release = release,
+	.ports_usage = media_ports_count,
 };

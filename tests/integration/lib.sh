@@ -5,6 +5,7 @@
 #                               -D $PBX_DATA ARGS); sets PBX_PID, PBX_LOG, PBX_SOCK
 #   pbx CMD                     run one console command; sets OUT (stdout+stderr), RC
 #   run_strowger ARGS...        run strowger in the foreground (bounded); sets OUT, RC
+#   refused_start CONFIG RE     strowger refuses to start on CONFIG, saying RE
 #   wait_log TEXT [SECONDS]     poll the log (after the last mark_log) for TEXT
 #   wait_exit PID [SECONDS]     wait for a process to end; sets EXIT_RC
 #   case_begin NAME ... case_end  one test case; expect_* record why it failed
@@ -354,6 +355,19 @@ run_strowger() {
 	OUT=$(timeout 15 "$STROWGER" "$@" 2>&1)
 	RC=$?
 	_check_sanitizer
+}
+
+# refused_start CONFIG PATTERN: strowger must refuse to start on CONFIG (a file
+# in $TMP) and say why matching PATTERN (grep -E), e.g. "bad.lua:[0-9]+: ...".
+refused_start() {
+	local name
+	name=$(basename "$1" .lua)
+	run_strowger -c "$1" -M "$MODS" -D "$TMP/$name-var" -s "$TMP/$name.ctl"
+	if [ "$RC" = 0 ]; then
+		fail "it started on $name.lua"
+	elif ! grep -qE -- "$2" <<<"$OUT"; then
+		fail "no reason matching /$2/: $OUT"
+	fi
 }
 
 # mark_log: later wait_log / log_has calls only look at lines written after this.

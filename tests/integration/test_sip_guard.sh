@@ -153,7 +153,9 @@ sleep 1.5 # more than overload_delay (1 s) behind by now
 sipp_run media_behind 127.0.0.1:"$PORT" -sf "$(scenario uac_refused.xml 1002 carol-pw 503)" -s 1003 -p "$(free_port)"
 expect_rc 0
 expect_log "overloaded: the media workers are"
-sleep 3
+# the stall ends at 3 s; then overload control, which held new calls from
+# unregistered addresses back while the worker was behind, lets them in within 1-2 s
+sleep 4
 sipp_run media_caught_up 127.0.0.1:"$PORT" -sf "$(scenario uac_fail.xml 1002 carol-pw 480)" -s 1003 -p "$(free_port)"
 expect_rc 0
 case_end
@@ -189,10 +191,7 @@ case_end
 case_begin "a bad guard_trusted entry refuses the start with file:line"
 BAD=$TMP/guard_bad.lua
 sed "s/guard_trusted = { [^}]* }/guard_trusted = { \"10.0.0.0\/33\" }/; s/:$PORT/:$(free_port)/g" "$CFG2" >"$BAD"
-run_strowger -c "$BAD" -M "$MODS" -D "$TMP/bad-var" -s "$TMP/bad.ctl"
-[ "$RC" != 0 ] || fail "it started"
-grep -q "guard_bad.lua:[0-9]*: settings.sip.guard_trusted: '10.0.0.0/33' is not an address or ADDRESS/PREFIX" <<<"$OUT" ||
-	fail "no file:line reason: $OUT"
+refused_start "$BAD" "guard_bad.lua:[0-9]+: settings.sip.guard_trusted: '10.0.0.0/33' is not an address or ADDRESS/PREFIX"
 case_end
 
 finish
