@@ -215,6 +215,11 @@ static void on_rx(const struct sip_rx *rx, void *arg)
 		if (sip_stxn_settle(t))
 			SG_WARNING(TAG, "out of memory keeping a %s request", sip_method_name(m->method));
 		break;
+	case SIP_STXN_REFUSED: {
+		struct sip_hdr_out h[] = {{"Retry-After", "30"}};
+		reply_stateless(rx, m, 503, "Too many transactions from this address", h, 1);
+		break;
+	}
 	case SIP_STXN_ERROR: {
 		struct sip_hdr_out h[] = {{"Retry-After", "5"}};
 		if (m->method != SIP_METHOD_ACK)
@@ -458,6 +463,7 @@ static int load(struct sg_module *m)
 	    (rc = sip_asfe_init(m)) || (rc = sip_message_init(m)) || (rc = sip_guard_init(m)) ||
 	    (rc = sip_adm_init(m)) || (rc = sip_dialog_pkg_init(m)) || (rc = sip_presence_init(m)) || (rc = cfg_tls()))
 		goto fail;
+	sip_stxn_set_admit(sip_guard_txn_room);
 	if ((rc = sip_guard_load_config(err, sizeof(err))) || (rc = sip_adm_load_config(err, sizeof(err))) ||
 	    (rc = sip_push_configure(m, err, sizeof(err)))) {
 		SG_ERROR(TAG, "%s: %s", sg_config_where(), err);
@@ -578,6 +584,7 @@ static const struct sg_config_key config_keys[] = {
 	{"overload_control", SG_CFG_BOOL, "under load, new requests from unregistered addresses get 503 first (true)"},
 	{"overload_cpu", SG_CFG_NUMBER, "main loop CPU use (% of a core) that counts as overload (90)"},
 	{"guard_calls_per_source", SG_CFG_INT, "incoming calls going at once from one IP address; more get 503 (100)"},
+	{"guard_transactions_per_source", SG_CFG_INT, "server transactions open at once from one IP address; more get 503 (5000; 0: no limit)"},
 	{"guard_trusted", SG_CFG_STRING_LIST, "networks never limited or banned: { \"10.0.0.0/8\", \"::1\" }"},
 	{"tls_handshake_timeout", SG_CFG_INT, "ms a TLS handshake may take before the connection is dropped (10000)"},
 	{"push", SG_CFG_TABLE, "push wake-up (RFC 8599): { webhook = \"http://127.0.0.1:8088/push\", timeout = 10, providers = { \"apns\", \"fcm\" } }"},

@@ -21,6 +21,7 @@
 
 #include "dialog.h"
 #include "guard.h"
+#include "txn.h"
 
 #define TAG "sip"
 #define PROBE 16
@@ -32,7 +33,7 @@ struct src {
 	uint8_t addr[16];
 	double tokens, invite_tokens;
 	uint64_t seen_ms, fail_start_ms, banned_until_ms;
-	uint64_t noted_ms[2]; /* over the message rate, over the INVITE rate: last logged */
+	uint64_t noted_ms[3]; /* over the message rate, over the INVITE rate (or calls), over the transactions: last logged */
 	unsigned fails;
 	unsigned long dropped;
 	char why[96];
@@ -55,6 +56,11 @@ static unsigned long banned_total, dropped_rate, dropped_banned, overload_refuse
 static unsigned overload_ms = 1000;
 static unsigned calls_per_source = 100;
 static unsigned long refused_calls;
+/* 5,000: a NAT'd office or a trunk with hundreds of calls an hour stays far
+ * below (a finished transaction lingers 32 s); one source cannot take the
+ * table's 300,000. */
+static unsigned txns_per_source = 5000;
+static unsigned long refused_txns;
 static uint64_t overload_noted_ms[2]; /* last logged: the loop behind, the media workers behind */
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
@@ -242,6 +248,20 @@ bool sip_guard_admit(const struct sip_sockaddr *src, bool new_invite)
 	return true;
 }
 
+/* A refusal over a per-source limit, logged once a minute per source and kind
+ * (noted_ms[slot]): "ADDR has LIMIT WHAT (SETTING): new ones get 503". */
+static void note_limit(uint8_t fam, const uint8_t addr[16], int slot, unsigned limit, const char *what)
+{
+	uint64_t now = now_ms();
+	struct src *s = lookup(fam, addr, true, now);
+	if (s && (!s->noted_ms[slot] || now - s->noted_ms[slot] >= NOTE_EVERY_MS)) {
+		char a[64];
+		s->noted_ms[slot] = now;
+		SG_NOTICE(TAG, "%s has %u %s: new %s get 503", addr_str(fam, addr, a, sizeof(a)), limit, what,
+			  slot == 1 ? "ones" : "requests");
+	}
+}
+
 bool sip_guard_call_room(const struct sip_sockaddr *src)
 {
 	if (!cfg.enabled)
@@ -251,14 +271,23 @@ bool sip_guard_call_room(const struct sip_sockaddr *src)
 	if (is_trusted(fam, addr) || sip_dlg_count_from(src) < calls_per_source)
 		return true;
 	refused_calls++;
-	uint64_t now = now_ms();
-	struct src *s = lookup(fam, addr, true, now);
-	if (s && (!s->noted_ms[1] || now - s->noted_ms[1] >= NOTE_EVERY_MS)) {
-		char a[64];
-		s->noted_ms[1] = now;
-		SG_NOTICE(TAG, "%s has %u calls going (guard_calls_per_source): new ones get 503",
-			  addr_str(fam, addr, a, sizeof(a)), calls_per_source);
-	}
+	note_limit(fam, addr, 1, calls_per_source, "calls going (guard_calls_per_source)");
+	return false;
+}
+
+bool sip_guard_txn_room(const struct sip_rx *rx)
+{
+	/* What ends a call (BYE, CANCEL) is never held back. */
+	enum sip_method m = rx->msg ? rx->msg->method : SIP_METHOD_OTHER;
+	if (!cfg.enabled || !txns_per_source || m == SIP_METHOD_BYE || m == SIP_METHOD_CANCEL ||
+	    sip_stxn_count_from(&rx->src) < txns_per_source)
+		return true;
+	uint8_t fam, addr[16];
+	key_of(&rx->src, &fam, addr);
+	if (is_trusted(fam, addr))
+		return true;
+	refused_txns++;
+	note_limit(fam, addr, 2, txns_per_source, "transactions open (guard_transactions_per_source)");
 	return false;
 }
 
@@ -379,9 +408,9 @@ void sip_guard_show(struct sg_cli *cli)
 		sg_cli_printf(cli, "%-40s %-9s %-8u %-9lu %s\n", addr_str(s->fam, s->addr, a, sizeof(a)), left, s->fails,
 			      s->dropped, b ? s->why : "");
 	}
-	sg_cli_printf(cli, "%zu source%s tracked, %zu banned; %lu bans, %lu messages dropped over a rate, %lu from banned sources; %lu new requests refused overloaded (503, overload_delay %u ms); %lu calls refused over %u per address\n",
+	sg_cli_printf(cli, "%zu source%s tracked, %zu banned; %lu bans, %lu messages dropped over a rate, %lu from banned sources; %lu new requests refused overloaded (503, overload_delay %u ms); %lu calls refused over %u per address; %lu requests refused over %u open transactions per address\n",
 		      used, used == 1 ? "" : "s", nbanned, banned_total, dropped_rate, dropped_banned, overload_refused,
-		      overload_ms, refused_calls, calls_per_source);
+		      overload_ms, refused_calls, calls_per_source, refused_txns, txns_per_source);
 	if (!cfg.enabled) {
 		sg_cli_printf(cli, "guard off (settings.sip.guard = false)\n");
 		return;
@@ -433,6 +462,7 @@ int sip_guard_load_config(char *err, size_t errlen)
 	c.ban_s = (unsigned)cfg_num("sip.guard_ban_time", 600, 1, 86400 * 30);
 	overload_ms = (unsigned)cfg_num("sip.overload_delay", 1000, 0, 60000);
 	calls_per_source = (unsigned)cfg_num("sip.guard_calls_per_source", 100, 1, 100000);
+	txns_per_source = (unsigned)cfg_num("sip.guard_transactions_per_source", 5000, 0, SIP_STXN_MAX);
 	size_t n = sg_config_list_len("sip.guard_trusted");
 	if (n > GUARD_MAX_TRUSTED) {
 		snprintf(err, errlen, "settings.sip.guard_trusted: at most %d networks", GUARD_MAX_TRUSTED);
@@ -503,6 +533,6 @@ void sip_guard_shutdown(void)
 	sg_cli_unregister(commands, sizeof(commands) / sizeof(commands[0]));
 	free(table);
 	table = NULL;
-	banned_total = dropped_rate = dropped_banned = overload_refused = refused_calls = 0;
+	banned_total = dropped_rate = dropped_banned = overload_refused = refused_calls = refused_txns = 0;
 	overload_noted_ms[0] = overload_noted_ms[1] = 0;
 }

@@ -57,6 +57,10 @@ bool sip_guard_past_overload_delay(unsigned waited_ms, bool needs_media);
 bool sip_guard_call_room(const struct sip_sockaddr *src);
 /* Whether src is in settings.sip.guard_trusted. */
 bool sip_guard_trusted(const struct sip_sockaddr *src);
+/* Whether rx's source may open one more server transaction: fewer than
+ * guard_transactions_per_source open from its address (trusted ones always may);
+ * the txn.c admit hook. */
+bool sip_guard_txn_room(const struct sip_rx *rx);
 /* A failed authentication (a wrong password or an unknown user) from src. */
 void sip_guard_auth_failed(const struct sip_sockaddr *src, const char *user);
 /* Console: the table, and manual bans. 0, -EINVAL (not an address), -ENOENT. */

@@ -9,6 +9,7 @@
 #include <strowger/log.h>
 #include <strowger/loop.h>
 
+#include "addr_count.h"
 #include "txn.h"
 
 #define TAG "sip"
@@ -50,6 +51,7 @@ struct sip_stxn {
 	uint64_t hash;
 	bool invite;
 	bool settled; /* sip_stxn_settle ran: req is ours or gone */
+	bool counted; /* counted in by_host under rx.src */
 	enum sip_method method;
 	enum stxn_state state;
 	struct sip_rx rx;	 /* the reply path; data and msg only while req is held */
@@ -78,6 +80,13 @@ static unsigned nbuckets;
 static unsigned count;
 static unsigned long finals_resent; /* Timer G repeats, for the console */
 static struct linger_q lingers[LINGER_KINDS];
+/* Open transactions per source host, and who may open more. */
+static struct sip_addr_count by_host = {.with_port = false};
+static sip_stxn_admit_fn *admit;
+
+void sip_stxn_set_admit(sip_stxn_admit_fn *fn) { admit = fn; }
+unsigned sip_stxn_count_from(const struct sip_sockaddr *src) { return sip_addr_count_get(&by_host, src); }
+
 static const char *const state_names[] = {"trying", "proceeding", "completed", "confirmed", "terminated"};
 
 void sip_txn_set_timers(const struct sip_timers *timers) { T = *timers; }
@@ -197,6 +206,8 @@ static void destroy(struct sip_stxn *t)
 	if (*pp)
 		*pp = t->next;
 	count--;
+	if (t->counted)
+		sip_addr_count_del(&by_host, &t->rx.src);
 	linger_unlink(t);
 	if (t->gone)
 		t->gone(t, t->gone_arg);
@@ -295,6 +306,7 @@ static struct sip_stxn *create(const struct sip_rx *rx, const struct sip_msg *ms
 	t->next = table[b];
 	table[b] = t;
 	count++;
+	t->counted = !sip_addr_count_add(&by_host, &rx->src);
 	maybe_grow();
 	return t;
 }
@@ -338,6 +350,8 @@ enum sip_stxn_match sip_stxn_receive(const struct sip_rx *rx, const struct sip_m
 			send_trying(t); /* the client retransmits: answer at once */
 		return SIP_STXN_ABSORBED;
 	}
+	if (admit && !admit(rx))
+		return SIP_STXN_REFUSED;
 	if (count >= MAX_TXNS) {
 		SG_WARNING(TAG, "%u transactions open: refusing a new %s", count, sip_method_name(msg->method));
 		return SIP_STXN_ERROR;
@@ -455,6 +469,8 @@ void sip_txn_shutdown(void)
 	free(table);
 	table = NULL;
 	nbuckets = 0;
+	sip_addr_count_clear(&by_host);
+	admit = NULL;
 }
 
 void sip_txn_show(struct sg_cli *cli)

@@ -29,7 +29,16 @@ enum sip_stxn_match {
 	SIP_STXN_ABSORBED, /* a retransmission or an ACK the layer handled */
 	SIP_STXN_ACK_2XX,  /* an ACK matching no transaction: for the dialog layer */
 	SIP_STXN_ERROR,	   /* out of memory or too many transactions (answered 503) */
+	SIP_STXN_REFUSED,  /* a new request the admit hook refused: no transaction was
+			      made; the caller answers it statelessly */
 };
+
+/* Asked before a transaction is made for a new request (not a retransmission):
+ * false refuses it (guard.c: transactions per source). */
+typedef bool(sip_stxn_admit_fn)(const struct sip_rx *rx);
+void sip_stxn_set_admit(sip_stxn_admit_fn *fn);
+/* Open server transactions whose requests came from src's address (any port). */
+unsigned sip_stxn_count_from(const struct sip_sockaddr *src);
 
 int sip_txn_init(struct sg_module *self, const struct sip_timers *timers);
 void sip_txn_shutdown(void);
