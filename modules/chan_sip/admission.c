@@ -206,7 +206,7 @@ bool sip_adm_shed(const struct sip_rx *rx, const struct sip_msg *m)
 	bool busy = ctls[CTL_LOOP].shed > 0 || (invite && ctls[CTL_MEDIA].shed > 0);
 	if (!enabled || (!busy && !invite))
 		return false;
-	bool reserve = invite && !busy && ports_reserved();
+	bool reserve = invite && ports_reserved();
 	if (!busy && !reserve)
 		return false;
 	/* Past overload_delay every new request is refused by guard.c, which says so. */
