@@ -23,7 +23,8 @@ LISTEN="\"udp:127.0.0.1:$PORT\""
 CFG=$TMP/overload.lua
 # overload_cpu 30: the burnt loop is well past it even on a machine whose other
 # work takes much of the loop's core (the loop's CPU time is measured).
-calls_config "$CFG" "listen = { $LISTEN }, overload_cpu = 30, guard_trusted = { \"::1\" }" 2
+# guard_invites_per_s 1000: the flood below meets overload control, not the guard.
+calls_config "$CFG" "listen = { $LISTEN }, overload_cpu = 30, guard_invites_per_s = 1000, guard_trusted = { \"::1\" }" 2
 # The first cases run with guard_transactions_per_source = 10 and ::1 untrusted.
 sed 's/guard_trusted = { "::1" }/guard_transactions_per_source = 10/' "$CFG" >"$TMP/overload_txn.lua"
 start_or_bail "$TMP/overload_txn.lua"
@@ -88,6 +89,16 @@ register_from "$(free_port)" 1002 carol-pw 503
 # register_code.xml expects a 401 first: the 503 makes it fail; the refusal is
 # checked in SIPp's own error output.
 out_has "503 Overloaded" || fail "the REGISTER was not refused with 503 Overloaded: $OUT"
+case_end
+
+case_begin "an INVITE flood from an address no phone registered from (100 at 100/s) meanwhile: at least 90 get 503 Overloaded"
+pbx "sip show overload"
+before=$(sed -n 's/.*; \([0-9]*\) new requests refused (503 Overloaded).*/\1/p' <<<"$OUT")
+# invite_flood.xml expects a 401: the 503s make SIPp fail, which is the point.
+sipp_run flood 127.0.0.1:"$PORT" -sf "$SIPP_DIR/invite_flood.xml" -p "$(free_port)" -m 100 -r 100 -rp 1000 -timeout 10
+pbx "sip show overload"
+after=$(sed -n 's/.*; \([0-9]*\) new requests refused (503 Overloaded).*/\1/p' <<<"$OUT")
+[ $(( ${after:-0} - ${before:-0} )) -ge 90 ] || fail "only $(( ${after:-0} - ${before:-0} )) of 100 refused: $OUT"
 case_end
 
 case_begin "the registered phone registers again and calls from its address (401, then 480 for 1003)"
