@@ -58,7 +58,13 @@ static void reply_stateless(const struct sip_rx *rx, const struct sip_msg *m, un
 	static char buf[32768];
 	size_t len;
 	struct sip_sockaddr dst;
-	struct sip_resp_opts o = {.status = status, .reason = reason, .hdrs = h, .nhdrs = nh};
+	/* §8.2.6.2 wants a To tag, and §8.2.7 the same one for every copy of the
+	 * request: it is derived from what identifies the request. */
+	char tag[24];
+	uint64_t hv = sip_hash(m->call_id.p, m->call_id.l) ^ (sip_hash(m->from.tag.p, m->from.tag.l) * 31) ^
+		      (sip_hash(m->via.branch.p, m->via.branch.l) * 131) ^ m->cseq;
+	snprintf(tag, sizeof(tag), "sl%016llx", (unsigned long long)hv);
+	struct sip_resp_opts o = {.status = status, .reason = reason, .hdrs = h, .nhdrs = nh, .to_tag = tag};
 	if (sip_print_response(buf, sizeof(buf), &len, m, &o))
 		return;
 	sip_response_dest(rx, m, &dst);
