@@ -12,8 +12,8 @@
 #include <strowger/loop.h>
 #include <strowger/store.h>
 
-#include "location.h"
 #include "addr_count.h"
+#include "location.h"
 
 #define TAG "sip"
 #define SWEEP_MS 5000
