@@ -17,27 +17,32 @@ struct addr_entry {
 	unsigned count;
 };
 
-static uint8_t key_of(const struct sip_addr_count *c, const struct sip_sockaddr *a, uint8_t key[18])
+uint8_t sip_addr_bytes(const struct sip_sockaddr *a, uint8_t addr[16])
 {
-	memset(key, 0, 18);
-	uint8_t fam = 0;
+	memset(addr, 0, 16);
 	if (a->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)&a->ss;
 		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			memcpy(key, s6->sin6_addr.s6_addr + 12, 4);
-			fam = 4;
-		} else {
-			memcpy(key, s6->sin6_addr.s6_addr, 16);
-			fam = 6;
+			memcpy(addr, s6->sin6_addr.s6_addr + 12, 4);
+			return 4;
 		}
-		if (c->with_port)
-			memcpy(key + 16, &s6->sin6_port, 2);
-	} else if (a->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)&a->ss;
-		memcpy(key, &s4->sin_addr, 4);
-		if (c->with_port)
-			memcpy(key + 16, &s4->sin_port, 2);
-		fam = 4;
+		memcpy(addr, s6->sin6_addr.s6_addr, 16);
+		return 6;
+	}
+	if (a->ss.ss_family != AF_INET)
+		return 0;
+	memcpy(addr, &((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr, 4);
+	return 4;
+}
+
+static uint8_t key_of(const struct sip_addr_count *c, const struct sip_sockaddr *a, uint8_t key[18])
+{
+	uint8_t fam = sip_addr_bytes(a, key);
+	key[16] = key[17] = 0;
+	if (fam && c->with_port) {
+		const void *port = a->ss.ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_port
+							    : (const void *)&((const struct sockaddr_in *)(const void *)&a->ss)->sin_port;
+		memcpy(key + 16, port, 2);
 	}
 	return fam;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "transport.h"
 
@@ -19,6 +20,9 @@ struct sip_addr_count {
 	size_t n;		     /* addresses with a count */
 };
 
+/* The address of a as bytes (v4-mapped IPv6 as IPv4, zero-padded to 16) and its
+ * family, 4 or 6 (0: neither). guard.c keys on it too. */
+uint8_t sip_addr_bytes(const struct sip_sockaddr *a, uint8_t addr[16]);
 /* One more for a: 0, or -ENOMEM (the count is unchanged). */
 int sip_addr_count_add(struct sip_addr_count *c, const struct sip_sockaddr *a);
 /* One fewer for a (nothing when it has none). */

@@ -19,6 +19,7 @@
 #include <strowger/loop.h>
 #include <strowger/workers.h>
 
+#include "addr_count.h"
 #include "dialog.h"
 #include "guard.h"
 #include "txn.h"
@@ -65,23 +66,12 @@ static uint64_t overload_noted_ms[2]; /* last logged: the loop behind, the media
 
 static uint64_t now_ms(void) { return sg_loop_now_ms(sg_loop_main()); }
 
-/* The address of a socket address, as family and bytes (v4-mapped v6 as v4). */
+/* The address of a socket address, as family and bytes (addr_count.h; a family
+ * that is neither counts as IPv4, as the zero bytes do). */
 static void key_of(const struct sip_sockaddr *a, uint8_t *fam, uint8_t addr[16])
 {
-	memset(addr, 0, 16);
-	if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			*fam = 4;
-			memcpy(addr, s6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			*fam = 6;
-			memcpy(addr, s6->sin6_addr.s6_addr, 16);
-		}
-	} else {
-		*fam = 4;
-		memcpy(addr, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
-	}
+	uint8_t f = sip_addr_bytes(a, addr);
+	*fam = f ? f : 4;
 }
 
 static int parse_addr(const char *text, uint8_t *fam, uint8_t addr[16])
