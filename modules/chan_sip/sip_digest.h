@@ -7,7 +7,8 @@
  * bounded nonce-count table. It issues stateless nonces (a timestamp and a random
  * part, MACed with the secret) and builds challenges; sip_digest_verify() checks
  * parsed credentials and answers one of enum sip_digest_result. Time is always
- * passed in (milliseconds, any monotonic origin) so tests are deterministic.
+ * passed in (milliseconds) so tests are deterministic; the clock may step back
+ * (chan_sip passes the wall clock), so a nonce's age is taken either way.
  *
  * Client side (outbound registration to a trunk): parse a challenge, then build
  * the Authorization / Proxy-Authorization value answering it.
