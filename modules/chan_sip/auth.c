@@ -40,8 +40,9 @@ int sip_auth_set_algorithms(const char *const *names, size_t n)
 
 static uint64_t wall_ms(void)
 {
-	/* Nonces carry a timestamp that must survive a restart (a phone keeps its
-	 * nonce): wall clock, not the loop's monotonic one. */
+	/* Phones see a nonce's timestamp: the wall clock's tells them nothing, where
+	 * a monotonic one would tell the host's uptime. It can step back, which
+	 * sip_digest's age check allows for. */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
