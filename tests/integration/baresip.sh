@@ -87,7 +87,7 @@ EOF
 phone_mark() {
 	local p
 	for p in "$@"; do
-		PHONE_MARK[$p]=$(grep -c '' "$TMP/$p.log")
+		PHONE_MARK[$p]=$(complete_lines "$TMP/$p.log")
 	done
 }
 

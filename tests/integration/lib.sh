@@ -373,7 +373,16 @@ refused_start() {
 # mark_log: later wait_log / log_has calls only look at lines written after this.
 LOG_MARK=0
 mark_log() {
-	LOG_MARK=$(grep -c '' "$PBX_LOG" 2>/dev/null || echo 0)
+	LOG_MARK=$(complete_lines "$PBX_LOG")
+}
+
+# complete_lines FILE: the lines FILE ends so far (its newlines). A line still being
+# written is not one of them: a mark that counted it would hide the rest of it,
+# as when baresip writes a colour reset before a message on the same line.
+complete_lines() {
+	local n
+	n=$(wc -l <"$1" 2>/dev/null) || n=0
+	echo "${n:-0}"
 }
 
 log_has() {
