@@ -934,9 +934,9 @@ static enum sip_digest_result nonce_open(const struct sip_digest_server *s, cons
 		return SIP_DIGEST_BAD_NONCE;
 	*ts = get_be64(bin);
 	memcpy(rnd, bin + NONCE_TS, NONCE_RND);
-	/* The MAC proves the nonce ours. Its time is the wall clock's (nonces outlive a
-	 * restart), which can step back: a nonce "from the future" was issued before
-	 * the step. Age is the distance either way, so a step never fails a phone's
+	/* The MAC proves the nonce ours. Its time is the caller's clock (chan_sip's is
+	 * the wall clock), which can step back: a nonce "from the future" was issued
+	 * before the step. Age is the distance either way, so a step never fails a phone's
 	 * fresh nonce, and a large one only makes nonces stale, re-fetched silently. */
 	uint64_t age = now_ms >= *ts ? now_ms - *ts : *ts - now_ms;
 	return age >= s->lifetime_ms ? SIP_DIGEST_STALE : SIP_DIGEST_OK;
